@@ -1,0 +1,111 @@
+"""Exceptions and warnings raised by flashpoint.
+
+Every exception derives from :class:`FlashpointError` and from the built-in class a user
+would expect (``ValueError`` for bad values, ``TypeError`` for wrong types), so both
+``except fp.FlashpointError`` and ``except ValueError`` work.
+
+Statistical caveats are warnings, not errors: they derive from :class:`FlashpointWarning`
+so that they can be filtered as a group::
+
+    import warnings
+    warnings.simplefilter("ignore", fp.errors.FlashpointWarning)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "AllZeroGroupWarning",
+    "ConvergenceWarning",
+    "DataQualityWarning",
+    "EventRangeError",
+    "FewPreEventDaysWarning",
+    "FileFormatError",
+    "FlashpointError",
+    "FlashpointTypeError",
+    "FlashpointValueError",
+    "FlashpointWarning",
+    "ModelSpecError",
+    "OverdispersionWarning",
+    "SchemaValidationError",
+    "ShortSeriesWarning",
+]
+
+
+class FlashpointError(Exception):
+    """Base class of every error raised by flashpoint."""
+
+
+class FlashpointValueError(FlashpointError, ValueError):
+    """An argument has the right type but a value flashpoint cannot use."""
+
+
+class FlashpointTypeError(FlashpointError, TypeError):
+    """An argument has a type flashpoint cannot use."""
+
+
+class FileFormatError(FlashpointValueError):
+    """A file could not be read as the table format it was expected to be."""
+
+
+class ModelSpecError(FlashpointValueError):
+    """A model specification (family, event shape, window, ...) is invalid."""
+
+
+class EventRangeError(ModelSpecError):
+    """An intervention event lies outside the data range or overlaps another badly."""
+
+
+class SchemaValidationError(FlashpointValueError):
+    """A table failed schema validation.
+
+    Parameters
+    ----------
+    message
+        Human-readable report listing every failure.
+    failure_cases
+        One row per failure with columns ``column``, ``check``, ``index`` (the row label of
+        the offending row, missing for column- or table-level failures), ``failure_case``
+        (the offending value) and ``reason``.
+
+    Attributes
+    ----------
+    failure_cases : pandas.DataFrame
+        As above. Use it to fix the data programmatically.
+    """
+
+    def __init__(self, message: str, failure_cases: pd.DataFrame) -> None:
+        super().__init__(message)
+        self.failure_cases = failure_cases
+
+
+class FlashpointWarning(UserWarning):
+    """Base class of every warning emitted by flashpoint."""
+
+
+class DataQualityWarning(FlashpointWarning):
+    """The data are usable but have a property the analyst should know about."""
+
+
+class ShortSeriesWarning(FlashpointWarning):
+    """The series is too short for the requested model to be reliable."""
+
+
+class FewPreEventDaysWarning(FlashpointWarning):
+    """Too few observations before an event to estimate the pre-event level and trend."""
+
+
+class AllZeroGroupWarning(FlashpointWarning):
+    """A group has no events at all in the analysed window; its model is skipped or degenerate."""
+
+
+class ConvergenceWarning(FlashpointWarning):
+    """An optimiser did not converge; estimates may be unreliable."""
+
+
+class OverdispersionWarning(FlashpointWarning):
+    """The counts are overdispersed relative to a Poisson model."""
