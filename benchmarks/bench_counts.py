@@ -45,8 +45,11 @@ def plain_pandas(df: pd.DataFrame) -> pd.DataFrame:
     groups = sorted(df["country"].unique())
     full = pd.MultiIndex.from_product([groups, calendar], names=["country", "date"])
     return (
-        df.groupby(["country", "date"]).size().reindex(full, fill_value=0)
-        .rename("count").reset_index()
+        df.groupby(["country", "date"])
+        .size()
+        .reindex(full, fill_value=0)
+        .rename("count")
+        .reset_index()
     )
 
 
@@ -78,8 +81,11 @@ def child(method: str, n: int, repeats: int) -> dict[str, float]:
         times.append(time.perf_counter() - t0)
         peak_extra = max(peak_extra, _rss("VmHWM:") - before)
         del out
-    return {"median_s": statistics.median(times), "peak_extra_bytes": peak_extra,
-            "input_bytes": input_bytes}
+    return {
+        "median_s": statistics.median(times),
+        "peak_extra_bytes": peak_extra,
+        "input_bytes": input_bytes,
+    }
 
 
 def check_equal(n: int = 200_000) -> None:
@@ -107,19 +113,25 @@ def main() -> None:
         for method in ("pandas", "flashpoint"):
             out = subprocess.run(
                 [sys.executable, __file__, "--child", method, str(n), str(repeats)],
-                check=True, capture_output=True, text=True,
+                check=True,
+                capture_output=True,
+                text=True,
             )
             res[method] = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append((n, res))
-    print(f"{'events':>12} {'pandas s':>9} {'validate+count s':>17} {'ratio':>6} "
-          f"{'input MB':>9} {'peak extra MB (pandas)':>23} {'peak extra MB (fp)':>19} {'fp/input':>9}")
+    print(
+        f"{'events':>12} {'pandas s':>9} {'validate+count s':>17} {'ratio':>6} "
+        f"{'input MB':>9} {'peak extra MB (pandas)':>23} {'peak extra MB (fp)':>19} {'fp/input':>9}"
+    )
     for n, res in rows:
         p, f = res["pandas"], res["flashpoint"]
         mb = 1024 * 1024
-        print(f"{n:>12,} {p['median_s']:>9.3f} {f['median_s']:>17.3f} "
-              f"{f['median_s'] / p['median_s']:>6.2f} {f['input_bytes'] / mb:>9.0f} "
-              f"{p['peak_extra_bytes'] / mb:>23.0f} {f['peak_extra_bytes'] / mb:>19.0f} "
-              f"{f['peak_extra_bytes'] / f['input_bytes']:>9.2f}")
+        print(
+            f"{n:>12,} {p['median_s']:>9.3f} {f['median_s']:>17.3f} "
+            f"{f['median_s'] / p['median_s']:>6.2f} {f['input_bytes'] / mb:>9.0f} "
+            f"{p['peak_extra_bytes'] / mb:>23.0f} {f['peak_extra_bytes'] / mb:>19.0f} "
+            f"{f['peak_extra_bytes'] / f['input_bytes']:>9.2f}"
+        )
 
 
 if __name__ == "__main__":
