@@ -1,0 +1,281 @@
+"""Shared plumbing of the model modules: input series, result behaviour, warnings.
+
+Every ``fit_*`` / ``detect_*`` / ``estimate_*`` function starts with :func:`split_counts`,
+which checks a tidy counts table once (the boundary) and hands back one regular series per
+group. Every result class is a frozen dataclass that inherits :class:`ResultMixin` for a
+one-line ``repr`` and an HTML view built from its ``summary()``.
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+import warnings
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+
+from flashpoint.counts import group_column
+from flashpoint.errors import (
+    AllZeroGroupWarning,
+    FlashpointValueError,
+    FlashpointWarning,
+    ShortSeriesWarning,
+)
+from flashpoint.schemas import COUNT, DATE
+
+__all__ = [
+    "CountSeries",
+    "ResultMixin",
+    "check_alpha",
+    "check_choice",
+    "split_counts",
+    "warn",
+    "warn_if_short",
+]
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+
+
+def _user_stacklevel() -> int:
+    """Stack level of the first frame outside flashpoint (so warnings point at user code)."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
+
+def warn(message: str, category: type[FlashpointWarning]) -> None:
+    """Emit a flashpoint warning attributed to the user's line of code."""
+    warnings.warn(message, category, stacklevel=_user_stacklevel())
+
+
+def check_alpha(alpha: float) -> float:
+    """Validate a significance level (``0 < alpha < 1``) and return it as float."""
+    if not isinstance(alpha, int | float) or not 0 < float(alpha) < 1:
+        raise FlashpointValueError(
+            f"alpha must be a number strictly between 0 and 1 (0.05 gives 95% intervals), "
+            f"got {alpha!r}"
+        )
+    return float(alpha)
+
+
+def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
+    """Raise a clear error unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise FlashpointValueError(
+            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}"
+        )
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class CountSeries:
+    """One regular count series (one group of a counts table).
+
+    Attributes
+    ----------
+    group
+        The group label (``None`` for a table without a group column).
+    dates
+        Regular calendar (``freq``), one entry per observation.
+    y
+        Counts (``int64``, non-negative).
+    exposure
+        Exposure per observation (for a log offset), or ``None``.
+    """
+
+    group: Hashable | None
+    dates: pd.DatetimeIndex
+    y: np.ndarray
+    exposure: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        """Number of observations."""
+        return len(self.y)
+
+
+def _infer_freq(dates: pd.DatetimeIndex, group: Hashable | None) -> str:
+    where = "" if group is None else f" for group {group!r}"
+    if len(dates) < 3:
+        raise FlashpointValueError(
+            f"cannot infer the frequency of a series with {len(dates)} observations{where}; "
+            "pass freq= (for example freq='D')"
+        )
+    freq = pd.infer_freq(dates)
+    if freq is None:
+        raise FlashpointValueError(
+            f"the counts{where} are not on a regular calendar (dates {dates[0].date()} .. "
+            f"{dates[-1].date()}, {len(dates)} rows); build them with fp.count_daily or "
+            "fp.resample, which fill every period"
+        )
+    return freq
+
+
+def split_counts(
+    counts: pd.DataFrame,
+    *,
+    by: str | None = None,
+    freq: str | None = None,
+    exposure: str | None = None,
+    min_obs: int = 1,
+    drop_all_zero: bool = False,
+) -> tuple[str | None, str, list[CountSeries]]:
+    """Check a tidy counts table and split it into one regular series per group.
+
+    Parameters
+    ----------
+    counts
+        Tidy counts: ``date``, an optional group column, ``count`` (and optional extra
+        columns such as ``days`` or an exposure column).
+    by
+        Group column; found by elimination when ``None`` (see
+        :func:`flashpoint.counts.group_column`). Columns named in ``exposure`` are not
+        candidates.
+    freq
+        Expected frequency; inferred from the dates when ``None``.
+    exposure
+        Column holding a positive exposure (days covered, population, ...).
+    min_obs
+        Minimum observations per group; fewer raises an error.
+    drop_all_zero
+        Leave out groups whose counts are all zero, with an :class:`AllZeroGroupWarning`.
+
+    Returns
+    -------
+    by, freq, series
+        The group column (or ``None``), the frequency string and the series in group order.
+
+    Raises
+    ------
+    FlashpointValueError
+        On a missing column, negative or non-integer counts, duplicate dates, an irregular
+        calendar, too few observations, or no group left.
+    """
+    if exposure is not None:
+        if exposure not in counts.columns:
+            raise FlashpointValueError(
+                f"exposure column {exposure!r} is not in the counts table "
+                f"(columns: {list(counts.columns)})"
+            )
+        candidates = counts.drop(columns=[exposure])
+    else:
+        candidates = counts
+    by = group_column(candidates, by)
+    if not pd.api.types.is_datetime64_dtype(counts[DATE].dtype):
+        raise FlashpointValueError(
+            f"'{DATE}' must be datetime64, got {counts[DATE].dtype}; build counts with "
+            "fp.count_daily"
+        )
+    y_all = counts[COUNT]
+    if not pd.api.types.is_integer_dtype(y_all.dtype):
+        values = pd.to_numeric(y_all, errors="coerce")
+        if values.isna().any() or (values % 1 != 0).any():
+            raise FlashpointValueError(
+                f"'{COUNT}' must hold whole numbers (counts are counts); got dtype {y_all.dtype}"
+            )
+    if (y_all < 0).any():
+        bad = counts.loc[y_all < 0, DATE].iloc[0]
+        raise FlashpointValueError(f"negative count on {bad.date()}; counts must be >= 0")
+    if counts[DATE].isna().any():
+        raise FlashpointValueError(f"missing dates in '{DATE}'")
+
+    pieces: list[tuple[Hashable | None, pd.DataFrame]]
+    if by is None:
+        pieces = [(None, counts)]
+    else:
+        if counts[by].isna().any():
+            raise FlashpointValueError(f"missing values in group column {by!r}")
+        pieces = [(g, frame) for g, frame in counts.groupby(by, sort=False, observed=True)]
+    series: list[CountSeries] = []
+    seen_freq: str | None = freq
+    for group, frame in pieces:
+        frame = frame.sort_values(DATE, kind="stable")
+        dates = pd.DatetimeIndex(frame[DATE])
+        where = "" if group is None else f" in group {group!r}"
+        if dates.has_duplicates:
+            raise FlashpointValueError(
+                f"duplicate dates{where} (e.g. {dates[dates.duplicated()][0].date()}); a counts "
+                "table has one row per date and group"
+            )
+        if len(dates) < min_obs:
+            raise FlashpointValueError(
+                f"{len(dates)} observations{where}; at least {min_obs} are needed"
+            )
+        this_freq = _infer_freq(dates, group) if freq is None else freq
+        if freq is not None and len(dates) > 1:
+            expected = pd.date_range(dates[0], periods=len(dates), freq=freq)
+            if not dates.equals(expected):
+                raise FlashpointValueError(
+                    f"the counts{where} are not a complete calendar at frequency {freq!r}; "
+                    "build them with fp.count_daily or fp.resample"
+                )
+        if seen_freq is not None and this_freq != seen_freq:
+            raise FlashpointValueError(
+                f"groups have different frequencies ({seen_freq!r} and {this_freq!r}{where})"
+            )
+        seen_freq = this_freq
+        y = frame[COUNT].to_numpy(dtype=np.int64)
+        expo = None
+        if exposure is not None:
+            expo = frame[exposure].to_numpy(dtype=float)
+            if not np.all(np.isfinite(expo)) or np.any(expo <= 0):
+                raise FlashpointValueError(
+                    f"exposure {exposure!r} must be positive and finite{where}"
+                )
+        if drop_all_zero and not y.any():
+            warn(
+                f"group {group!r} has no events in the analysed window; it is left out",
+                AllZeroGroupWarning,
+            )
+            continue
+        series.append(CountSeries(group=group, dates=dates, y=y, exposure=expo))
+    if not series:
+        raise FlashpointValueError("no series left to analyse (every group is all zero)")
+    return by, cast(str, seen_freq), series
+
+
+def warn_if_short(s: CountSeries, minimum: int, what: str) -> None:
+    """Warn (ShortSeriesWarning) when a series has fewer than ``minimum`` observations."""
+    if s.n < minimum:
+        where = "" if s.group is None else f" (group {s.group!r})"
+        warn(
+            f"only {s.n} observations{where}; {what} needs about {minimum} to be reliable",
+            ShortSeriesWarning,
+        )
+
+
+class ResultMixin:
+    """One-line ``repr`` and a notebook HTML view for frozen result dataclasses.
+
+    Subclasses implement ``summary() -> DataFrame`` and ``_headline() -> str`` (one line:
+    the model and its key settings).
+    """
+
+    __slots__ = ()
+
+    def summary(self) -> pd.DataFrame:  # pragma: no cover - implemented by subclasses
+        """Return the tidy summary table."""
+        raise NotImplementedError
+
+    def _headline(self) -> str:  # pragma: no cover - implemented by subclasses
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self._headline()}>"
+
+    def _repr_html_(self) -> str:
+        table = self.summary().to_html(
+            index=False, float_format=lambda v: f"{v:.4g}", na_rep="", border=0
+        )
+        return (
+            f"<div><strong>{html.escape(type(self).__name__)}</strong>: "
+            f"{html.escape(self._headline())}{table}</div>"
+        )

@@ -1,0 +1,9 @@
+"""Plotly figures: each ``plot_*`` function draws a result or a tidy frame and computes nothing.
+
+Static export for papers: ``fig.write_image("figure.pdf")`` (PNG, SVG and PDF) works with
+kaleido and a Chromium browser (Debian: ``apt-get install chromium``); see the README.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

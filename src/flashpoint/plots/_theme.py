@@ -1,0 +1,301 @@
+"""One theme and the drawing helpers every figure uses.
+
+Nothing here computes: helpers place traces, bands, event markers and titles. Colours,
+fonts and sizes live in :data:`_THEME` only; no global plotly default is changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+__all__ = [
+    "_THEME",
+    "add_band",
+    "add_events",
+    "finish",
+    "group_color",
+    "group_titles",
+    "hover",
+    "new_figure",
+    "normalize_events",
+]
+
+_THEME: dict[str, Any] = {
+    "template": "plotly_white",
+    "font": {"family": "Helvetica, Arial, sans-serif", "size": 13, "color": "#222222"},
+    "title_size": 17,
+    "width": 960,
+    "height": 460,
+    "panel_height": 240,
+    "margin": {"l": 70, "r": 30, "t": 80, "b": 60},
+    "colors": {
+        "observed": "#4C72B0",
+        "observed_bar": "rgba(76,114,176,0.55)",
+        "fitted": "#DD8452",
+        "counterfactual": "#55A868",
+        "excess": "#8172B3",
+        "background": "#937860",
+        "self": "#DA8BC3",
+        "exogenous": "#C44E52",
+        "threshold": "#C44E52",
+        "alarm": "#C44E52",
+        "official": "#222222",
+        "event": "#C44E52",
+        "period": "rgba(196,78,82,0.10)",
+        "reference": "#7F7F7F",
+    },
+    "band_opacity": 0.22,
+    "groups": [
+        "#4C72B0",
+        "#DD8452",
+        "#55A868",
+        "#C44E52",
+        "#8172B3",
+        "#937860",
+        "#DA8BC3",
+        "#8C8C8C",
+        "#CCB974",
+        "#64B5CD",
+    ],
+    "max_event_labels": 8,
+}
+
+
+def group_color(i: int) -> str:
+    """Colour of the i-th group (cycles through the palette)."""
+    palette: list[str] = _THEME["groups"]
+    return palette[i % len(palette)]
+
+
+def _rgba(color: str, opacity: float) -> str:
+    color = color.lstrip("#")
+    r, g, b = (int(color[k : k + 2], 16) for k in (0, 2, 4))
+    return f"rgba({r},{g},{b},{opacity})"
+
+
+def hover(value_label: str, *, fmt: str = ".2f", extra: str = "") -> str:
+    """Build a hovertemplate showing the trace name, the date and the value with its unit."""
+    return (
+        "%{fullData.name}<br>%{x|%Y-%m-%d}<br>"
+        + f"%{{y:{fmt}}} {value_label}"
+        + extra
+        + "<extra></extra>"
+    )
+
+
+def new_figure(
+    rows: int = 1,
+    *,
+    row_titles: Sequence[str] | None = None,
+    shared_xaxes: bool = True,
+    row_heights: Sequence[float] | None = None,
+    vertical_spacing: float | None = None,
+) -> go.Figure:
+    """Create an empty themed figure with ``rows`` stacked panels (small multiples)."""
+    if rows == 1:
+        fig = go.Figure()
+    else:
+        fig = make_subplots(
+            rows=rows,
+            cols=1,
+            shared_xaxes=shared_xaxes,
+            subplot_titles=list(row_titles) if row_titles else None,
+            row_heights=list(row_heights) if row_heights else None,
+            vertical_spacing=vertical_spacing
+            if vertical_spacing is not None
+            else min(0.08, 0.3 / rows),
+        )
+    fig.update_layout(
+        template=_THEME["template"],
+        font=_THEME["font"],
+        width=_THEME["width"],
+        height=max(_THEME["height"], 90 + rows * _THEME["panel_height"]),
+        margin=_THEME["margin"],
+        hovermode="closest",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    )
+    return fig
+
+
+def add_band(
+    fig: go.Figure,
+    x: Iterable[Any],
+    lower: Iterable[float],
+    upper: Iterable[float],
+    *,
+    name: str,
+    color: str,
+    row: int | None = None,
+    legendgroup: str | None = None,
+    showlegend: bool = True,
+    value_label: str = "",
+) -> None:
+    """Add a filled interval band (two traces: the lower edge, then the upper filled to it)."""
+    x = list(x)
+    kwargs = {"row": row, "col": 1} if row is not None else {}
+    group = legendgroup or name
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=list(lower),
+            mode="lines",
+            line={"width": 0},
+            name=f"{name} (lower)",
+            legendgroup=group,
+            showlegend=False,
+            hovertemplate=hover(value_label),
+        ),
+        **kwargs,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=list(upper),
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor=_rgba(color, _THEME["band_opacity"]) if color.startswith("#") else color,
+            name=name,
+            legendgroup=group,
+            showlegend=showlegend,
+            hovertemplate=hover(value_label),
+        ),
+        **kwargs,
+    )
+
+
+def normalize_events(events: Any) -> pd.DataFrame:
+    """Events to mark, as a frame with ``date``, ``end`` (may be NaT) and ``label``.
+
+    Accepts ``None``, a key-events frame (``date``, optional ``end``, ``label``), a sequence
+    of objects with ``date``/``end``/``label`` attributes (such as ``EventSpec``), or a
+    sequence of dates.
+    """
+    columns = ["date", "end", "label"]
+    if events is None:
+        return pd.DataFrame(columns=columns)
+    if isinstance(events, pd.DataFrame):
+        out = pd.DataFrame(
+            {
+                "date": pd.to_datetime(events["date"]),
+                "end": pd.to_datetime(events["end"]) if "end" in events else pd.NaT,
+                "label": events["label"].astype(str)
+                if "label" in events
+                else pd.to_datetime(events["date"]).dt.strftime("%Y-%m-%d"),
+            }
+        )
+        return out.reset_index(drop=True)
+    rows = []
+    for ev in events:
+        if hasattr(ev, "date"):
+            date = pd.Timestamp(ev.date)
+            end = getattr(ev, "end", None)
+            label = getattr(ev, "label", None) or str(date.date())
+        else:
+            date, end, label = pd.Timestamp(ev), None, str(pd.Timestamp(ev).date())
+        rows.append(
+            {
+                "date": date,
+                "end": pd.Timestamp(end) if end is not None else pd.NaT,
+                "label": str(label),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def add_events(fig: go.Figure, events: Any, *, rows: int = 1) -> None:
+    """Mark events: a dotted line per date, a shaded band per period, labels on top.
+
+    Labels are written on the figure for up to ``_THEME["max_event_labels"]`` events and are
+    always in the hover text of a marker at the top of the first panel.
+    """
+    ev = normalize_events(events)
+    if ev.empty:
+        return
+    color = _THEME["colors"]["event"]
+    for _, e in ev.iterrows():
+        if pd.notna(e["end"]) and e["end"] > e["date"]:
+            fig.add_vrect(
+                x0=e["date"],
+                x1=e["end"] + pd.Timedelta(days=1),
+                fillcolor=_THEME["colors"]["period"],
+                line_width=0,
+                layer="below",
+                row="all" if rows > 1 else None,
+                col=1 if rows > 1 else None,
+            )
+        else:
+            fig.add_vline(
+                x=e["date"],
+                line={"color": color, "width": 1, "dash": "dot"},
+                row="all" if rows > 1 else None,
+                col=1 if rows > 1 else None,
+            )
+    show_labels = len(ev) <= _THEME["max_event_labels"]
+    fig.add_trace(
+        go.Scatter(
+            x=list(ev["date"]),
+            y=[1.0 - 0.07 * (i % 3) for i in range(len(ev))],  # staggered: labels do not collide
+            mode="markers+text" if show_labels else "markers",
+            text=list(ev["label"]) if show_labels else None,
+            textposition="top center",
+            textfont={"size": 10, "color": color},
+            marker={"symbol": "triangle-down", "size": 9, "color": color},
+            name="events",
+            customdata=np.column_stack([ev["label"].to_numpy()]),
+            hovertemplate="%{customdata[0]}<br>%{x|%Y-%m-%d}<extra>event</extra>",
+            showlegend=True,
+        )
+    )
+    _pin_to_top(fig)
+
+
+def _pin_to_top(fig: go.Figure) -> None:
+    """Put the last trace (event markers) on an overlay axis spanning 0..1 at the top."""
+    trace = fig.data[-1]
+    trace.update(yaxis="y100")
+    base = fig.layout.yaxis.domain if fig.layout.yaxis.domain else (0, 1)
+    fig.update_layout(
+        yaxis100={
+            "overlaying": "y",
+            "range": [0, 1.12],
+            "visible": False,
+            "fixedrange": True,
+            "domain": list(base),
+        }
+    )
+
+
+def finish(
+    fig: go.Figure,
+    *,
+    title: str,
+    x_title: str = "Date",
+    y_title: str,
+    rows: int = 1,
+    row_y_titles: Sequence[str] | None = None,
+    subtitle: str | None = None,
+) -> go.Figure:
+    """Set the title, axis titles (with units) and the theme's title font."""
+    text = title if subtitle is None else f"{title}<br><sup>{subtitle}</sup>"
+    fig.update_layout(title={"text": text, "font": {"size": _THEME["title_size"]}, "x": 0.01})
+    if rows == 1:
+        fig.update_xaxes(title_text=x_title)
+        fig.update_yaxes(title_text=y_title, selector={"overlaying": None})
+    else:
+        fig.update_xaxes(title_text=x_title, row=rows, col=1)
+        titles = list(row_y_titles) if row_y_titles else [y_title] * rows
+        for i, t in enumerate(titles, start=1):
+            fig.update_yaxes(title_text=t, row=i, col=1)
+    return fig
+
+
+def group_titles(groups: Iterable[Hashable | None]) -> list[str]:
+    """Panel titles for small multiples."""
+    return ["all events" if g is None else str(g) for g in groups]
