@@ -249,20 +249,20 @@ def test_reconcile_matches_the_data_readme() -> None:
     }
     for day, (official, rows, basis) in expected.items():
         sub = rec[rec["end"] == day].set_index("group")
-        assert tuple(sub.loc[["total", "iraq", "syria"], "official_cumulative"]) == official
-        assert tuple(sub.loc[["total", "iraq", "syria"], "event_cumulative"]) == rows
+        assert tuple(sub.loc[["total", "Iraq", "Syria"], "official_cumulative"]) == official
+        assert tuple(sub.loc[["total", "Iraq", "Syria"], "event_cumulative"]) == rows
         ob = official_basis[(official_basis["end"] == day) & (official_basis["group"] == "total")]
         assert int(ob["event_cumulative"].iloc[0]) == basis
     jan30 = rec[rec["end"] == "2024-01-30"].set_index("group")
-    assert jan30.loc["other", "official_cumulative"] == 1
-    assert jan30.loc["other", "event_cumulative"] == 1  # Tower 22, Jordan
+    assert jan30.loc["Jordan", "official_cumulative"] == 1
+    assert jan30.loc["Jordan", "event_cumulative"] == 1  # Tower 22, Jordan
 
 
 def test_reconcile_shows_iraq_undercount_and_syria_overcount() -> None:
     rec = fp.reconcile_tallies(fp.load_attacks(), fp.load_tallies())
     by_group = rec.dropna(subset=["coverage"]).groupby("group")["coverage"].median()
-    assert by_group["iraq"] < 0.95
-    assert by_group["syria"] > 1.1
+    assert by_group["Iraq"] < 0.95
+    assert by_group["Syria"] > 1.1
 
 
 def test_reconcile_accepts_counts() -> None:

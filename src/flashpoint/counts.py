@@ -35,11 +35,13 @@ from flashpoint.schemas import (
 __all__ = [
     "CUMULATIVE",
     "DAYS",
+    "ROLLING_MEAN",
     "count_daily",
     "cumulative",
     "group_column",
     "reconcile_tallies",
     "resample",
+    "rolling_mean",
     "tally_intervals",
     "to_wide",
 ]
@@ -49,7 +51,7 @@ DAYS = "days"
 CUMULATIVE = "cumulative"
 """Running total of ``count`` per group."""
 
-_DERIVED = {DATE, COUNT, DAYS, CUMULATIVE}
+_DERIVED = {DATE, COUNT, DAYS, CUMULATIVE, "rolling_mean"}
 _NS_PER_DAY = 86_400 * 10**9
 
 
@@ -398,7 +400,13 @@ def resample(counts: pd.DataFrame, *, freq: str = "W", by: str | None = None) ->
     return out
 
 
-def cumulative(counts: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
+def cumulative(
+    counts: pd.DataFrame,
+    *,
+    by: str | None = None,
+    start: str | pd.Timestamp | None = None,
+    total: str | None = None,
+) -> pd.DataFrame:
     """Add the running total per group.
 
     Parameters
@@ -407,12 +415,18 @@ def cumulative(counts: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
         Tidy counts.
     by
         Group column; found by elimination when ``None``.
+    start
+        First day of the running total (rows before it are dropped), e.g. the day official
+        tallies count from. Default: the first day of the table.
+    total
+        When given, also add a group with this name holding the sum over all groups
+        (e.g. ``total="total"``), to compare with overall tallies.
 
     Returns
     -------
     pandas.DataFrame
-        The input columns plus ``cumulative`` (``int64``): events from the first day of the
-        table through this date, per group.
+        The input columns (rows from ``start`` on) plus ``cumulative`` (``int64``): events
+        from ``start`` through this date, per group; sorted by group then date.
 
     Examples
     --------
@@ -422,13 +436,70 @@ def cumulative(counts: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
     ...                   "country": "Iraq", "count": [1, 0, 2]})
     >>> fp.cumulative(c)["cumulative"].tolist()
     [1, 1, 3]
+    >>> fp.cumulative(c, start="2023-11-21")["cumulative"].tolist()
+    [0, 2]
     """
     by = group_column(counts, by)
-    out = counts.sort_values(([by] if by is not None else []) + [DATE], kind="stable").copy()
+    if start is not None:
+        counts = counts[counts[DATE] >= pd.Timestamp(start)]
+    if total is not None:
+        if by is None:
+            raise FlashpointValueError("total= needs grouped counts")
+        summed = counts.groupby(DATE, sort=True)[COUNT].sum().reset_index()
+        summed[by] = total
+        counts = pd.concat(
+            [counts[[DATE, by, COUNT]], summed[[DATE, by, COUNT]]], ignore_index=True
+        )
+    keys = ([by] if by is not None else []) + [DATE]
+    out = counts.sort_values(keys, kind="stable").reset_index(drop=True)
     if by is None:
         out[CUMULATIVE] = out[COUNT].cumsum().astype("int64")
     else:
         out[CUMULATIVE] = out.groupby(by, sort=False, observed=True)[COUNT].cumsum().astype("int64")
+    return out
+
+
+ROLLING_MEAN = "rolling_mean"
+"""Trailing mean of ``count`` over a window of periods."""
+
+
+def rolling_mean(counts: pd.DataFrame, *, window: int = 7, by: str | None = None) -> pd.DataFrame:
+    """Add the trailing mean of the counts over ``window`` periods, per group.
+
+    Parameters
+    ----------
+    counts
+        Tidy counts.
+    window
+        Number of periods averaged (the current one and the ``window - 1`` before it).
+    by
+        Group column; found by elimination when ``None``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The input plus ``rolling_mean`` (``float64``, events per period; missing for the
+        first ``window - 1`` periods of each group), in the input's row order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import flashpoint as fp
+    >>> c = pd.DataFrame({"date": pd.date_range("2023-11-20", periods=4), "count": [1, 0, 2, 3]})
+    >>> fp.rolling_mean(c, window=2)["rolling_mean"].tolist()
+    [nan, 0.5, 1.0, 2.5]
+    """
+    if not isinstance(window, int) or window < 1:
+        raise FlashpointValueError(f"window must be a positive integer, got {window!r}")
+    by = group_column(counts, by)
+    keys = ([by] if by is not None else []) + [DATE]
+    out = counts.sort_values(keys, kind="stable").copy()
+    if by is None:
+        out[ROLLING_MEAN] = out[COUNT].rolling(window, min_periods=window).mean()
+    else:
+        out[ROLLING_MEAN] = out.groupby(by, sort=False, observed=True)[COUNT].transform(
+            lambda s: s.rolling(window, min_periods=window).mean()
+        )
     return out.loc[counts.index]
 
 
@@ -634,7 +705,8 @@ def reconcile_tallies(
     Returns
     -------
     pandas.DataFrame
-        One row per tally interval and group (``total`` and each tally column):
+        One row per tally interval and group: ``total``, then each tally column, named
+        after the event group it counts (``Iraq`` for the tally column ``iraq``):
 
         - ``group``, ``start``, ``end``, ``days``, ``qualifier``: as in :func:`tally_intervals`;
         - ``official_cumulative``, ``event_cumulative``: counts from ``start`` of the whole
@@ -651,11 +723,11 @@ def reconcile_tallies(
     >>> rec = fp.reconcile_tallies(fp.load_attacks(), fp.load_tallies())
     >>> cols = ["group", "official_cumulative", "event_cumulative", "coverage"]
     >>> print(rec.loc[rec["end"] == "2023-11-23", cols].round(2).to_string(index=False))
-    group  official_cumulative  event_cumulative  coverage
-    total                   73                76      1.04
-     iraq                   36                29      0.81
-    syria                   37                47      1.27
-    other                    0                 0      <NA>
+     group  official_cumulative  event_cumulative  coverage
+     total                   73                76      1.04
+      Iraq                   36                29      0.81
+     Syria                   37                47      1.27
+    Jordan                    0                 0      <NA>
     """
     intervals = tally_intervals(tallies, official=official, qualifier=qualifier, start=start)
     if COUNT in events_or_counts.columns:
@@ -704,6 +776,9 @@ def reconcile_tallies(
         out[col] = out[col].astype("Int64")
     out["coverage"] = _ratio(out["event_cumulative"], out["official_cumulative"])
     out["interval_coverage"] = _ratio(out["event_interval"], out["official_interval"])
+    # name each group after the event group it counts, when it counts exactly one
+    names = {tg: egs[0] for tg, egs in mapping.items() if len(egs) == 1}
+    out[TALLY_GROUP] = out[TALLY_GROUP].map(lambda g: names.get(g, g))
     cols = [
         TALLY_GROUP,
         "start",

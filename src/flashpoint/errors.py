@@ -23,6 +23,7 @@ __all__ = [
     "ConvergenceWarning",
     "DataQualityWarning",
     "EventRangeError",
+    "FewEventsWarning",
     "FewPreEventDaysWarning",
     "FileFormatError",
     "FlashpointError",
@@ -101,6 +102,10 @@ class FewPreEventDaysWarning(FlashpointWarning):
 
 class AllZeroGroupWarning(FlashpointWarning):
     """A group has no events at all in the analysed window; its model is skipped or degenerate."""
+
+
+class FewEventsWarning(FlashpointWarning):
+    """A group has so few events that its estimates carry little information."""
 
 
 class ConvergenceWarning(FlashpointWarning):

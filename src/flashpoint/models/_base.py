@@ -22,6 +22,7 @@ import pandas as pd
 from flashpoint.counts import group_column
 from flashpoint.errors import (
     AllZeroGroupWarning,
+    FewEventsWarning,
     FlashpointValueError,
     FlashpointWarning,
     ShortSeriesWarning,
@@ -109,7 +110,9 @@ def _infer_freq(dates: pd.DatetimeIndex, group: Hashable | None) -> str:
             f"cannot infer the frequency of a series with {len(dates)} observations{where}; "
             "pass freq= (for example freq='D')"
         )
-    freq = pd.infer_freq(dates)
+    with pd.option_context("future.infer_freq_returns_offset", True):
+        offset = pd.infer_freq(dates)
+    freq = None if offset is None else str(getattr(offset, "freqstr", offset))
     if freq is None:
         raise FlashpointValueError(
             f"the counts{where} are not on a regular calendar (dates {dates[0].date()} .. "
@@ -242,13 +245,20 @@ def split_counts(
     return by, cast(str, seen_freq), series
 
 
-def warn_if_short(s: CountSeries, minimum: int, what: str) -> None:
-    """Warn (ShortSeriesWarning) when a series has fewer than ``minimum`` observations."""
+def warn_if_short(s: CountSeries, minimum: int, what: str, *, min_events: int = 10) -> None:
+    """Warn when a series has fewer than ``minimum`` observations or ``min_events`` events."""
+    where = "" if s.group is None else f" (group {s.group!r})"
     if s.n < minimum:
-        where = "" if s.group is None else f" (group {s.group!r})"
         warn(
             f"only {s.n} observations{where}; {what} needs about {minimum} to be reliable",
             ShortSeriesWarning,
+        )
+    total = int(s.y.sum())
+    if 0 < total < min_events:
+        warn(
+            f"only {total} event(s){where}; {what} on so few events carries little "
+            "information (consider leaving the group out)",
+            FewEventsWarning,
         )
 
 

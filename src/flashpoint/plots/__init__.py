@@ -6,4 +6,14 @@ kaleido and a Chromium browser (Debian: ``apt-get install chromium``); see the R
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from flashpoint.plots.counts import plot_counts, plot_cumulative
+from flashpoint.plots.effects import plot_event_study, plot_its, plot_placebo, plot_trend
+
+__all__ = [
+    "plot_counts",
+    "plot_cumulative",
+    "plot_event_study",
+    "plot_its",
+    "plot_placebo",
+    "plot_trend",
+]

@@ -33,7 +33,7 @@ _THEME: dict[str, Any] = {
     "width": 960,
     "height": 460,
     "panel_height": 240,
-    "margin": {"l": 70, "r": 30, "t": 80, "b": 60},
+    "margin": {"l": 70, "r": 30, "t": 90, "b": 130},
     "colors": {
         "observed": "#4C72B0",
         "observed_bar": "rgba(76,114,176,0.55)",
@@ -111,14 +111,18 @@ def new_figure(
             if vertical_spacing is not None
             else min(0.08, 0.3 / rows),
         )
+    height = max(_THEME["height"], 90 + rows * _THEME["panel_height"])
+    margin = _THEME["margin"]
+    plot_height = height - margin["t"] - margin["b"]
     fig.update_layout(
         template=_THEME["template"],
         font=_THEME["font"],
         width=_THEME["width"],
-        height=max(_THEME["height"], 90 + rows * _THEME["panel_height"]),
-        margin=_THEME["margin"],
+        height=height,
+        margin=margin,
         hovermode="closest",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        # below the x-axis title: 75 px under the plotting area
+        legend={"orientation": "h", "yanchor": "top", "y": -75 / plot_height, "x": 0},
     )
     return fig
 

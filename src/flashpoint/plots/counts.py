@@ -1,0 +1,181 @@
+"""Figures of counts: daily bars per group, and event-derived totals against official tallies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from flashpoint.counts import CUMULATIVE, ROLLING_MEAN, group_column
+from flashpoint.errors import FlashpointValueError
+from flashpoint.plots._theme import (
+    _THEME,
+    add_events,
+    finish,
+    group_color,
+    group_titles,
+    hover,
+    new_figure,
+)
+from flashpoint.schemas import COUNT, DATE, QUALIFIER
+
+__all__ = ["plot_counts", "plot_cumulative"]
+
+_QUALIFIER_SYMBOLS = {"exact": "circle", "about": "diamond-open", "at_least": "triangle-up-open"}
+
+
+def plot_counts(
+    counts: pd.DataFrame,
+    *,
+    by: str | None = None,
+    events: Any = None,
+    title: str = "Attacks per day",
+    unit: str = "attacks per day",
+) -> go.Figure:
+    """Draw daily counts per group as bars, with a rolling mean when the table has one.
+
+    Parameters
+    ----------
+    counts
+        Tidy counts (from :func:`flashpoint.count_daily`), optionally with a
+        ``rolling_mean`` column (from :func:`flashpoint.rolling_mean`), drawn as a line.
+    by
+        Group column; found by elimination when ``None``. One panel per group.
+    events
+        Events to mark: a key-events frame (``date``, optional ``end``, ``label``; periods
+        such as the truce are shaded), a list of :class:`~flashpoint.EventSpec` or dates.
+    title, unit
+        Figure title and the y-axis unit.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Traces ``"<group>"`` (bars) and ``"<group>, rolling mean"`` (lines) per panel.
+
+    Examples
+    --------
+    >>> import flashpoint as fp
+    >>> counts = fp.rolling_mean(fp.count_daily(fp.load_attacks()), window=7)
+    >>> fig = fp.plot_counts(counts, events=fp.load_key_events().query("kind == 'us_strike'"))
+    >>> [t.name for t in fig.data][:2]
+    ['Iraq', 'Iraq, rolling mean']
+    """
+    by = group_column(counts, by)
+    groups = list(pd.unique(counts[by])) if by is not None else [None]
+    fig = new_figure(len(groups), row_titles=group_titles(groups) if by else None)
+    for k, group in enumerate(groups, start=1):
+        frame = counts if by is None else counts[counts[by] == group]
+        name = "all groups" if group is None else str(group)
+        panel = {"row": k, "col": 1} if len(groups) > 1 else {}
+        color = group_color(k - 1)
+        fig.add_trace(
+            go.Bar(
+                x=list(frame[DATE]),
+                y=list(frame[COUNT]),
+                name=name,
+                marker_color=color,
+                opacity=0.55,
+                hovertemplate=hover(unit, fmt=".0f"),
+            ),
+            **panel,
+        )
+        if ROLLING_MEAN in frame.columns:
+            fig.add_trace(
+                go.Scatter(
+                    x=list(frame[DATE]),
+                    y=list(frame[ROLLING_MEAN]),
+                    mode="lines",
+                    name=f"{name}, rolling mean",
+                    line={"color": color, "width": 2},
+                    hovertemplate=hover(unit),
+                ),
+                **panel,
+            )
+    fig.update_layout(bargap=0.1)
+    add_events(fig, events, rows=len(groups))
+    return finish(fig, title=title, y_title=unit, rows=len(groups))
+
+
+def plot_cumulative(
+    cumulative_counts: pd.DataFrame,
+    reconciliation: pd.DataFrame,
+    *,
+    by: str | None = None,
+    events: Any = None,
+    title: str = "Event rows against official cumulative tallies",
+) -> go.Figure:
+    """Draw event-derived running totals against the official tallies, per group.
+
+    Parameters
+    ----------
+    cumulative_counts
+        From :func:`flashpoint.cumulative` (``date``, group, ``cumulative``), e.g. with
+        ``start="2023-10-17", total="total"`` to match the tallies.
+    reconciliation
+        From :func:`flashpoint.reconcile_tallies`: official cumulative counts per tally
+        date and group (``group``, ``end``, ``official_cumulative``, ``qualifier``).
+    by
+        Group column of ``cumulative_counts``; found by elimination when ``None``.
+    events
+        Events to mark.
+    title
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Per group (panel): a line ``"event rows (<group>)"`` and markers
+        ``"official tally (<group>)"`` whose symbol shows the qualifier (circle: exact,
+        diamond: about, triangle: at least).
+    """
+    by = group_column(cumulative_counts.drop(columns=[CUMULATIVE]), by)
+    if by is None:
+        raise FlashpointValueError(
+            "plot_cumulative needs grouped cumulative counts (e.g. fp.cumulative(counts, "
+            "total='total'))"
+        )
+    tally_groups = set(reconciliation["group"])
+    groups = [g for g in pd.unique(cumulative_counts[by]) if g in tally_groups]
+    fig = new_figure(len(groups), row_titles=[str(g) for g in groups], shared_xaxes=True)
+    colors = _THEME["colors"]
+    for k, group in enumerate(groups, start=1):
+        frame = cumulative_counts[cumulative_counts[by] == group]
+        tallies = reconciliation[
+            (reconciliation["group"] == group) & reconciliation["official_cumulative"].notna()
+        ]
+        panel = {"row": k, "col": 1} if len(groups) > 1 else {}
+        fig.add_trace(
+            go.Scatter(
+                x=list(frame[DATE]),
+                y=list(frame[CUMULATIVE]),
+                mode="lines",
+                name=f"event rows ({group})",
+                line={"color": group_color(k - 1), "width": 2},
+                hovertemplate=hover("attacks since the start", fmt=".0f"),
+            ),
+            **panel,
+        )
+        symbols = [_QUALIFIER_SYMBOLS.get(q, "circle") for q in tallies[QUALIFIER]]
+        fig.add_trace(
+            go.Scatter(
+                x=list(tallies["end"]),
+                y=[float(v) for v in tallies["official_cumulative"]],
+                mode="markers",
+                name=f"official tally ({group})",
+                marker={"color": colors["official"], "size": 8, "symbol": symbols},
+                customdata=np.column_stack([tallies[QUALIFIER].astype(str)]),
+                hovertemplate="official tally<br>%{x|%Y-%m-%d}<br>%{y:.0f} attacks "
+                "(%{customdata[0]})<extra></extra>",
+            ),
+            **panel,
+        )
+    add_events(fig, events, rows=len(groups))
+    return finish(
+        fig,
+        title=title,
+        subtitle="markers: circle exact, diamond about, triangle at least (a lower bound)",
+        y_title="attacks since the start",
+        rows=len(groups),
+    )

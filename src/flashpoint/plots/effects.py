@@ -1,0 +1,401 @@
+"""Figures of trend and event-effect results: ITS, trend, placebo, event study."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from flashpoint.plots._theme import (
+    _THEME,
+    add_band,
+    add_events,
+    finish,
+    group_titles,
+    hover,
+    new_figure,
+)
+
+if TYPE_CHECKING:
+    from flashpoint.models.event_study import EventStudyResult
+    from flashpoint.models.its import ITSResult
+    from flashpoint.models.placebo import PlaceboResult
+    from flashpoint.models.trend import TrendResult
+
+__all__ = ["plot_event_study", "plot_its", "plot_placebo", "plot_trend"]
+
+
+def _group_frame(frame: pd.DataFrame, by: str | None, group: Any) -> pd.DataFrame:
+    return frame if by is None else frame[frame[by] == group]
+
+
+def _suffix(by: str | None, group: Any) -> str:
+    return "" if by is None else f" ({group})"
+
+
+def plot_its(result: ITSResult, *, events: Any = None, title: str | None = None) -> go.Figure:
+    """Draw an interrupted time series fit: paths per group and cumulative excess attacks.
+
+    For each group, a panel with the observed counts, the fitted mean with its band and
+    the counterfactual (events removed) with its band; below it, a panel with the
+    cumulative excess attacks (observed minus counterfactual) since the first event,
+    with its simulation band.
+
+    Parameters
+    ----------
+    result
+        From :func:`flashpoint.fit_its`.
+    events
+        Events to mark (default: the model's events).
+    title
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import flashpoint as fp
+    >>> rng = np.random.default_rng(0)
+    >>> simulated = pd.DataFrame({"date": pd.date_range("2023-01-01", periods=60),
+    ...                           "count": rng.poisson(2, 60)})
+    >>> fig = fp.plot_its(fp.fit_its(simulated, "2023-02-01", family="poisson"))
+    >>> [t.name for t in fig.data][:3]
+    ['observed', 'fitted (lower)', 'fitted']
+    """
+    groups = result.groups
+    by = result.by
+    n_rows = 2 * len(groups)
+    titles: list[str] = []
+    for g in group_titles(groups if by else [None]):
+        label = "" if not by else f"{g}: "
+        titles += [f"{label}observed, fitted and counterfactual", f"{label}cumulative excess"]
+    heights = [0.68, 0.32] * len(groups)
+    fig = new_figure(n_rows, row_titles=titles, row_heights=heights)
+    colors = _THEME["colors"]
+    unit = f"attacks per {_period_name(result.freq)}"
+    for k, group in enumerate(groups):
+        frame = _group_frame(result.fitted, by, group)
+        x = list(frame["date"])
+        sfx = _suffix(by, group)
+        main, lower = 2 * k + 1, 2 * k + 2
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=list(frame["count"]),
+                name=f"observed{sfx}",
+                marker_color=colors["observed_bar"],
+                hovertemplate=hover(unit, fmt=".0f"),
+                legendgroup="observed",
+                showlegend=True,
+            ),
+            row=main,
+            col=1,
+        )
+        add_band(
+            fig,
+            x,
+            frame["fitted_lower"],
+            frame["fitted_upper"],
+            name=f"fitted{sfx}",
+            color=colors["fitted"],
+            row=main,
+            legendgroup="fitted",
+            showlegend=False,
+            value_label=unit,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=list(frame["fitted"]),
+                mode="lines",
+                name=f"fitted{sfx}",
+                line={"color": colors["fitted"], "width": 2},
+                hovertemplate=hover(unit),
+                legendgroup="fitted",
+                showlegend=True,
+            ),
+            row=main,
+            col=1,
+        )
+        add_band(
+            fig,
+            x,
+            frame["counterfactual_lower"],
+            frame["counterfactual_upper"],
+            name=f"counterfactual{sfx}",
+            color=colors["counterfactual"],
+            row=main,
+            legendgroup="counterfactual",
+            showlegend=False,
+            value_label=unit,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=list(frame["counterfactual"]),
+                mode="lines",
+                name=f"counterfactual (no events){sfx}",
+                line={"color": colors["counterfactual"], "width": 2, "dash": "dash"},
+                hovertemplate=hover(unit),
+                legendgroup="counterfactual",
+                showlegend=True,
+            ),
+            row=main,
+            col=1,
+        )
+        add_band(
+            fig,
+            x,
+            frame["cumulative_excess_lower"],
+            frame["cumulative_excess_upper"],
+            name=f"cumulative excess{sfx}",
+            color=colors["excess"],
+            row=lower,
+            legendgroup="excess",
+            showlegend=False,
+            value_label="attacks",
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=list(frame["cumulative_excess"]),
+                mode="lines",
+                name=f"cumulative excess{sfx}",
+                line={"color": colors["excess"], "width": 2},
+                hovertemplate=hover("attacks"),
+                legendgroup="excess",
+                showlegend=True,
+            ),
+            row=lower,
+            col=1,
+        )
+        fig.add_hline(y=0, line={"color": colors["reference"], "width": 1}, row=lower, col=1)
+    add_events(fig, result.events if events is None else events, rows=n_rows)
+    y_titles = [unit, "excess attacks"] * len(groups)
+    level = f"{1 - result.alpha:.0%}"
+    return finish(
+        fig,
+        title=title or "Interrupted time series: rate before and after the events",
+        subtitle=f"{result.family} model, {result.trend} trend; bands: {level} intervals",
+        y_title=unit,
+        rows=n_rows,
+        row_y_titles=y_titles,
+    )
+
+
+def _period_name(freq: str) -> str:
+    code = freq.split("-")[0]
+    return {
+        "D": "day",
+        "W": "week",
+        "MS": "month",
+        "ME": "month",
+        "M": "month",
+        "QS": "quarter",
+        "QE": "quarter",
+        "YS": "year",
+        "YE": "year",
+    }.get(code, "period")
+
+
+def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = None) -> go.Figure:
+    """Draw the fitted trend per group with its band over the observed counts.
+
+    Parameters
+    ----------
+    result
+        From :func:`flashpoint.fit_trend`.
+    events
+        Events to mark.
+    title
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    groups = result.groups
+    by = result.by
+    fig = new_figure(len(groups), row_titles=group_titles(groups) if by else None)
+    colors = _THEME["colors"]
+    unit = f"attacks per {_period_name(result.freq)}"
+    for k, group in enumerate(groups, start=1):
+        frame = _group_frame(result.fitted, by, group)
+        x = list(frame["date"])
+        sfx = _suffix(by, group)
+        row = k if len(groups) > 1 else None
+        kw = {"row": row, "col": 1} if row else {}
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=list(frame["count"]),
+                name=f"observed{sfx}",
+                marker_color=colors["observed_bar"],
+                hovertemplate=hover(unit, fmt=".0f"),
+            ),
+            **kw,
+        )
+        add_band(
+            fig,
+            x,
+            frame["fitted_lower"],
+            frame["fitted_upper"],
+            name=f"trend{sfx}",
+            color=colors["fitted"],
+            row=row,
+            showlegend=False,
+            value_label=unit,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=list(frame["fitted"]),
+                mode="lines",
+                name=f"trend{sfx}",
+                line={"color": colors["fitted"], "width": 2},
+                hovertemplate=hover(unit),
+            ),
+            **kw,
+        )
+    add_events(fig, events, rows=len(groups))
+    level = f"{1 - result.alpha:.0%}"
+    return finish(
+        fig,
+        title=title or "Trend of the attack rate",
+        subtitle=f"{result.family} model, {result.trend} trend; band: {level} interval",
+        y_title=unit,
+        rows=len(groups),
+    )
+
+
+def plot_placebo(result: PlaceboResult, *, title: str | None = None) -> go.Figure:
+    """Draw the placebo distribution of the effect with the observed effect marked.
+
+    One panel per group: the placebo estimates (log rate ratio or z statistic) as a
+    histogram, a vertical line at the observed value, and the rank p-value in the title.
+
+    Parameters
+    ----------
+    result
+        From :func:`flashpoint.placebo_test`.
+    title
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    summary = result.summary()
+    groups = list(summary[result.by]) if result.by else [None]
+    titles = []
+    for _, row in summary.iterrows():
+        name = f"{row[result.by]}: " if result.by else ""
+        titles.append(f"{name}rank p-value {row['p_value']:.3f} ({int(row['n_placebo'])} placebos)")
+    fig = new_figure(len(groups), row_titles=titles, shared_xaxes=False)
+    colors = _THEME["colors"]
+    stat_label = "z statistic" if result.statistic == "z" else "log rate ratio"
+    for k, group in enumerate(groups, start=1):
+        frame = (
+            result.placebos
+            if result.by is None
+            else result.placebos[result.placebos[result.by] == group]
+        )
+        observed = summary.iloc[k - 1]["observed"]
+        panel = k if len(groups) > 1 else None
+        kw: dict[str, Any] = {"row": panel, "col": 1} if panel else {}
+        fig.add_trace(
+            go.Histogram(
+                x=list(frame["statistic"]),
+                name=f"placebo {stat_label}{_suffix(result.by, group)}",
+                marker_color=colors["reference"],
+                opacity=0.75,
+                nbinsx=40,
+                hovertemplate=f"{stat_label} %{{x}}<br>%{{y}} placebo dates<extra></extra>",
+            ),
+            **kw,
+        )
+        fig.add_vline(
+            x=observed,
+            line={"color": colors["event"], "width": 2},
+            annotation_text=f"observed {observed:.2f}",
+            **kw,
+        )
+    fig = finish(
+        fig,
+        title=title or f"Placebo test: {result.event}",
+        x_title=stat_label,
+        y_title="placebo dates",
+        rows=len(groups),
+    )
+    fig.update_xaxes(title_text=stat_label)
+    return fig
+
+
+def plot_event_study(result: EventStudyResult, *, title: str | None = None) -> go.Figure:
+    """Draw rate ratios by window relative to the events, with intervals.
+
+    Parameters
+    ----------
+    result
+        From :func:`flashpoint.fit_event_study`.
+    title
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    summary = result.summary()
+    groups = list(pd.unique(summary[result.by])) if result.by else [None]
+    fig = new_figure(
+        len(groups), row_titles=group_titles(groups) if result.by else None, shared_xaxes=True
+    )
+    colors = _THEME["colors"]
+    for k, group in enumerate(groups, start=1):
+        frame = summary if result.by is None else summary[summary[result.by] == group]
+        mid = (frame["start"] + frame["end"]) / 2
+        row = k if len(groups) > 1 else None
+        kw = {"row": row, "col": 1} if row else {}
+        pre = frame["end"] < 0
+        fig.add_trace(
+            go.Scatter(
+                x=list(mid),
+                y=list(frame["rate_ratio"]),
+                mode="markers",
+                name=f"rate ratio{_suffix(result.by, group)}",
+                marker={
+                    "color": np.where(pre, colors["reference"], colors["fitted"]).tolist(),
+                    "size": 10,
+                },
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": list(frame["rate_ratio_upper"] - frame["rate_ratio"]),
+                    "arrayminus": list(frame["rate_ratio"] - frame["rate_ratio_lower"]),
+                    "color": colors["fitted"],
+                },
+                customdata=np.column_stack(
+                    [frame["window"], frame["rate_ratio_lower"], frame["rate_ratio_upper"]]
+                ),
+                hovertemplate="days %{customdata[0]}<br>rate ratio %{y:.2f} "
+                "(%{customdata[1]:.2f} to %{customdata[2]:.2f})<extra></extra>",
+            ),
+            **kw,
+        )
+        fig.add_hline(y=1, line={"color": colors["reference"], "dash": "dot"}, **kw)
+        fig.add_vline(x=0, line={"color": colors["event"], "dash": "dot"}, **kw)
+    fig.update_yaxes(type="log")
+    level = f"{1 - result.alpha:.0%}"
+    return finish(
+        fig,
+        title=title or f"Event study: {result.n_events} events",
+        subtitle=f"rate ratio against days outside every window; bars: {level} intervals",
+        x_title="days relative to the event",
+        y_title="rate ratio (log scale)",
+        rows=len(groups),
+    )
