@@ -234,7 +234,8 @@ def test_result_views(bundled_counts: pd.DataFrame) -> None:
     res = fp.fit_its(bundled_counts, [KH, TRUCE], n_sim=50)
     assert repr(res).startswith("<ITSResult: negbin ITS")
     html = res._repr_html_()
-    assert "<table" in html and "KH strike" in html
+    assert "<table" in html
+    assert "KH strike" in html
     assert res.conf_level == 0.95
     with pytest.raises(AttributeError):
         res.alpha = 0.1  # type: ignore[misc]

@@ -39,9 +39,11 @@ __all__ = [
     "count_daily",
     "cumulative",
     "group_column",
+    "match_tally_groups",
     "reconcile_tallies",
     "resample",
     "rolling_mean",
+    "tally_group_name",
     "tally_intervals",
     "to_wide",
 ]
@@ -557,11 +559,11 @@ def tally_intervals(
 
         - ``group``: ``"total"`` or the tally column (``"iraq"``, ...);
         - ``start``, ``end``: first and last day of the interval (``end`` is the tally's
-          ``as_of_date``; ``start`` the day after the previous usable tally);
+          ``as_of_date``; ``start`` the day after the previous tally that gives this
+          group's figure: a tally without a split ends an interval of ``total`` only);
         - ``days`` (``int64``): days in the interval;
         - ``cumulative`` (``Int64``): the tally itself;
-        - ``attacks`` (``Int64``): cumulative minus the previous cumulative (missing when
-          either side lacks the group's figure);
+        - ``attacks`` (``Int64``): cumulative minus the previous cumulative;
         - ``qualifier``: of the tally ending the interval;
         - ``monotone`` (``bool``): ``False`` when the tally is lower than the previous one
           (a contradiction between sources: ``attacks`` is negative);
@@ -646,9 +648,11 @@ def tally_intervals(
         prev_end = start_ts - pd.Timedelta(days=1)
         prev_cum: Any = 0
         for idx, r in chosen.iterrows():
-            end_day = pd.Timestamp(r[AS_OF_DATE]).normalize()
             cum = r[col]
-            attacks = pd.NA if pd.isna(cum) or pd.isna(prev_cum) else int(cum) - int(prev_cum)
+            if pd.isna(cum):
+                continue  # this tally gives no figure for the group: the interval runs on
+            end_day = pd.Timestamp(r[AS_OF_DATE]).normalize()
+            attacks = int(cum) - int(prev_cum)
             rows.append(
                 {
                     TALLY_GROUP: group,
@@ -658,7 +662,7 @@ def tally_intervals(
                     CUMULATIVE: cum,
                     "attacks": attacks,
                     QUALIFIER: r[QUALIFIER],
-                    "monotone": bool(pd.isna(attacks) or attacks >= 0),
+                    "monotone": attacks >= 0,
                     "alternatives": alternatives.get(idx, ""),
                 }
             )
@@ -673,6 +677,44 @@ def tally_intervals(
     out["attacks"] = out["attacks"].astype("Int64")
     out[DAYS] = out[DAYS].astype("int64")
     return out
+
+
+def match_tally_groups(
+    tally_groups: Sequence[str],
+    event_groups: Sequence[Any],
+    group_map: Mapping[str, str] | None = None,
+) -> dict[str, list[Any]]:
+    """Match tally columns to the event groups they count.
+
+    Parameters
+    ----------
+    tally_groups
+        Per-group tally columns (``iraq``, ``syria``, ``other``, ...).
+    event_groups
+        Group values of the event table (``Iraq``, ``Syria``, ``Jordan``, ...).
+    group_map
+        Explicit ``{tally column: event group}``; when ``None``, names are matched
+        case-insensitively and a column ``other`` takes every unmatched event group.
+
+    Returns
+    -------
+    dict
+        ``{tally column: [event groups]}`` for the columns that match.
+    """
+    if group_map is not None:
+        return {k: [v] for k, v in group_map.items()}
+    lower = {str(g).lower(): g for g in event_groups}
+    mapping: dict[str, list[Any]] = {g: [lower[g]] for g in tally_groups if g in lower}
+    if "other" in tally_groups and "other" not in lower:
+        matched = {v for vs in mapping.values() for v in vs}
+        mapping["other"] = [g for g in event_groups if g not in matched]
+    return mapping
+
+
+def tally_group_name(tally_group: str, mapping: Mapping[str, list[Any]]) -> Any:
+    """Name of a tally group in results: its event group when it counts exactly one."""
+    groups = mapping.get(tally_group, [])
+    return groups[0] if len(groups) == 1 else tally_group
 
 
 def reconcile_tallies(
@@ -737,14 +779,7 @@ def reconcile_tallies(
         counts = count_daily(events_or_counts, by=by)
     tally_groups = [g for g in intervals[TALLY_GROUP].unique() if g != "total"]
     event_groups = [] if by is None else list(pd.unique(counts[by]))
-    if group_map is None:
-        lower = {str(g).lower(): g for g in event_groups}
-        mapping: dict[str, list[Any]] = {g: [lower[g]] for g in tally_groups if g in lower}
-        if "other" in tally_groups and "other" not in lower:
-            matched = {v for vs in mapping.values() for v in vs}
-            mapping["other"] = [g for g in event_groups if g not in matched]
-    else:
-        mapping = {k: [v] for k, v in group_map.items()}
+    mapping = match_tally_groups(tally_groups, event_groups, group_map)
     start_ts = pd.Timestamp(start).normalize()
     dates = counts[DATE]
     day_totals: dict[str, pd.Series] = {}
@@ -777,8 +812,7 @@ def reconcile_tallies(
     out["coverage"] = _ratio(out["event_cumulative"], out["official_cumulative"])
     out["interval_coverage"] = _ratio(out["event_interval"], out["official_interval"])
     # name each group after the event group it counts, when it counts exactly one
-    names = {tg: egs[0] for tg, egs in mapping.items() if len(egs) == 1}
-    out[TALLY_GROUP] = out[TALLY_GROUP].map(lambda g: names.get(g, g))
+    out[TALLY_GROUP] = out[TALLY_GROUP].map(lambda g: tally_group_name(g, mapping))
     cols = [
         TALLY_GROUP,
         "start",
