@@ -8,15 +8,15 @@ escalation dynamics, and interactive figures.
 >>> int(counts["count"].sum())
 180
 
-The ``plot_*`` functions are loaded on first use, so that ``import flashpoint`` does not
-import plotly.
+The ``plot_*`` functions (and the :mod:`flashpoint.plots` module) are loaded on first use,
+so that ``import flashpoint`` does not import plotly.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flashpoint import counts, datasets, errors, models, schemas, sources
+from flashpoint import counts, datasets, errors, models, scale, schemas, sources
 from flashpoint.counts import (
     count_daily,
     cumulative,
@@ -26,18 +26,46 @@ from flashpoint.counts import (
     tally_intervals,
     to_wide,
 )
-from flashpoint.datasets import load_attacks, load_iraq2006, load_key_events, load_tallies
-from flashpoint.errors import FlashpointError, FlashpointWarning, SchemaValidationError
+from flashpoint.datasets import (
+    load_attacks,
+    load_iraq2006,
+    load_key_events,
+    load_tallies,
+)
+from flashpoint.errors import (
+    FlashpointError,
+    FlashpointWarning,
+    SchemaValidationError,
+)
 from flashpoint.models import (
+    BacktestResult,
     EventSpec,
     EventStudyResult,
+    ForecastResult,
+    HawkesResult,
+    HawkesTimesResult,
     ITSResult,
     PlaceboResult,
+    SourceComparisonResult,
+    TallyRatesResult,
     TrendResult,
+    backtest,
+    compare_sources,
     fit_event_study,
+    fit_hawkes,
+    fit_hawkes_times,
     fit_its,
+    fit_tally_rates,
     fit_trend,
+    forecast,
+    impute_daily_from_tallies,
     placebo_test,
+    simulate_hawkes_counts,
+    simulate_hawkes_times,
+)
+from flashpoint.scale import (
+    count_daily_dask,
+    count_daily_duckdb,
 )
 from flashpoint.schemas import (
     Quarantine,
@@ -46,65 +74,111 @@ from flashpoint.schemas import (
     validate_key_events,
     validate_tallies,
 )
-from flashpoint.sources import read_events
+from flashpoint.sources import (
+    read_acled,
+    read_events,
+    read_gdelt_events,
+    read_ucdp_ged,
+)
 
 if TYPE_CHECKING:
+    from flashpoint import plots
     from flashpoint.plots import (
+        plot_backtest,
         plot_counts,
         plot_cumulative,
         plot_event_study,
+        plot_forecast,
+        plot_hawkes,
+        plot_hawkes_times,
         plot_its,
         plot_placebo,
+        plot_source_comparison,
+        plot_tally_fit,
         plot_trend,
     )
 
 __version__ = "0.1.0"
 
 _PLOTS = (
+    "plot_backtest",
     "plot_counts",
     "plot_cumulative",
     "plot_event_study",
+    "plot_forecast",
+    "plot_hawkes",
+    "plot_hawkes_times",
     "plot_its",
     "plot_placebo",
+    "plot_source_comparison",
+    "plot_tally_fit",
     "plot_trend",
 )
 
 __all__ = [
+    "BacktestResult",
     "EventSpec",
     "EventStudyResult",
     "FlashpointError",
     "FlashpointWarning",
+    "ForecastResult",
+    "HawkesResult",
+    "HawkesTimesResult",
     "ITSResult",
     "PlaceboResult",
     "Quarantine",
     "SchemaValidationError",
+    "SourceComparisonResult",
+    "TallyRatesResult",
     "TrendResult",
     "__version__",
+    "backtest",
+    "compare_sources",
     "count_daily",
+    "count_daily_dask",
+    "count_daily_duckdb",
     "counts",
     "cumulative",
     "datasets",
     "errors",
     "fit_event_study",
+    "fit_hawkes",
+    "fit_hawkes_times",
     "fit_its",
+    "fit_tally_rates",
     "fit_trend",
+    "forecast",
+    "impute_daily_from_tallies",
     "load_attacks",
     "load_iraq2006",
     "load_key_events",
     "load_tallies",
     "models",
     "placebo_test",
+    "plot_backtest",
     "plot_counts",
     "plot_cumulative",
     "plot_event_study",
+    "plot_forecast",
+    "plot_hawkes",
+    "plot_hawkes_times",
     "plot_its",
     "plot_placebo",
+    "plot_source_comparison",
+    "plot_tally_fit",
     "plot_trend",
+    "plots",
+    "read_acled",
     "read_events",
+    "read_gdelt_events",
+    "read_ucdp_ged",
     "reconcile_tallies",
     "resample",
     "rolling_mean",
+    "scale",
     "schemas",
+    "simulate_hawkes_counts",
+    "simulate_hawkes_times",
     "sources",
     "tally_intervals",
     "to_wide",
@@ -120,6 +194,6 @@ def __getattr__(name: str) -> Any:
     if name in _PLOTS or name == "plots":
         import importlib
 
-        plots = importlib.import_module("flashpoint.plots")
-        return plots if name == "plots" else getattr(plots, name)
+        module = importlib.import_module("flashpoint.plots")
+        return module if name == "plots" else getattr(module, name)
     raise AttributeError(f"module 'flashpoint' has no attribute {name!r}")

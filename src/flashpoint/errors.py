@@ -13,6 +13,9 @@ so that they can be filtered as a group::
 
 from __future__ import annotations
 
+import sys
+import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,10 +33,13 @@ __all__ = [
     "FlashpointTypeError",
     "FlashpointValueError",
     "FlashpointWarning",
+    "MissingExtraError",
     "ModelSpecError",
+    "NonStationaryWarning",
     "OverdispersionWarning",
     "SchemaValidationError",
     "ShortSeriesWarning",
+    "warn",
 ]
 
 
@@ -47,6 +53,10 @@ class FlashpointValueError(FlashpointError, ValueError):
 
 class FlashpointTypeError(FlashpointError, TypeError):
     """An argument has a type flashpoint cannot use."""
+
+
+class MissingExtraError(FlashpointError, ImportError):
+    """An optional dependency (an extra such as ``flashpoint[scale]``) is not installed."""
 
 
 class FileFormatError(FlashpointValueError):
@@ -108,9 +118,26 @@ class FewEventsWarning(FlashpointWarning):
     """A group has so few events that its estimates carry little information."""
 
 
+class NonStationaryWarning(FlashpointWarning):
+    """A self-exciting model is explosive (branching ratio at or above 1)."""
+
+
 class ConvergenceWarning(FlashpointWarning):
     """An optimiser did not converge; estimates may be unreliable."""
 
 
 class OverdispersionWarning(FlashpointWarning):
     """The counts are overdispersed relative to a Poisson model."""
+
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+def warn(message: str, category: type[FlashpointWarning]) -> None:
+    """Emit a flashpoint warning attributed to the user's line of code (not ours)."""
+    frame = sys._getframe(1)
+    level = 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, category, stacklevel=level)

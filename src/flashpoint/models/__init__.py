@@ -6,20 +6,44 @@ frozen ``*Result`` with ``summary()``, ``plot()`` and an HTML view.
 
 from __future__ import annotations
 
+from flashpoint.models.compare import SourceComparisonResult, compare_sources
 from flashpoint.models.design import EventSpec
 from flashpoint.models.event_study import EventStudyResult, fit_event_study
+from flashpoint.models.forecast import BacktestResult, ForecastResult, backtest, forecast
+from flashpoint.models.hawkes import HawkesResult, fit_hawkes, simulate_hawkes_counts
+from flashpoint.models.hawkes_times import (
+    HawkesTimesResult,
+    fit_hawkes_times,
+    simulate_hawkes_times,
+)
 from flashpoint.models.its import ITSResult, fit_its
 from flashpoint.models.placebo import PlaceboResult, placebo_test
+from flashpoint.models.tallies import TallyRatesResult, fit_tally_rates, impute_daily_from_tallies
 from flashpoint.models.trend import TrendResult, fit_trend
 
 __all__ = [
+    "BacktestResult",
     "EventSpec",
     "EventStudyResult",
+    "ForecastResult",
+    "HawkesResult",
+    "HawkesTimesResult",
     "ITSResult",
     "PlaceboResult",
+    "SourceComparisonResult",
+    "TallyRatesResult",
     "TrendResult",
+    "backtest",
+    "compare_sources",
     "fit_event_study",
+    "fit_hawkes",
+    "fit_hawkes_times",
     "fit_its",
+    "fit_tally_rates",
     "fit_trend",
+    "forecast",
+    "impute_daily_from_tallies",
     "placebo_test",
+    "simulate_hawkes_counts",
+    "simulate_hawkes_times",
 ]

@@ -9,11 +9,8 @@ one-line ``repr`` and an HTML view built from its ``summary()``.
 from __future__ import annotations
 
 import html
-import sys
-import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -24,8 +21,8 @@ from flashpoint.errors import (
     AllZeroGroupWarning,
     FewEventsWarning,
     FlashpointValueError,
-    FlashpointWarning,
     ShortSeriesWarning,
+    warn,
 )
 from flashpoint.schemas import COUNT, DATE
 
@@ -38,23 +35,6 @@ __all__ = [
     "warn",
     "warn_if_short",
 ]
-
-_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
-
-
-def _user_stacklevel() -> int:
-    """Stack level of the first frame outside flashpoint (so warnings point at user code)."""
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    return level
-
-
-def warn(message: str, category: type[FlashpointWarning]) -> None:
-    """Emit a flashpoint warning attributed to the user's line of code."""
-    warnings.warn(message, category, stacklevel=_user_stacklevel())
 
 
 def check_alpha(alpha: float) -> float:

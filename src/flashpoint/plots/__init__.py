@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from flashpoint.plots.counts import plot_counts, plot_cumulative
 from flashpoint.plots.effects import plot_event_study, plot_its, plot_placebo, plot_trend
+from flashpoint.plots.hawkes import plot_backtest, plot_forecast, plot_hawkes
+from flashpoint.plots.hawkes_times import plot_hawkes_times
+from flashpoint.plots.tallies import plot_source_comparison, plot_tally_fit
 
 __all__ = [
+    "plot_backtest",
     "plot_counts",
     "plot_cumulative",
     "plot_event_study",
+    "plot_forecast",
+    "plot_hawkes",
+    "plot_hawkes_times",
     "plot_its",
     "plot_placebo",
+    "plot_source_comparison",
+    "plot_tally_fit",
     "plot_trend",
 ]

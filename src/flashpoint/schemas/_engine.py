@@ -406,10 +406,13 @@ def _generic_reason(f: _Failure) -> str:
     """Reason without the row's own value, so that rows with one problem group together."""
     if f.check in {"date_parse"}:
         return f.reason.replace(f" {_describe(f.value)}", "", 1)
-    if f.check == "dtype" and f.value is not None:
-        return f.reason.replace(f" {_describe(f.value)}", "", 1).replace(f" {f.value}", "", 1)
-    if f.check in {"greater_than_or_equal_to", "field_uniqueness", "in_range"}:
-        return f.reason.replace(f" {_describe(f.value)}", "", 1).replace(f" {f.value}", "", 1)
+    if f.check in {"dtype", "greater_than_or_equal_to", "field_uniqueness", "in_range"}:
+        if f.value is None:
+            return f.reason
+        token = f" {_describe(f.value)}"
+        if token in f.reason:
+            return f.reason.replace(token, "", 1)
+        return f.reason.replace(f" {f.value}", "", 1) if str(f.value).strip() else f.reason
     if f.check == "isin":
         return f.reason.replace(f": {_describe(f.value)}", "", 1)
     if f.check == "dataframe_check":

@@ -1,0 +1,317 @@
+"""Figures of the self-exciting model, forecasts and backtests (draw only)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import plotly.graph_objects as go
+
+from flashpoint.plots._theme import (
+    _THEME,
+    add_band,
+    add_events,
+    finish,
+    group_color,
+    group_titles,
+    hover,
+    new_figure,
+)
+
+if TYPE_CHECKING:
+    from flashpoint.models.forecast import BacktestResult, ForecastResult
+    from flashpoint.models.hawkes import HawkesResult
+
+__all__ = ["plot_backtest", "plot_forecast", "plot_hawkes"]
+
+UNIT = "attacks per day"
+
+
+def _room_for_subtitle(fig: go.Figure) -> go.Figure:
+    """Extra top margin so that the title, its subtitle and the legend do not overlap."""
+    extra = 45
+    margin = dict(_THEME["margin"])
+    margin["t"] = margin["t"] + extra
+    height = fig.layout.height
+    plot_height = height - margin["t"] - margin["b"]
+    fig.update_layout(
+        margin=margin,
+        title={"y": 1 - 28 / height, "yanchor": "top", "yref": "container"},
+        legend={"y": 1.0 + 24 / plot_height, "yanchor": "bottom"},
+    )
+    return fig
+
+
+def _rows(frame: Any, by: str | None, group: Any) -> Any:
+    return frame if by is None else frame[frame[by] == group]
+
+
+def plot_hawkes(result: HawkesResult, *, events: Any = None) -> go.Figure:
+    """Stacked expected attacks per day: background, self-triggered, event-triggered.
+
+    Parameters
+    ----------
+    result
+        A fitted :class:`~flashpoint.models.hawkes.HawkesResult`.
+    events
+        Events to mark (key-events frame, ``EventSpec`` objects or dates), e.g. the US
+        strikes used as exogenous events.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One panel per group (small multiples): stacked areas ``background``,
+        ``self-triggered`` (for a multivariate model one area per source group,
+        ``triggered by <source>``) and ``event-triggered`` (when the model has exogenous
+        events), and the observed counts as markers (``observed``).
+
+    Examples
+    --------
+    >>> from flashpoint.models.hawkes import fit_hawkes, simulate_hawkes_counts
+    >>> res = fit_hawkes(simulate_hawkes_counts(120, seed=2), ci_method="wald")
+    >>> [t.name for t in plot_hawkes(res).data]
+    ['background', 'self-triggered', 'observed']
+    """
+    groups = list(result.groups)
+    rows = len(groups)
+    fig = new_figure(rows, row_titles=group_titles(groups) if rows > 1 else None)
+    colors = _THEME["colors"]
+    by = result.by
+    for i, grp in enumerate(groups, start=1):
+        dec = _rows(result.decomposition, by, grp)
+        kw = {"row": i, "col": 1} if rows > 1 else {}
+        first = i == 1
+        x = list(dec["date"])
+        stack = f"stack{i}"
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=list(dec["background"]),
+                name="background",
+                stackgroup=stack,
+                mode="lines",
+                line={"width": 0.5, "color": colors["background"]},
+                legendgroup="background",
+                showlegend=first,
+                hovertemplate=hover(UNIT),
+            ),
+            **kw,
+        )
+        if result.multivariate:
+            src = _rows(result.self_excitation, by, grp)
+            for j, source in enumerate(groups):
+                part = src[src["source"] == source]
+                name = f"triggered by {source}"
+                fig.add_trace(
+                    go.Scatter(
+                        x=list(part["date"]),
+                        y=list(part["self_excited"]),
+                        name=name,
+                        stackgroup=stack,
+                        mode="lines",
+                        line={"width": 0.5, "color": group_color(j + 6)},
+                        legendgroup=name,
+                        showlegend=first,
+                        hovertemplate=hover(UNIT),
+                    ),
+                    **kw,
+                )
+        else:
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=list(dec["self_excited"]),
+                    name="self-triggered",
+                    stackgroup=stack,
+                    mode="lines",
+                    line={"width": 0.5, "color": colors["self"]},
+                    legendgroup="self",
+                    showlegend=first,
+                    hovertemplate=hover(UNIT),
+                ),
+                **kw,
+            )
+        if result.exogenous:
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=list(dec["exogenous"]),
+                    name="event-triggered",
+                    stackgroup=stack,
+                    mode="lines",
+                    line={"width": 0.5, "color": colors["exogenous"]},
+                    legendgroup="exogenous",
+                    showlegend=first,
+                    hovertemplate=hover(UNIT),
+                ),
+                **kw,
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=list(dec["count"]),
+                name="observed",
+                mode="markers",
+                marker={"size": 5, "color": colors["observed"]},
+                legendgroup="observed",
+                showlegend=first,
+                hovertemplate=hover(UNIT, fmt=".0f"),
+            ),
+            **kw,
+        )
+    add_events(fig, events, rows=rows)
+    br = result.branching_ratios()
+    sub = (
+        f"{result.family} model, {result.max_lag}-day kernel; expected attacks per day "
+        f"split by cause ({len(br)} branching ratio(s), see summary())"
+    )
+    finish(
+        fig,
+        title="Self-excitation: background, self-triggered and event-triggered attacks",
+        y_title=UNIT,
+        rows=rows,
+        subtitle=sub,
+    )
+    return _room_for_subtitle(fig)
+
+
+def plot_forecast(
+    result: ForecastResult, *, history: int | None = 90, events: Any = None
+) -> go.Figure:
+    """Observed history, forecast median, mean and prediction band, per group.
+
+    Parameters
+    ----------
+    result
+        A :class:`~flashpoint.models.forecast.ForecastResult`.
+    history
+        Last observed days to show (``None``: all).
+    events
+        Events to mark.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One panel per group: ``observed`` (bars), ``<level> prediction interval`` (band),
+        ``forecast median`` and ``forecast mean`` (lines).
+
+    Examples
+    --------
+    >>> from flashpoint.models.hawkes import simulate_hawkes_counts
+    >>> from flashpoint.models.forecast import forecast
+    >>> fc = forecast(simulate_hawkes_counts(100, seed=2), model="naive_mean", horizon=7)
+    >>> [t.name for t in plot_forecast(fc).data]
+    ['observed', '95% prediction interval (lower)', '95% prediction interval',
+     'forecast median', 'forecast mean']
+    """
+    groups = list(result.groups)
+    rows = len(groups)
+    fig = new_figure(rows, row_titles=group_titles(groups) if rows > 1 else None)
+    colors = _THEME["colors"]
+    by = result.by
+    band = f"{result.conf_level:.0%} prediction interval"
+    for i, grp in enumerate(groups, start=1):
+        hist = _rows(result.history, by, grp).sort_values("date")
+        if history is not None:
+            hist = hist.tail(history)
+        fc = _rows(result.forecast, by, grp)
+        kw = {"row": i, "col": 1} if rows > 1 else {}
+        first = i == 1
+        fig.add_trace(
+            go.Bar(
+                x=list(hist["date"]),
+                y=list(hist["count"]),
+                name="observed",
+                marker={"color": colors["observed_bar"]},
+                legendgroup="observed",
+                showlegend=first,
+                hovertemplate=hover(UNIT, fmt=".0f"),
+            ),
+            **kw,
+        )
+        add_band(
+            fig,
+            fc["date"],
+            fc["pi_lower"],
+            fc["pi_upper"],
+            name=band,
+            color=colors["fitted"],
+            row=i if rows > 1 else None,
+            showlegend=first,
+            value_label=UNIT,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=list(fc["date"]),
+                y=list(fc["median"]),
+                name="forecast median",
+                mode="lines+markers",
+                line={"color": colors["fitted"], "width": 2},
+                legendgroup="median",
+                showlegend=first,
+                hovertemplate=hover(UNIT, fmt=".0f"),
+            ),
+            **kw,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=list(fc["date"]),
+                y=list(fc["mean"]),
+                name="forecast mean",
+                mode="lines",
+                line={"color": colors["fitted"], "width": 1.5, "dash": "dash"},
+                legendgroup="mean",
+                showlegend=first,
+                hovertemplate=hover(UNIT),
+            ),
+            **kw,
+        )
+    add_events(fig, events, rows=rows)
+    finish(
+        fig,
+        title=f"Forecast of attacks: {result.model} model, {result.horizon} days ahead",
+        y_title=UNIT,
+        rows=rows,
+        subtitle=f"from {result.origin.date()}; {band}",
+    )
+    return _room_for_subtitle(fig)
+
+
+def plot_backtest(result: BacktestResult) -> go.Figure:
+    """Mean score by days ahead, one line per model (lower is better).
+
+    Parameters
+    ----------
+    result
+        A :class:`~flashpoint.models.forecast.BacktestResult`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One line per model, named after it.
+    """
+    col = "crps" if result.score == "crps" else "log_score"
+    unit = "attacks" if result.score == "crps" else "nats"
+    fig = new_figure(1)
+    for j, model in enumerate(result.models):
+        s = result.scores[result.scores["model"] == model]
+        m = s.groupby("horizon")[col].mean()
+        fig.add_trace(
+            go.Scatter(
+                x=list(m.index),
+                y=list(m.to_numpy()),
+                name=model,
+                mode="lines+markers",
+                line={"color": group_color(j)},
+                hovertemplate="%{fullData.name}<br>%{x} days ahead<br>%{y:.3f} "
+                + unit
+                + "<extra></extra>",
+            )
+        )
+    label = "CRPS" if result.score == "crps" else "log score"
+    return finish(
+        fig,
+        title=f"Backtest: mean {label} by days ahead ({len(result.origins)} origins)",
+        x_title="days ahead",
+        y_title=f"mean {label} ({unit})",
+        subtitle=f"lower is better; baseline {result.baseline}",
+    )

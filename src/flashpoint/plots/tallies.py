@@ -1,0 +1,203 @@
+"""Figures of the tally model: interval rates, fitted daily rates, and the source comparison."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from flashpoint.plots._theme import (
+    _THEME,
+    add_band,
+    add_events,
+    finish,
+    group_color,
+    new_figure,
+)
+
+if TYPE_CHECKING:
+    from flashpoint.models.compare import SourceComparisonResult
+    from flashpoint.models.tallies import TallyRatesResult
+
+__all__ = ["plot_source_comparison", "plot_tally_fit"]
+
+
+def plot_tally_fit(
+    result: TallyRatesResult, *, events: Any = None, title: str | None = None
+) -> go.Figure:
+    """Draw interval rates from the tallies and the fitted daily rate, per group.
+
+    Each tally interval is a horizontal segment at its average rate (attacks per day over
+    its days); the fitted daily rate is a line with its confidence band; the
+    counterfactual (events removed) is dashed.
+
+    Parameters
+    ----------
+    result
+        From :func:`flashpoint.fit_tally_rates`.
+    events
+        Events to mark (default: the model's events).
+    title
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import flashpoint as fp
+    >>> res = fp.fit_tally_rates(fp.load_tallies(), fp.EventSpec(date="2023-11-22"))
+    >>> fig = fp.plot_tally_fit(res)
+    >>> fig.data[0].name
+    'tally intervals (total)'
+    """
+    groups = list(result.groups)
+    fig = new_figure(len(groups), row_titles=[str(g) for g in groups])
+    colors = _THEME["colors"]
+    for k, group in enumerate(groups, start=1):
+        panel = {"row": k, "col": 1} if len(groups) > 1 else {}
+        iv = result.intervals[result.intervals["group"] == group]
+        xs: list[Any] = []
+        ys: list[Any] = []
+        for _, r in iv.iterrows():
+            xs += [r["start"], r["end"] + np.timedelta64(1, "D"), None]
+            ys += [r["rate"], r["rate"], None]
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                name=f"tally intervals ({group})",
+                line={"color": group_color(k - 1), "width": 3},
+                hovertemplate="%{x|%Y-%m-%d}<br>%{y:.2f} attacks per day (interval mean)"
+                "<extra></extra>",
+            ),
+            **panel,
+        )
+        daily = result.daily[result.daily["group"] == group]
+        add_band(
+            fig,
+            daily["date"],
+            daily["rate_lower"],
+            daily["rate_upper"],
+            name=f"fitted daily rate ({group})",
+            color=colors["fitted"],
+            row=k if len(groups) > 1 else None,
+            showlegend=False,
+            value_label="attacks per day",
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=list(daily["date"]),
+                y=list(daily["rate"]),
+                mode="lines",
+                name=f"fitted daily rate ({group})",
+                line={"color": colors["fitted"], "width": 2},
+                hovertemplate="%{x|%Y-%m-%d}<br>%{y:.2f} attacks per day<extra></extra>",
+            ),
+            **panel,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=list(daily["date"]),
+                y=list(daily["counterfactual"]),
+                mode="lines",
+                name=f"counterfactual ({group})",
+                line={"color": colors["counterfactual"], "width": 2, "dash": "dash"},
+                hovertemplate="%{x|%Y-%m-%d}<br>%{y:.2f} attacks per day<extra></extra>",
+            ),
+            **panel,
+        )
+    add_events(fig, result.events if events is None else events, rows=len(groups))
+    level = f"{1 - result.alpha:.0%}"
+    return finish(
+        fig,
+        title=title or "Attack rates estimated from official cumulative tallies",
+        subtitle=f"segments: attacks per day between two tallies; line: {result.family} fit "
+        f"with {level} band",
+        y_title="attacks per day",
+        rows=len(groups),
+    )
+
+
+def plot_source_comparison(
+    result: SourceComparisonResult, *, title: str | None = None
+) -> go.Figure:
+    """Draw a forest plot: each event's rate ratio by group and source, with intervals.
+
+    Parameters
+    ----------
+    result
+        From :func:`flashpoint.compare_sources`.
+    title
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One panel per event; one trace per source (named after it).
+    """
+    table = result.summary()
+    events = list(dict.fromkeys(table["event"]))
+    fig = new_figure(len(events), row_titles=events, shared_xaxes=False)
+    palette = [
+        _THEME["colors"]["official"],
+        _THEME["colors"]["fitted"],
+        _THEME["colors"]["observed"],
+    ]
+    for k, event in enumerate(events, start=1):
+        panel = {"row": k, "col": 1} if len(events) > 1 else {}
+        sub = table[table["event"] == event]
+        for s, source in enumerate(result.sources):
+            rows = sub[sub["source"] == source]
+            y = [f"{g}" for g in rows["group"]]
+            lower = np.maximum(rows["rate_ratio_lower"].to_numpy(float), 1e-3)
+            point = np.maximum(rows["rate_ratio"].to_numpy(float), 1e-3)
+            upper = rows["rate_ratio_upper"].to_numpy(float)
+            fig.add_trace(
+                go.Scatter(
+                    x=list(point),
+                    y=y,
+                    mode="markers",
+                    name=f"{source} ({event})",
+                    legendgroup=source,
+                    showlegend=k == 1,
+                    marker={
+                        "color": palette[s % 3],
+                        "size": 10,
+                        "symbol": ["circle", "square", "diamond"][s % 3],
+                    },
+                    error_x={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": list(upper - point),
+                        "arrayminus": list(point - lower),
+                        "color": palette[s % 3],
+                    },
+                    offsetgroup=str(s),
+                    customdata=np.column_stack(
+                        [rows["rate_ratio_lower"], rows["rate_ratio_upper"], rows["p_value"]]
+                    ),
+                    hovertemplate=f"{source}<br>%{{y}}: rate ratio %{{x:.2f}} "
+                    "(%{customdata[0]:.2f} to %{customdata[1]:.2f}), p = %{customdata[2]:.3f}"
+                    "<extra></extra>",
+                ),
+                **panel,
+            )
+        fig.add_vline(x=1, line={"color": _THEME["colors"]["reference"], "dash": "dot"}, **panel)
+    fig.update_xaxes(type="log")
+    fig.update_layout(scattermode="group")
+    level = f"{1 - result.alpha:.0%}"
+    fig = finish(
+        fig,
+        title=title or "The same effects from three readings of the record",
+        subtitle=f"rate ratio with {level} interval, {result.start.date()} to "
+        f"{result.end.date()} (0 plotted at 0.001)",
+        x_title="rate ratio (log scale)",
+        y_title="group",
+        rows=len(events),
+    )
+    fig.update_xaxes(title_text="rate ratio (log scale)")
+    return fig

@@ -1,0 +1,495 @@
+"""Daily counts of event tables too large for pandas: DuckDB over files, or Dask.
+
+Two optional backends (the ``scale`` extra: ``pip install 'flashpoint[scale]'``), imported only
+when called:
+
+- :func:`count_daily_duckdb` scans Parquet or CSV files with embedded DuckDB (no server) and
+  pushes the group-by down to it; only the aggregated ``(day, group, n)`` table reaches pandas;
+- :func:`count_daily_dask` does the same on a Dask DataFrame (a local or distributed cluster).
+
+Both zero-fill exactly like :func:`flashpoint.count_daily`: same columns, dtypes, group order
+and calendar, so the three paths give identical tables on the same data.
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib
+import re
+from collections.abc import Sequence
+from os import PathLike
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from flashpoint.counts import _calendar, _day_number, _day_str, _group_codes
+from flashpoint.errors import (
+    FileFormatError,
+    FlashpointTypeError,
+    FlashpointValueError,
+    MissingExtraError,
+)
+from flashpoint.schemas import COUNT, COUNTRY, DATE
+
+__all__ = ["MissingExtraError", "count_daily_dask", "count_daily_duckdb"]  # error re-exported
+
+_PARQUET = (".parquet", ".pq", ".parq")
+_CSV = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".csv.zst")
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def _import(module: str, function: str) -> ModuleType:
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        package = module.split(".")[0]
+        raise MissingExtraError(
+            f"{function} needs {package}, which is not installed. Install the optional "
+            f"'scale' extra: pip install 'flashpoint[scale]' (duckdb and dask[dataframe])"
+        ) from err
+
+
+# --------------------------------------------------------------------------------------------
+# Zero-filling shared by both backends (mirrors flashpoint.count_daily)
+# --------------------------------------------------------------------------------------------
+def _zero_fill(
+    day: np.ndarray,
+    values: pd.Series | None,
+    n: np.ndarray,
+    *,
+    by: str | None,
+    start: str | pd.Timestamp | None,
+    end: str | pd.Timestamp | None,
+    groups: Sequence[Any] | None,
+) -> pd.DataFrame:
+    """Tidy zero-filled counts from aggregated ``(day number, group value, n)`` rows."""
+    lo = _day_number(start) if start is not None else (int(day.min()) if len(day) else None)
+    hi = _day_number(end) if end is not None else (int(day.max()) if len(day) else None)
+    if lo is None or hi is None:
+        raise FlashpointValueError(
+            "no events and no start/end given: cannot build a calendar; pass start= and end="
+        )
+    if hi < lo:
+        raise FlashpointValueError(f"end ({_day_str(hi)}) is before start ({_day_str(lo)})")
+    in_window = (day >= lo) & (day <= hi)
+    n_days = hi - lo + 1
+    if by is None or values is None:
+        counts = np.bincount(day[in_window] - lo, weights=n[in_window], minlength=n_days)
+        return pd.DataFrame({DATE: _calendar(lo, n_days), COUNT: counts.astype("int64")})
+    codes, labels = _group_codes(values, groups)
+    codes, day, n = codes[in_window], day[in_window], n[in_window]
+    if (codes < 0).any():
+        unknown = pd.unique(values.to_numpy()[in_window][codes < 0])
+        raise FlashpointValueError(
+            f"events belong to groups not listed in groups=: {list(unknown)[:10]}; add them to "
+            "groups= or filter the events first (nothing is dropped silently)"
+        )
+    n_groups = len(labels)
+    counts = np.bincount(codes * n_days + (day - lo), weights=n, minlength=n_groups * n_days)
+    calendar = _calendar(lo, n_days)
+    return pd.DataFrame(
+        {
+            DATE: np.tile(calendar.to_numpy(), n_groups),
+            by: labels.repeat(n_days),
+            COUNT: counts.astype("int64"),
+        }
+    )
+
+
+def _check_nulls(n_dates: int, n_groups: int, by: str | None, where: str) -> None:
+    if n_dates:
+        raise FlashpointValueError(
+            f"{where} has {n_dates} event(s) with a missing date in '{DATE}'; drop or fix them, "
+            "or quarantine them with fp.validate_events(..., on_error='quarantine')"
+        )
+    if n_groups:
+        raise FlashpointValueError(
+            f"{where} has {n_groups} event(s) with a missing value in group column '{by}'; "
+            "every event needs a group: fill them (e.g. 'unknown') or drop them first"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# DuckDB
+# --------------------------------------------------------------------------------------------
+def _kind(path: str) -> str:
+    name = path.lower()
+    if name.endswith(_PARQUET):
+        return "parquet"
+    if name.endswith(_CSV):
+        return "csv"
+    raise FileFormatError(
+        f"cannot count {Path(path).name}: expected Parquet (.parquet) or CSV (.csv, .tsv, "
+        ".csv.gz) files"
+    )
+
+
+def _resolve(source: str | PathLike[str] | Sequence[str | PathLike[str]]) -> tuple[list[str], str]:
+    """Expand a file, a folder, a glob or a list of them; return the files and their format."""
+    if isinstance(source, str | PathLike):
+        items: list[str | PathLike[str]] = [source]
+    elif isinstance(source, Sequence) and all(isinstance(s, str | PathLike) for s in source):
+        items = list(source)
+    else:
+        raise FlashpointTypeError(
+            "source must be a file path, a folder, a glob pattern ('events/*.parquet') or a "
+            f"list of paths; got {type(source).__name__}. For a pandas DataFrame use "
+            "fp.count_daily, for a Dask DataFrame count_daily_dask"
+        )
+    if not items:
+        raise FlashpointValueError("source is an empty list of files")
+    files: list[str] = []
+    for item in items:
+        text = str(item)
+        if any(ch in text for ch in "*?["):
+            found = sorted(glob.glob(text, recursive=True))
+            if not found:
+                raise FileNotFoundError(f"no file matches {text!r} (current folder: {Path.cwd()})")
+            files.extend(found)
+        elif Path(text).is_dir():
+            found = sorted(
+                str(p) for p in Path(text).iterdir() if p.is_file() and p.name.endswith(_PARQUET)
+            ) or sorted(
+                str(p) for p in Path(text).iterdir() if p.is_file() and p.name.endswith(_CSV)
+            )
+            if not found:
+                raise FileNotFoundError(f"folder {text} holds no Parquet or CSV files")
+            files.extend(found)
+        elif Path(text).is_file():
+            files.append(text)
+        else:
+            raise FileNotFoundError(f"no such file: {text} (current folder: {Path.cwd()})")
+    kinds = {_kind(f) for f in files}
+    if len(kinds) > 1:
+        raise FileFormatError(
+            "source mixes Parquet and CSV files; count each format separately or convert one"
+        )
+    return files, kinds.pop()
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def count_daily_duckdb(
+    source: str | PathLike[str] | Sequence[str | PathLike[str]],
+    *,
+    by: str | None = COUNTRY,
+    date: str = DATE,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    groups: Sequence[Any] | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> pd.DataFrame:
+    r"""Count events per day and group in Parquet or CSV files with embedded DuckDB.
+
+    The files are scanned by DuckDB (in process, no server), which groups the events by day
+    and group; pandas only receives one row per (day, group) with events, then zero-fills.
+    Memory therefore depends on the number of days and groups, not on the number of events.
+
+    Parameters
+    ----------
+    source
+        A Parquet or CSV file, a folder of them, a glob pattern (``"events/*.parquet"``) or a
+        list of paths. All files must share the format and the two columns used.
+    by
+        Group column (``None``: one series for all events).
+    date
+        Name of the date column in the files: a ``DATE`` or tz-naive ``TIMESTAMP`` column
+        (a time of day is floored to the day), or text in ISO 8601 (``2023-11-21``).
+    start, end
+        First and last day of the calendar (inclusive). Defaults: first and last event date.
+        Events outside ``[start, end]`` are not counted.
+    groups
+        Groups to include, in this order, even if they have no event. Events of other groups
+        inside the window raise an error. Default: every group present, sorted.
+    threads
+        DuckDB worker threads (DuckDB's ``threads`` setting; default: all cores).
+    memory_limit
+        DuckDB's ``memory_limit`` setting, e.g. ``"2GB"`` (default: DuckDB's, 80% of RAM).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy counts sorted by group then date, identical to :func:`flashpoint.count_daily` on
+        the same events read into pandas:
+
+        - ``date`` (``datetime64``, midnight): the calendar day;
+        - ``<by>``: the group (absent when ``by=None``);
+        - ``count`` (``int64``): events that day (0 on days without events).
+
+    Raises
+    ------
+    MissingExtraError
+        When duckdb is not installed (``pip install 'flashpoint[scale]'``).
+    FileNotFoundError
+        When a file, folder or pattern matches nothing.
+    FileFormatError
+        On mixed or unsupported formats, or files DuckDB cannot read.
+    FlashpointValueError
+        On missing columns, a timezone-aware or non-date ``date`` column, unparseable or
+        missing dates, missing groups, an empty window or events of unlisted groups.
+
+    See Also
+    --------
+    flashpoint.count_daily : the pandas path (same result on data that fits in memory).
+    count_daily_dask : the same on a Dask DataFrame.
+
+    Notes
+    -----
+    The count for group :math:`g` on day :math:`d` is
+    :math:`c_{g,d} = \#\{i : \lfloor t_i \rfloor = d,\ g_i = g\}`, computed by DuckDB as
+    ``GROUP BY day, group``; the zero-filled table then has one row per group and calendar
+    day, so :math:`\sum_{g,d} c_{g,d}` equals the number of events in the window. A
+    categorical group column is seen by DuckDB as text: pass ``groups=`` to keep categories
+    without events or a custom order. DuckDB: Raasveldt, M. and Muehleisen, H. (2019).
+    DuckDB: an Embeddable Analytical Database. *SIGMOD '19*, 1981-1984.
+
+    Examples
+    --------
+    >>> import pytest; _ = pytest.importorskip("duckdb")  # the example needs the scale extra
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> from flashpoint.scale import count_daily_duckdb
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"date": ["2023-11-20", "2023-11-22", "2023-11-22"],
+    ...               "country": ["Iraq", "Iraq", "Syria"]}).to_csv(folder / "ev.csv", index=False)
+    >>> count_daily_duckdb(folder / "ev.csv")
+            date country  count
+    0 2023-11-20    Iraq      1
+    1 2023-11-21    Iraq      0
+    2 2023-11-22    Iraq      1
+    3 2023-11-20   Syria      0
+    4 2023-11-21   Syria      0
+    5 2023-11-22   Syria      1
+    """
+    duckdb = _import("duckdb", "count_daily_duckdb")
+    files, kind = _resolve(source)
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise FlashpointValueError(f"threads must be a positive integer, got {threads!r}")
+    if memory_limit is not None and not _MEMORY.match(str(memory_limit)):
+        raise FlashpointValueError(
+            f"memory_limit must be a size such as '2GB' or '500MB', got {memory_limit!r}"
+        )
+    listing = "[" + ", ".join(_literal(f) for f in files) + "]"
+    relation = (
+        f"read_parquet({listing})" if kind == "parquet" else f"read_csv({listing}, header = true)"
+    )
+    where = files[0] if len(files) == 1 else f"{len(files)} files ({Path(files[0]).name}, ...)"
+    con = duckdb.connect(database=":memory:")
+    try:
+        con.execute("SET preserve_insertion_order = false")
+        if threads is not None:
+            con.execute(f"SET threads = {int(threads)}")
+        if memory_limit is not None:
+            con.execute(f"SET memory_limit = {_literal(str(memory_limit))}")
+        try:
+            schema = {
+                row[0]: str(row[1])
+                for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+            }
+        except duckdb.Error as err:
+            raise FileFormatError(f"DuckDB cannot read {where}: {err}") from err
+        needed = [date] + ([by] if by is not None else [])
+        missing = [c for c in needed if c not in schema]
+        if missing:
+            raise FlashpointValueError(
+                f"{where} has no column(s) {missing}; its columns are {list(schema)}. Set "
+                "date= and by= to the names used in the files"
+            )
+        day_sql, bad_sql = _day_expression(_quote(date), schema[date], date)
+        group_sql = f", {_quote(by)} AS fp_group" if by is not None else ""
+        sql = (
+            f"SELECT datediff('day', DATE '1970-01-01', {day_sql}) AS fp_day{group_sql}, "
+            f"{bad_sql} AS fp_bad, count(*) AS fp_n FROM {relation} GROUP BY ALL"
+        )
+        try:
+            agg = con.execute(sql).df()
+            if bool(agg["fp_bad"].any()):
+                examples = con.execute(
+                    f"SELECT DISTINCT {_quote(date)} FROM {relation} WHERE {bad_sql} LIMIT 5"
+                ).fetchall()
+                n_bad = int(agg.loc[agg["fp_bad"].astype(bool), "fp_n"].sum())
+                raise FlashpointValueError(
+                    f"{where}: {n_bad} value(s) of '{date}' are not dates, e.g. "
+                    f"{[e[0] for e in examples]}; expected ISO 8601 dates such as '2023-11-22'. "
+                    "Fix them, or read and validate the file with fp.read_events"
+                )
+        except duckdb.Error as err:
+            raise FileFormatError(f"DuckDB failed on {where}: {err}") from err
+    finally:
+        con.close()
+    null_day = agg["fp_day"].isna().to_numpy()
+    null_group = (
+        agg["fp_group"].isna().to_numpy() & ~null_day if by is not None else null_day & False
+    )
+    _check_nulls(
+        int(agg.loc[null_day, "fp_n"].sum()), int(agg.loc[null_group, "fp_n"].sum()), by, where
+    )
+    return _zero_fill(
+        agg["fp_day"].to_numpy(dtype="int64"),
+        agg["fp_group"].rename(by) if by is not None else None,
+        agg["fp_n"].to_numpy(dtype="int64"),
+        by=by,
+        start=start,
+        end=end,
+        groups=groups,
+    )
+
+
+def _day_expression(column: str, sql_type: str, name: str) -> tuple[str, str]:
+    """Return SQL for the day of each event, and for 'this value is not a date'."""
+    upper = sql_type.upper()
+    if upper in ("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"):
+        raise FlashpointValueError(
+            f"column '{name}' is timezone-aware ({sql_type}); flashpoint counts local calendar "
+            "days and expects tz-naive dates. Store local dates (tz-naive) in the files"
+        )
+    if upper == "DATE":
+        return column, "false"
+    if upper.startswith("TIMESTAMP"):
+        return f"CAST({column} AS DATE)", "false"
+    if upper == "VARCHAR":
+        day = f"CAST(TRY_CAST({column} AS TIMESTAMP) AS DATE)"
+        return day, f"({day} IS NULL AND {column} IS NOT NULL)"
+    raise FlashpointValueError(
+        f"column '{name}' has type {sql_type}; expected DATE, TIMESTAMP or ISO 8601 text. "
+        "Convert it when writing the files"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Dask
+# --------------------------------------------------------------------------------------------
+def _day_numbers(dates: pd.Series) -> pd.Series:
+    """Days since 1970-01-01 (the same flooring as fp.count_daily)."""
+    return pd.Series(
+        dates.to_numpy().astype("datetime64[D]").view("int64"), index=dates.index, name="fp_day"
+    )
+
+
+def count_daily_dask(
+    ddf: Any,
+    *,
+    by: str | None = COUNTRY,
+    date: str = DATE,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    groups: Sequence[Any] | None = None,
+) -> pd.DataFrame:
+    """Count events per day and group in a Dask DataFrame.
+
+    The group-by runs on the Dask scheduler in use (threads by default, or a distributed
+    cluster); only one row per (day, group) with events comes back, then zero-filling
+    happens in pandas.
+
+    Parameters
+    ----------
+    ddf
+        A ``dask.dataframe.DataFrame`` with a tz-naive ``datetime64`` date column and the
+        group column ``by`` (e.g. ``dd.read_parquet("events/*.parquet")``).
+    by
+        Group column (``None``: one series for all events).
+    date
+        Name of the date column (a time of day is floored to the day).
+    start, end, groups
+        As in :func:`flashpoint.count_daily`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date`` (``datetime64``), ``<by>``, ``count`` (``int64``, events per day), sorted by
+        group then date and zero-filled: identical to ``fp.count_daily(ddf.compute(), ...)``.
+
+    Raises
+    ------
+    MissingExtraError
+        When dask is not installed (``pip install 'flashpoint[scale]'``).
+    FlashpointTypeError
+        When ``ddf`` is not a Dask DataFrame.
+    FlashpointValueError
+        On missing columns, non-datetime or timezone-aware dates, missing dates or groups,
+        an empty window or events of unlisted groups.
+
+    See Also
+    --------
+    count_daily_duckdb : the same over Parquet/CSV files without a cluster.
+    flashpoint.count_daily : the pandas path.
+
+    Notes
+    -----
+    Each partition maps dates to day numbers exactly as :func:`flashpoint.count_daily`
+    does (``datetime64[D]``), Dask sums ``size()`` per (day, group) across partitions, and
+    the counts :math:`c_{g,d}` are zero-filled over the calendar: their sum is the number of
+    events in the window. Dask: Rocklin, M. (2015). Dask: Parallel Computation with Blocked
+    Algorithms and Task Scheduling. *Proceedings of the 14th Python in Science Conference*.
+
+    Examples
+    --------
+    >>> import pytest; dd = pytest.importorskip("dask.dataframe")  # needs the scale extra
+    >>> import pandas as pd
+    >>> from flashpoint.scale import count_daily_dask
+    >>> ev = pd.DataFrame({"date": pd.to_datetime(["2023-11-20", "2023-11-22", "2023-11-22"]),
+    ...                    "country": ["Iraq", "Iraq", "Syria"]})
+    >>> count_daily_dask(dd.from_pandas(ev, npartitions=2))["count"].tolist()
+    [1, 0, 1, 0, 0, 1]
+    """
+    dd = _import("dask.dataframe", "count_daily_dask")
+    dask = _import("dask", "count_daily_dask")
+    if not isinstance(ddf, dd.DataFrame):
+        raise FlashpointTypeError(
+            f"ddf must be a dask.dataframe.DataFrame, got {type(ddf).__name__}; for a pandas "
+            "DataFrame use fp.count_daily, for files count_daily_duckdb"
+        )
+    needed = [date] + ([by] if by is not None else [])
+    missing = [c for c in needed if c not in ddf.columns]
+    if missing:
+        raise FlashpointValueError(
+            f"the Dask DataFrame has no column(s) {missing}; its columns are {list(ddf.columns)}"
+        )
+    dtype = ddf[date].dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        raise FlashpointValueError(
+            f"column '{date}' is timezone-aware ({dtype}); flashpoint counts local calendar "
+            f"days. Convert with ddf['{date}'] = ddf['{date}'].dt.tz_convert(<local tz>)"
+            ".dt.tz_localize(None)"
+        )
+    if not pd.api.types.is_datetime64_dtype(dtype):
+        raise FlashpointValueError(
+            f"column '{date}' has dtype {dtype}; expected datetime64. Convert it with "
+            f"ddf['{date}'] = dd.to_datetime(ddf['{date}'], format='ISO8601')"
+        )
+    part = ddf[needed]
+    day = part[date].map_partitions(_day_numbers, meta=("fp_day", "int64"))
+    keys = ["fp_day"] + ([by] if by is not None else [])
+    sizes = part.assign(fp_day=day).groupby(keys, observed=True).size()
+    n_dates = part[date].isna().sum()
+    n_groups = part[by].isna().sum() if by is not None else 0
+    sizes, n_dates, n_groups = dask.compute(sizes, n_dates, n_groups)
+    _check_nulls(int(n_dates), int(n_groups), by, "the Dask DataFrame")
+    agg = sizes.rename("fp_n").reset_index()
+    if (
+        by is not None
+        and isinstance(agg[by].dtype, pd.StringDtype)
+        and dask.config.get("dataframe.convert-string", None) is not False
+    ):
+        # Dask stores text as "string[pyarrow]" whatever the input dtype; return pandas'
+        # default text dtype, as pd.read_parquet / pd.read_csv (and count_daily on them) give
+        agg[by] = agg[by].astype("str")
+    return _zero_fill(
+        agg["fp_day"].to_numpy(dtype="int64"),
+        agg[by] if by is not None else None,
+        agg["fp_n"].to_numpy(dtype="int64"),
+        by=by,
+        start=start,
+        end=end,
+        groups=groups,
+    )
