@@ -8,8 +8,8 @@ escalation dynamics, and interactive figures.
 >>> int(counts["count"].sum())
 180
 
-The ``plot_*`` functions (and the :mod:`flashpoint.plots` module) are loaded on first use,
-so that ``import flashpoint`` does not import plotly.
+The ``plot_*`` functions, :func:`build_report` and the :mod:`flashpoint.plots` module are
+loaded on first use, so that ``import flashpoint`` does not import plotly.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from flashpoint.errors import (
 )
 from flashpoint.models import (
     BacktestResult,
+    ChangepointResult,
     EventSpec,
     EventStudyResult,
     ForecastResult,
@@ -51,6 +52,7 @@ from flashpoint.models import (
     TrendResult,
     backtest,
     compare_sources,
+    detect_changepoints,
     fit_event_study,
     fit_hawkes,
     fit_hawkes_times,
@@ -85,6 +87,7 @@ if TYPE_CHECKING:
     from flashpoint import plots
     from flashpoint.plots import (
         plot_backtest,
+        plot_changepoints,
         plot_counts,
         plot_cumulative,
         plot_event_study,
@@ -97,26 +100,34 @@ if TYPE_CHECKING:
         plot_tally_fit,
         plot_trend,
     )
+    from flashpoint.report import (
+        Report,
+        build_report,
+    )
 
 __version__ = "0.1.0"
 
-_PLOTS = (
-    "plot_backtest",
-    "plot_counts",
-    "plot_cumulative",
-    "plot_event_study",
-    "plot_forecast",
-    "plot_hawkes",
-    "plot_hawkes_times",
-    "plot_its",
-    "plot_placebo",
-    "plot_source_comparison",
-    "plot_tally_fit",
-    "plot_trend",
-)
+_LAZY = {
+    "plot_backtest": "flashpoint.plots",
+    "plot_changepoints": "flashpoint.plots",
+    "plot_counts": "flashpoint.plots",
+    "plot_cumulative": "flashpoint.plots",
+    "plot_event_study": "flashpoint.plots",
+    "plot_forecast": "flashpoint.plots",
+    "plot_hawkes": "flashpoint.plots",
+    "plot_hawkes_times": "flashpoint.plots",
+    "plot_its": "flashpoint.plots",
+    "plot_placebo": "flashpoint.plots",
+    "plot_source_comparison": "flashpoint.plots",
+    "plot_tally_fit": "flashpoint.plots",
+    "plot_trend": "flashpoint.plots",
+    "Report": "flashpoint.report",
+    "build_report": "flashpoint.report",
+}
 
 __all__ = [
     "BacktestResult",
+    "ChangepointResult",
     "EventSpec",
     "EventStudyResult",
     "FlashpointError",
@@ -127,12 +138,14 @@ __all__ = [
     "ITSResult",
     "PlaceboResult",
     "Quarantine",
+    "Report",
     "SchemaValidationError",
     "SourceComparisonResult",
     "TallyRatesResult",
     "TrendResult",
     "__version__",
     "backtest",
+    "build_report",
     "compare_sources",
     "count_daily",
     "count_daily_dask",
@@ -140,6 +153,7 @@ __all__ = [
     "counts",
     "cumulative",
     "datasets",
+    "detect_changepoints",
     "errors",
     "fit_event_study",
     "fit_hawkes",
@@ -156,6 +170,7 @@ __all__ = [
     "models",
     "placebo_test",
     "plot_backtest",
+    "plot_changepoints",
     "plot_counts",
     "plot_cumulative",
     "plot_event_study",
@@ -190,10 +205,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """Load the plotting functions (and plotly) on first use."""
-    if name in _PLOTS or name == "plots":
-        import importlib
+    """Load the plotting and report functions (and plotly) on first use."""
+    import importlib
 
-        module = importlib.import_module("flashpoint.plots")
-        return module if name == "plots" else getattr(module, name)
+    if name == "plots":
+        return importlib.import_module("flashpoint.plots")
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'flashpoint' has no attribute {name!r}")

@@ -6,6 +6,7 @@ frozen ``*Result`` with ``summary()``, ``plot()`` and an HTML view.
 
 from __future__ import annotations
 
+from flashpoint.models.changepoints import ChangepointResult, detect_changepoints
 from flashpoint.models.compare import SourceComparisonResult, compare_sources
 from flashpoint.models.design import EventSpec
 from flashpoint.models.event_study import EventStudyResult, fit_event_study
@@ -23,6 +24,7 @@ from flashpoint.models.trend import TrendResult, fit_trend
 
 __all__ = [
     "BacktestResult",
+    "ChangepointResult",
     "EventSpec",
     "EventStudyResult",
     "ForecastResult",
@@ -35,6 +37,7 @@ __all__ = [
     "TrendResult",
     "backtest",
     "compare_sources",
+    "detect_changepoints",
     "fit_event_study",
     "fit_hawkes",
     "fit_hawkes_times",

@@ -17,6 +17,7 @@ interrupted-time-series, trend, placebo and event-study models.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,10 +32,12 @@ from flashpoint.schemas import DATE, END, GROUP, LABEL
 __all__ = ["SHAPES", "EventSpec", "as_event_specs"]
 
 Shape = Literal["step", "slope", "pulse", "decay"]
+DateLike = pd.Timestamp | str | _dt.date | np.datetime64
+"""Anything :class:`pandas.Timestamp` reads as a date."""
 SHAPES: tuple[str, ...] = ("step", "slope", "pulse", "decay")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class EventSpec:
     """One intervention event and the shape of its effect.
 
@@ -64,11 +67,29 @@ class EventSpec:
     """
 
     date: pd.Timestamp
-    shape: str = "step"
-    end: pd.Timestamp | None = None
-    label: str | None = None
-    half_life: float | None = None
-    group: Hashable | None = None
+    shape: str
+    end: pd.Timestamp | None
+    label: str | None
+    half_life: float | None
+    group: Hashable | None
+
+    def __init__(
+        self,
+        *,
+        date: DateLike,
+        shape: str = "step",
+        end: DateLike | None = None,
+        label: str | None = None,
+        half_life: float | None = None,
+        group: Hashable | None = None,
+    ) -> None:
+        object.__setattr__(self, "date", date)
+        object.__setattr__(self, "shape", shape)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "half_life", half_life)
+        object.__setattr__(self, "group", group)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         try:

@@ -6,6 +6,7 @@ kaleido and a Chromium browser (Debian: ``apt-get install chromium``); see the R
 
 from __future__ import annotations
 
+from flashpoint.plots.changepoints import plot_changepoints
 from flashpoint.plots.counts import plot_counts, plot_cumulative
 from flashpoint.plots.effects import plot_event_study, plot_its, plot_placebo, plot_trend
 from flashpoint.plots.hawkes import plot_backtest, plot_forecast, plot_hawkes
@@ -14,6 +15,7 @@ from flashpoint.plots.tallies import plot_source_comparison, plot_tally_fit
 
 __all__ = [
     "plot_backtest",
+    "plot_changepoints",
     "plot_counts",
     "plot_cumulative",
     "plot_event_study",

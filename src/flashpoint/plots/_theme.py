@@ -6,6 +6,8 @@ fonts and sizes live in :data:`_THEME` only; no global plotly default is changed
 
 from __future__ import annotations
 
+import datetime as _dt
+import html
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
@@ -24,6 +26,7 @@ __all__ = [
     "hover",
     "new_figure",
     "normalize_events",
+    "text",
 ]
 
 _THEME: dict[str, Any] = {
@@ -67,6 +70,15 @@ _THEME: dict[str, Any] = {
 }
 
 
+def text(value: object) -> str:
+    """Escape a user-supplied string for plotly text (labels, titles, names).
+
+    Plotly reads ``<b>``, ``<br>`` and a few other tags in figure text; escaping shows any
+    label, ``<script>`` included, as the text it is.
+    """
+    return html.escape(str(value), quote=False)
+
+
 def group_color(i: int) -> str:
     """Colour of the i-th group (cycles through the palette)."""
     palette: list[str] = _THEME["groups"]
@@ -105,7 +117,7 @@ def new_figure(
             rows=rows,
             cols=1,
             shared_xaxes=shared_xaxes,
-            subplot_titles=list(row_titles) if row_titles else None,
+            subplot_titles=[text(t) for t in row_titles] if row_titles else None,
             row_heights=list(row_heights) if row_heights else None,
             vertical_spacing=vertical_spacing
             if vertical_spacing is not None
@@ -197,6 +209,10 @@ def normalize_events(events: Any) -> pd.DataFrame:
         return out.reset_index(drop=True)
     rows = []
     for ev in events:
+        if isinstance(ev, str | _dt.date | np.datetime64):  # includes pd.Timestamp
+            date = pd.Timestamp(ev)
+            rows.append({"date": date, "end": pd.NaT, "label": str(date.date())})
+            continue
         if hasattr(ev, "date"):
             date = pd.Timestamp(ev.date)
             end = getattr(ev, "end", None)
@@ -222,6 +238,7 @@ def add_events(fig: go.Figure, events: Any, *, rows: int = 1) -> None:
     ev = normalize_events(events)
     if ev.empty:
         return
+    ev = ev.assign(label=ev["label"].map(text))
     color = _THEME["colors"]["event"]
     for _, e in ev.iterrows():
         if pd.notna(e["end"]) and e["end"] > e["date"]:
@@ -287,8 +304,8 @@ def finish(
     subtitle: str | None = None,
 ) -> go.Figure:
     """Set the title, axis titles (with units) and the theme's title font."""
-    text = title if subtitle is None else f"{title}<br><sup>{subtitle}</sup>"
-    fig.update_layout(title={"text": text, "font": {"size": _THEME["title_size"]}, "x": 0.01})
+    heading = text(title) if subtitle is None else f"{text(title)}<br><sup>{text(subtitle)}</sup>"
+    fig.update_layout(title={"text": heading, "font": {"size": _THEME["title_size"]}, "x": 0.01})
     if rows == 1:
         fig.update_xaxes(title_text=x_title)
         fig.update_yaxes(title_text=y_title, selector={"overlaying": None})
@@ -302,4 +319,4 @@ def finish(
 
 def group_titles(groups: Iterable[Hashable | None]) -> list[str]:
     """Panel titles for small multiples."""
-    return ["all events" if g is None else str(g) for g in groups]
+    return ["all events" if g is None else str(g) for g in groups]  # escaped by new_figure

@@ -18,6 +18,7 @@ from flashpoint.plots._theme import (
     group_titles,
     hover,
     new_figure,
+    text,
 )
 from flashpoint.schemas import COUNT, DATE, QUALIFIER
 
@@ -67,7 +68,7 @@ def plot_counts(
     fig = new_figure(len(groups), row_titles=group_titles(groups) if by else None)
     for k, group in enumerate(groups, start=1):
         frame = counts if by is None else counts[counts[by] == group]
-        name = "all groups" if group is None else str(group)
+        name = "all groups" if group is None else text(group)
         panel = {"row": k, "col": 1} if len(groups) > 1 else {}
         color = group_color(k - 1)
         fig.add_trace(
@@ -151,7 +152,7 @@ def plot_cumulative(
                 x=list(frame[DATE]),
                 y=list(frame[CUMULATIVE]),
                 mode="lines",
-                name=f"event rows ({group})",
+                name=f"event rows ({text(group)})",
                 line={"color": group_color(k - 1), "width": 2},
                 hovertemplate=hover("attacks since the start", fmt=".0f"),
             ),
@@ -163,7 +164,7 @@ def plot_cumulative(
                 x=list(tallies["end"]),
                 y=[float(v) for v in tallies["official_cumulative"]],
                 mode="markers",
-                name=f"official tally ({group})",
+                name=f"official tally ({text(group)})",
                 marker={"color": colors["official"], "size": 8, "symbol": symbols},
                 customdata=np.column_stack([tallies[QUALIFIER].astype(str)]),
                 hovertemplate="official tally<br>%{x|%Y-%m-%d}<br>%{y:.0f} attacks "

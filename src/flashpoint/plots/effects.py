@@ -16,6 +16,7 @@ from flashpoint.plots._theme import (
     group_titles,
     hover,
     new_figure,
+    text,
 )
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def _group_frame(frame: pd.DataFrame, by: str | None, group: Any) -> pd.DataFram
 
 
 def _suffix(by: str | None, group: Any) -> str:
-    return "" if by is None else f" ({group})"
+    return "" if by is None else f" ({text(group)})"
 
 
 def plot_its(result: ITSResult, *, events: Any = None, title: str | None = None) -> go.Figure:
@@ -257,6 +258,7 @@ def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = N
                 y=list(frame["fitted"]),
                 mode="lines",
                 name=f"trend{sfx}",
+                legendgroup=f"trend{sfx}",
                 line={"color": colors["fitted"], "width": 2},
                 hovertemplate=hover(unit),
             ),
@@ -296,7 +298,7 @@ def plot_placebo(result: PlaceboResult, *, title: str | None = None) -> go.Figur
     for _, row in summary.iterrows():
         name = f"{row[result.by]}: " if result.by else ""
         titles.append(f"{name}rank p-value {row['p_value']:.3f} ({int(row['n_placebo'])} placebos)")
-    fig = new_figure(len(groups), row_titles=titles, shared_xaxes=False)
+    fig = new_figure(len(groups), row_titles=titles, shared_xaxes=False, vertical_spacing=0.14)
     colors = _THEME["colors"]
     stat_label = "z statistic" if result.statistic == "z" else "log rate ratio"
     for k, group in enumerate(groups, start=1):
@@ -332,7 +334,6 @@ def plot_placebo(result: PlaceboResult, *, title: str | None = None) -> go.Figur
         y_title="placebo dates",
         rows=len(groups),
     )
-    fig.update_xaxes(title_text=stat_label)
     return fig
 
 

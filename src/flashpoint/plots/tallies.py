@@ -137,22 +137,27 @@ def plot_source_comparison(
     Returns
     -------
     plotly.graph_objects.Figure
-        One panel per event; one trace per source (named after it).
+        One panel per event; one trace per source and event (named after the source). Groups are
+        rows of each panel; the sources are drawn side by side within a row.
     """
     table = result.summary()
     events = list(dict.fromkeys(table["event"]))
-    fig = new_figure(len(events), row_titles=events, shared_xaxes=False)
+    groups = list(dict.fromkeys(table["group"]))
+    fig = new_figure(len(events), row_titles=events, shared_xaxes=False, vertical_spacing=0.16)
     palette = [
         _THEME["colors"]["official"],
         _THEME["colors"]["fitted"],
         _THEME["colors"]["observed"],
     ]
+    symbols = ["circle", "square", "diamond"]
+    n_sources = len(result.sources)
     for k, event in enumerate(events, start=1):
         panel = {"row": k, "col": 1} if len(events) > 1 else {}
         sub = table[table["event"] == event]
         for s, source in enumerate(result.sources):
             rows = sub[sub["source"] == source]
-            y = [f"{g}" for g in rows["group"]]
+            # sources side by side within a group's row
+            y = [groups.index(g) + 0.22 * (s - (n_sources - 1) / 2) for g in rows["group"]]
             lower = np.maximum(rows["rate_ratio_lower"].to_numpy(float), 1e-3)
             point = np.maximum(rows["rate_ratio"].to_numpy(float), 1e-3)
             upper = rows["rate_ratio_upper"].to_numpy(float)
@@ -161,14 +166,10 @@ def plot_source_comparison(
                     x=list(point),
                     y=y,
                     mode="markers",
-                    name=f"{source} ({event})",
+                    name=source,
                     legendgroup=source,
                     showlegend=k == 1,
-                    marker={
-                        "color": palette[s % 3],
-                        "size": 10,
-                        "symbol": ["circle", "square", "diamond"][s % 3],
-                    },
+                    marker={"color": palette[s % 3], "size": 9, "symbol": symbols[s % 3]},
                     error_x={
                         "type": "data",
                         "symmetric": False,
@@ -176,21 +177,30 @@ def plot_source_comparison(
                         "arrayminus": list(point - lower),
                         "color": palette[s % 3],
                     },
-                    offsetgroup=str(s),
                     customdata=np.column_stack(
-                        [rows["rate_ratio_lower"], rows["rate_ratio_upper"], rows["p_value"]]
+                        [
+                            rows["group"].astype(str),
+                            rows["rate_ratio_lower"],
+                            rows["rate_ratio_upper"],
+                            rows["p_value"],
+                        ]
                     ),
-                    hovertemplate=f"{source}<br>%{{y}}: rate ratio %{{x:.2f}} "
-                    "(%{customdata[0]:.2f} to %{customdata[1]:.2f}), p = %{customdata[2]:.3f}"
+                    hovertemplate=f"{source}<br>%{{customdata[0]}}: rate ratio %{{x:.2f}} "
+                    "(%{customdata[1]:.2f} to %{customdata[2]:.2f}), p = %{customdata[3]:.3f}"
                     "<extra></extra>",
                 ),
                 **panel,
             )
         fig.add_vline(x=1, line={"color": _THEME["colors"]["reference"], "dash": "dot"}, **panel)
+        fig.update_yaxes(
+            tickvals=list(range(len(groups))),
+            ticktext=[str(g) for g in groups],
+            range=[-0.6, len(groups) - 0.4],
+            **panel,
+        )
     fig.update_xaxes(type="log")
-    fig.update_layout(scattermode="group")
     level = f"{1 - result.alpha:.0%}"
-    fig = finish(
+    return finish(
         fig,
         title=title or "The same effects from three readings of the record",
         subtitle=f"rate ratio with {level} interval, {result.start.date()} to "
@@ -199,5 +209,3 @@ def plot_source_comparison(
         y_title="group",
         rows=len(events),
     )
-    fig.update_xaxes(title_text="rate ratio (log scale)")
-    return fig

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -265,6 +265,18 @@ def _fit_design(
     return theta, ll, ok
 
 
+def _bracketed_root(f: Callable[[float], float], a: float, b: float) -> float:
+    """Root of ``f`` between ``a`` and ``b``; the estimate's side when the profile is flat.
+
+    At the estimate the deviance should be ``-q < 0``; a re-maximisation that lands a hair
+    below the maximum can make it positive, in which case the interval closes at that end.
+    """
+    fa, fb = f(a), f(b)
+    if np.sign(fa) == np.sign(fb):
+        return a if abs(fa) < abs(fb) else b
+    return float(optimize.brentq(f, a, b, xtol=1e-4))
+
+
 def _profile_ci(
     d: _Design, theta: np.ndarray, ll_hat: float, i: int, q: float, se: float
 ) -> tuple[float, float]:
@@ -283,13 +295,10 @@ def _profile_ci(
         last[side] = th
         return 2.0 * (ll_hat - ll) - q
 
-    if est - lo_b < 1e-8 or dev(lo_b) <= 0:
-        lower = lo_b
-    else:
-        lower = optimize.brentq(dev, lo_b, est, xtol=1e-4)
+    lower = lo_b if est - lo_b < 1e-08 or dev(lo_b) <= 0 else _bracketed_root(dev, lo_b, est)
     side = "upper"
     if d.layout.kinds()[i] == "eta":
-        upper = hi_b if dev(hi_b) <= 0 else optimize.brentq(dev, est, hi_b, xtol=1e-4)
+        upper = hi_b if hi_b - est < 1e-08 or dev(hi_b) <= 0 else _bracketed_root(dev, est, hi_b)
     else:  # exogenous size: bracket upwards
         step = max(4 * se if np.isfinite(se) else 0.0, est, 0.5)
         hi = est + step
@@ -297,7 +306,7 @@ def _profile_ci(
             if hi >= KAPPA_MAX:
                 return lower, float("inf")
             hi = min(2 * hi, KAPPA_MAX)
-        upper = optimize.brentq(dev, est, hi, xtol=1e-4)
+        upper = _bracketed_root(dev, est, hi)
     return float(lower), float(upper)
 
 

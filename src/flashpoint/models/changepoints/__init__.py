@@ -1,0 +1,14 @@
+"""Change points of count series: exact Bayesian analysis and PELT.
+
+``detect_changepoints(counts, method="bayes" | "pelt", family="poisson" | "negbin")``
+returns a :class:`ChangepointResult` with the segments, the posterior probability of a
+change on each date, the posterior of the number of changes and ``change_near`` to ask
+whether the rate changed around an event.
+"""
+
+from __future__ import annotations
+
+from flashpoint.models.changepoints._detect import detect_changepoints
+from flashpoint.models.changepoints._result import ChangepointResult
+
+__all__ = ["ChangepointResult", "detect_changepoints"]

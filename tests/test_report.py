@@ -1,0 +1,146 @@
+"""The HTML report: structure, size, escaping, and the CLI that writes it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from plotly.offline import get_plotlyjs
+
+import flashpoint as fp
+from flashpoint.cli import main
+
+
+@pytest.fixture(scope="module")
+def bundled_report() -> fp.Report:
+    return fp.build_report()
+
+
+def test_report_sections_and_figures(bundled_report: fp.Report) -> None:
+    titles = [s.title for s in bundled_report.sections]
+    for expected in (
+        "Daily counts",
+        "Event rows against the official tallies",
+        "Trend",
+        "Did the rate change after the events?",
+        "Placebo test",
+        "The same question from the official tallies",
+        "Event study",
+        "Change points",
+        "Self-excitation (Hawkes)",
+    ):
+        assert expected in titles
+    failed = [(s.title, s.error) for s in bundled_report.sections if s.error]
+    assert failed == []
+    assert bundled_report.n_figures >= 10
+
+
+def test_report_summary_per_country(bundled_report: fp.Report) -> None:
+    text = bundled_report.text_summary()
+    iraq = next(line for line in text.splitlines() if line.startswith("Iraq:"))
+    assert "63 attacks" in iraq
+    assert re.search(r"KH strike rate ratio \d+\.\d\d \(\d+\.\d\d to \d+\.\d\d, p = ", iraq)
+    assert "branching ratio" in iraq
+    assert "change points" in iraq
+    assert "Jordan: 1 attacks; too few events to model" in text
+
+
+def test_report_html_is_self_contained_and_small(bundled_report: fp.Report, tmp_path: Path) -> None:
+    path = bundled_report.write(tmp_path / "report.html")
+    page = path.read_text(encoding="utf-8")
+    assert path.stat().st_size < 8e6
+    assert page.count(get_plotlyjs()[:300]) == 1  # plotly.js embedded once
+    assert re.search(r"<script[^>]*\bsrc=", page) is None  # nothing loaded from elsewhere
+    assert re.search(r"<link[^>]*\bhref=", page) is None
+    assert page.count('class="fp-figure"') == bundled_report.n_figures
+
+
+def test_report_escapes_user_strings(tmp_path: Path) -> None:
+    evil = "<script>alert(1)</script>"
+    events = pd.DataFrame(
+        {"date": pd.date_range("2024-01-01", periods=90).repeat(2), "country": ["A", "B"] * 90}
+    )
+    report = fp.build_report(
+        fp.validate_events(events),
+        interventions=[fp.EventSpec(date="2024-02-15", label=evil)],
+        title=f"Title {evil}",
+        source_name=f"file{evil}.csv",
+    )
+    page = report.to_html()
+    assert evil not in page
+    assert "<script>alert" not in page
+    # shown as text in the page and in the figures (plotly displays the entities as < >)
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3
+
+
+def test_cli_report_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.html"
+    assert main(["report", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"wrote {out.resolve()}" in printed
+    assert "Iraq: 63 attacks" in printed
+    assert out.stat().st_size > 1e6
+
+
+def test_cli_report_on_any_event_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ins, _air = fp.load_iraq2006()
+    data = tmp_path / "events.csv"
+    ins.rename(columns={"date": "day", "type": "kind_of_attack"}).to_csv(data, index=False)
+    out = tmp_path / "r.html"
+    code = main(
+        [
+            "report",
+            "--data",
+            str(data),
+            "--date-col",
+            "day",
+            "--group-col",
+            "kind_of_attack",
+            "--event",
+            "2006-02-22:Samarra mosque bombing",
+            "--out",
+            str(out),
+            "--title",
+            "Iraq 2006",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "IED:" in captured.out
+    assert "Samarra mosque bombing rate ratio" in captured.out
+
+
+def test_cli_report_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--event", "not-a-date", "--out", str(tmp_path / "x.html")]) == 2
+    assert "expected DATE[/END][:LABEL]" in capsys.readouterr().err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,country\nyesterday,Iraq\n")
+    assert main(["report", "--data", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "unparseable date in column 'date'" in err
+    assert "row 0: 'yesterday'" in err
+    assert "Traceback" not in err
+    assert main(["report", "--out", str(tmp_path / "no" / "such" / "dir.html")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_cli_event_window_and_basis(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.html"
+    code = main(
+        [
+            "report",
+            "--basis",
+            "official",
+            "--event",
+            "2023-11-22:KH",
+            "--event",
+            "2023-11-24/2023-12-01:truce",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "KH rate ratio" in printed
