@@ -10,11 +10,11 @@ import pytest
 from flashpoint.cli import main
 
 
-def test_report_on_bundled_data(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["report"]) == 0
-    out = capsys.readouterr().out
-    assert "180 events" in out
-    assert "2023-11-23" in out
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("flashpoint 0.")
 
 
 def test_validate_ok_and_bad(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

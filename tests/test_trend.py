@@ -76,7 +76,7 @@ def test_spline_growth_follows_a_turn(rng: np.random.Generator) -> None:
 def test_dow_terms(rng: np.random.Generator) -> None:
     n = 210
     dates = pd.date_range("2022-01-03", periods=n)  # a Monday
-    mu = np.where(dates.dayofweek == 4, 6.0, 2.0)  # Fridays busier
+    mu = np.where(dates.day_of_week == 4, 6.0, 2.0)  # Fridays busier
     data = pd.DataFrame({"date": dates, "count": rng.poisson(mu)})
     res = fp.fit_trend(data, dow=True, trend="linear", family="poisson")
     fit = res.fits[None]
