@@ -38,6 +38,7 @@ from flashpoint.errors import (
     SchemaValidationError,
 )
 from flashpoint.models import (
+    AlarmResult,
     BacktestResult,
     ChangepointResult,
     EventSpec,
@@ -47,12 +48,15 @@ from flashpoint.models import (
     HawkesTimesResult,
     ITSResult,
     PlaceboResult,
+    RtResult,
     SourceComparisonResult,
     TallyRatesResult,
     TrendResult,
     backtest,
     compare_sources,
+    detect_alarms,
     detect_changepoints,
+    estimate_rt,
     fit_event_study,
     fit_hawkes,
     fit_hawkes_times,
@@ -62,6 +66,7 @@ from flashpoint.models import (
     forecast,
     impute_daily_from_tallies,
     placebo_test,
+    serial_interval_pmf,
     simulate_hawkes_counts,
     simulate_hawkes_times,
 )
@@ -86,6 +91,7 @@ from flashpoint.sources import (
 if TYPE_CHECKING:
     from flashpoint import plots
     from flashpoint.plots import (
+        plot_alarms,
         plot_backtest,
         plot_changepoints,
         plot_counts,
@@ -96,6 +102,7 @@ if TYPE_CHECKING:
         plot_hawkes_times,
         plot_its,
         plot_placebo,
+        plot_rt,
         plot_source_comparison,
         plot_tally_fit,
         plot_trend,
@@ -108,6 +115,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY = {
+    "plot_alarms": "flashpoint.plots",
     "plot_backtest": "flashpoint.plots",
     "plot_changepoints": "flashpoint.plots",
     "plot_counts": "flashpoint.plots",
@@ -118,6 +126,7 @@ _LAZY = {
     "plot_hawkes_times": "flashpoint.plots",
     "plot_its": "flashpoint.plots",
     "plot_placebo": "flashpoint.plots",
+    "plot_rt": "flashpoint.plots",
     "plot_source_comparison": "flashpoint.plots",
     "plot_tally_fit": "flashpoint.plots",
     "plot_trend": "flashpoint.plots",
@@ -126,6 +135,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "AlarmResult",
     "BacktestResult",
     "ChangepointResult",
     "EventSpec",
@@ -139,6 +149,7 @@ __all__ = [
     "PlaceboResult",
     "Quarantine",
     "Report",
+    "RtResult",
     "SchemaValidationError",
     "SourceComparisonResult",
     "TallyRatesResult",
@@ -153,8 +164,10 @@ __all__ = [
     "counts",
     "cumulative",
     "datasets",
+    "detect_alarms",
     "detect_changepoints",
     "errors",
+    "estimate_rt",
     "fit_event_study",
     "fit_hawkes",
     "fit_hawkes_times",
@@ -169,6 +182,7 @@ __all__ = [
     "load_tallies",
     "models",
     "placebo_test",
+    "plot_alarms",
     "plot_backtest",
     "plot_changepoints",
     "plot_counts",
@@ -179,6 +193,7 @@ __all__ = [
     "plot_hawkes_times",
     "plot_its",
     "plot_placebo",
+    "plot_rt",
     "plot_source_comparison",
     "plot_tally_fit",
     "plot_trend",
@@ -192,6 +207,7 @@ __all__ = [
     "rolling_mean",
     "scale",
     "schemas",
+    "serial_interval_pmf",
     "simulate_hawkes_counts",
     "simulate_hawkes_times",
     "sources",

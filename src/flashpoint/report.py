@@ -39,7 +39,9 @@ from flashpoint.errors import FlashpointError, FlashpointValueError
 from flashpoint.models import (
     EventSpec,
     compare_sources,
+    detect_alarms,
     detect_changepoints,
+    estimate_rt,
     fit_event_study,
     fit_hawkes,
     fit_its,
@@ -48,6 +50,7 @@ from flashpoint.models import (
     placebo_test,
 )
 from flashpoint.plots import (
+    plot_alarms,
     plot_changepoints,
     plot_counts,
     plot_cumulative,
@@ -55,6 +58,7 @@ from flashpoint.plots import (
     plot_hawkes,
     plot_its,
     plot_placebo,
+    plot_rt,
     plot_tally_fit,
     plot_trend,
 )
@@ -427,6 +431,20 @@ def build_report(
         )
         sections.append(
             _run(
+                Section("Reproduction number"),
+                prog,
+                lambda s: _rt_section(s, counts, marks, interventions, state),
+            )
+        )
+        sections.append(
+            _run(
+                Section("Alarms"),
+                prog,
+                lambda s: _alarm_section(s, counts, marks, state),
+            )
+        )
+        sections.append(
+            _run(
                 Section("Self-excitation (Hawkes)"),
                 prog,
                 lambda s: _hawkes_section(s, counts, key_events, study_kind, interventions, state),
@@ -752,6 +770,66 @@ def _hawkes_section(
     )
 
 
+def _rt_section(
+    s: Section,
+    counts: pd.DataFrame,
+    marks: pd.DataFrame,
+    interventions: Sequence[EventSpec],
+    state: dict[str, Any],
+) -> None:
+    res = estimate_rt(counts, window=14)
+    state["rt"] = res
+    s.intro = (
+        "Time-varying reproduction number (Cori et al. 2013, as in EpiEstim) over "
+        "14-day windows, with a serial interval of mean 4 and sd 3 days (a convention "
+        "for the delay between an attack and the attacks it provokes). R above 1 means "
+        "the recent attacks are followed by more; it is a growth index, about 1 for any "
+        "steady series. Windows with few events are flagged as unreliable."
+    )
+    s.figures.append(plot_rt(res, events=marks))
+    if interventions:
+        table = res.summary()
+        day = interventions[0].date
+        picks = [day - pd.Timedelta(days=1), day + pd.Timedelta(days=13)]
+        shown = table[table[DATE].isin(picks)][
+            [
+                res.by,
+                DATE,
+                "window_start",
+                "rt_mean",
+                "rt_lower",
+                "rt_upper",
+                "window_count",
+                "reliable",
+            ]
+        ]
+        s.tables.append(
+            (
+                f"R before {interventions[0].name} (window ending the day before) "
+                "and after it (the 14 days from it)",
+                shown,
+            )
+        )
+
+
+def _alarm_section(
+    s: Section, counts: pd.DataFrame, marks: pd.DataFrame, state: dict[str, Any]
+) -> None:
+    res = detect_alarms(counts, method="nb_cusum")
+    state["alarms"] = res
+    s.intro = (
+        "Negative-binomial CUSUM (Hoehle & Paul 2008) against a rolling 28-day baseline "
+        "(7-day guard): an alarm when the evidence for a doubling of the rate crosses "
+        "a threshold set for an in-control false-alarm rate of 0.5% of days."
+    )
+    s.figures.append(plot_alarms(res, events=marks))
+    alarms = res.summary()
+    if len(alarms):
+        s.tables.append(("Alarm days", alarms))
+    else:
+        s.notes.append("No alarm: no day exceeded the threshold.")
+
+
 def _methods_section() -> Section:
     return Section(
         "Methods and caveats",
@@ -814,6 +892,12 @@ def _summary_lines(
             hawkes = state.get("hawkes")
             if hawkes is not None:
                 parts.append(_branching_text(hawkes, g))
+            alarms = state.get("alarms")
+            if alarms is not None:
+                days = alarms.summary()
+                days = days[days[alarms.by] == g] if alarms.by else days
+                listed = ", ".join(str(pd.Timestamp(d).date()) for d in days[DATE]) or "none"
+                parts.append(f"alarm days {listed}")
         else:
             parts.append("too few events to model")
         lines.append("; ".join(parts))

@@ -6,6 +6,7 @@ frozen ``*Result`` with ``summary()``, ``plot()`` and an HTML view.
 
 from __future__ import annotations
 
+from flashpoint.models.alarms import AlarmResult, detect_alarms
 from flashpoint.models.changepoints import ChangepointResult, detect_changepoints
 from flashpoint.models.compare import SourceComparisonResult, compare_sources
 from flashpoint.models.design import EventSpec
@@ -19,10 +20,12 @@ from flashpoint.models.hawkes_times import (
 )
 from flashpoint.models.its import ITSResult, fit_its
 from flashpoint.models.placebo import PlaceboResult, placebo_test
+from flashpoint.models.rt import RtResult, estimate_rt, serial_interval_pmf
 from flashpoint.models.tallies import TallyRatesResult, fit_tally_rates, impute_daily_from_tallies
 from flashpoint.models.trend import TrendResult, fit_trend
 
 __all__ = [
+    "AlarmResult",
     "BacktestResult",
     "ChangepointResult",
     "EventSpec",
@@ -32,12 +35,15 @@ __all__ = [
     "HawkesTimesResult",
     "ITSResult",
     "PlaceboResult",
+    "RtResult",
     "SourceComparisonResult",
     "TallyRatesResult",
     "TrendResult",
     "backtest",
     "compare_sources",
+    "detect_alarms",
     "detect_changepoints",
+    "estimate_rt",
     "fit_event_study",
     "fit_hawkes",
     "fit_hawkes_times",
@@ -47,6 +53,7 @@ __all__ = [
     "forecast",
     "impute_daily_from_tallies",
     "placebo_test",
+    "serial_interval_pmf",
     "simulate_hawkes_counts",
     "simulate_hawkes_times",
 ]

@@ -11,9 +11,11 @@ from flashpoint.plots.counts import plot_counts, plot_cumulative
 from flashpoint.plots.effects import plot_event_study, plot_its, plot_placebo, plot_trend
 from flashpoint.plots.hawkes import plot_backtest, plot_forecast, plot_hawkes
 from flashpoint.plots.hawkes_times import plot_hawkes_times
+from flashpoint.plots.surveillance import plot_alarms, plot_rt
 from flashpoint.plots.tallies import plot_source_comparison, plot_tally_fit
 
 __all__ = [
+    "plot_alarms",
     "plot_backtest",
     "plot_changepoints",
     "plot_counts",
@@ -24,6 +26,7 @@ __all__ = [
     "plot_hawkes_times",
     "plot_its",
     "plot_placebo",
+    "plot_rt",
     "plot_source_comparison",
     "plot_tally_fit",
     "plot_trend",
