@@ -22,17 +22,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from flashpoint.counts import _calendar, _day_number, _day_str, _group_codes
+from flashpoint.counts.calendar import zero_fill
 from flashpoint.errors import (
     FileFormatError,
     FlashpointTypeError,
     FlashpointValueError,
     MissingExtraError,
 )
-from flashpoint.schemas import COUNT, COUNTRY, DATE
+from flashpoint.schemas import COUNTRY, DATE
 
 __all__ = ["MissingExtraError", "count_daily_dask", "count_daily_duckdb"]  # error re-exported
 
@@ -53,52 +52,8 @@ def _import(module: str, function: str) -> ModuleType:
 
 
 # --------------------------------------------------------------------------------------------
-# Zero-filling shared by both backends (mirrors flashpoint.count_daily)
+# Checks shared by both backends (zero-filling: flashpoint.counts.calendar.zero_fill)
 # --------------------------------------------------------------------------------------------
-def _zero_fill(
-    day: np.ndarray,
-    values: pd.Series | None,
-    n: np.ndarray,
-    *,
-    by: str | None,
-    start: str | pd.Timestamp | None,
-    end: str | pd.Timestamp | None,
-    groups: Sequence[Any] | None,
-) -> pd.DataFrame:
-    """Tidy zero-filled counts from aggregated ``(day number, group value, n)`` rows."""
-    lo = _day_number(start) if start is not None else (int(day.min()) if len(day) else None)
-    hi = _day_number(end) if end is not None else (int(day.max()) if len(day) else None)
-    if lo is None or hi is None:
-        raise FlashpointValueError(
-            "no events and no start/end given: cannot build a calendar; pass start= and end="
-        )
-    if hi < lo:
-        raise FlashpointValueError(f"end ({_day_str(hi)}) is before start ({_day_str(lo)})")
-    in_window = (day >= lo) & (day <= hi)
-    n_days = hi - lo + 1
-    if by is None or values is None:
-        counts = np.bincount(day[in_window] - lo, weights=n[in_window], minlength=n_days)
-        return pd.DataFrame({DATE: _calendar(lo, n_days), COUNT: counts.astype("int64")})
-    codes, labels = _group_codes(values, groups)
-    codes, day, n = codes[in_window], day[in_window], n[in_window]
-    if (codes < 0).any():
-        unknown = pd.unique(values.to_numpy()[in_window][codes < 0])
-        raise FlashpointValueError(
-            f"events belong to groups not listed in groups=: {list(unknown)[:10]}; add them to "
-            "groups= or filter the events first (nothing is dropped silently)"
-        )
-    n_groups = len(labels)
-    counts = np.bincount(codes * n_days + (day - lo), weights=n, minlength=n_groups * n_days)
-    calendar = _calendar(lo, n_days)
-    return pd.DataFrame(
-        {
-            DATE: np.tile(calendar.to_numpy(), n_groups),
-            by: labels.repeat(n_days),
-            COUNT: counts.astype("int64"),
-        }
-    )
-
-
 def _check_nulls(n_dates: int, n_groups: int, by: str | None, where: str) -> None:
     if n_dates:
         raise FlashpointValueError(
@@ -334,7 +289,7 @@ def count_daily_duckdb(
     _check_nulls(
         int(agg.loc[null_day, "fp_n"].sum()), int(agg.loc[null_group, "fp_n"].sum()), by, where
     )
-    return _zero_fill(
+    return zero_fill(
         agg["fp_day"].to_numpy(dtype="int64"),
         agg["fp_group"].rename(by) if by is not None else None,
         agg["fp_n"].to_numpy(dtype="int64"),
@@ -484,7 +439,7 @@ def count_daily_dask(
         # Dask stores text as "string[pyarrow]" whatever the input dtype; return pandas'
         # default text dtype, as pd.read_parquet / pd.read_csv (and count_daily on them) give
         agg[by] = agg[by].astype("str")
-    return _zero_fill(
+    return zero_fill(
         agg["fp_day"].to_numpy(dtype="int64"),
         agg[by] if by is not None else None,
         agg["fp_n"].to_numpy(dtype="int64"),

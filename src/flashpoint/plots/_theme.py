@@ -19,13 +19,18 @@ from plotly.subplots import make_subplots
 __all__ = [
     "_THEME",
     "add_band",
+    "add_bars",
     "add_events",
+    "add_fit",
+    "add_line",
     "finish",
     "group_color",
+    "group_rows",
     "group_titles",
     "hover",
     "new_figure",
     "normalize_events",
+    "place",
     "text",
 ]
 
@@ -139,6 +144,136 @@ def new_figure(
     return fig
 
 
+def place(row: int | None) -> dict[str, int]:
+    """Return the arguments that put a trace in panel ``row`` (none for a one-panel figure)."""
+    return {"row": row, "col": 1} if row is not None else {}
+
+
+def group_rows(frame: pd.DataFrame, by: str | None, group: Any) -> pd.DataFrame:
+    """Return the rows of one group's panel (all rows when there is no group column)."""
+    return frame if by is None else frame[frame[by] == group]
+
+
+def add_bars(
+    fig: go.Figure,
+    x: Iterable[Any],
+    y: Iterable[Any],
+    *,
+    name: str,
+    color: str,
+    value_label: str,
+    fmt: str = ".0f",
+    row: int | None = None,
+    legendgroup: str | None = None,
+    showlegend: bool | None = None,
+    opacity: float | None = None,
+) -> None:
+    """Add bars (observed counts): hover shows the date and the value with its unit."""
+    fig.add_trace(
+        go.Bar(
+            x=list(x),
+            y=list(y),
+            name=name,
+            marker_color=color,
+            opacity=opacity,
+            hovertemplate=hover(value_label, fmt=fmt),
+            legendgroup=legendgroup,
+            showlegend=showlegend,
+        ),
+        **place(row),
+    )
+
+
+def add_line(
+    fig: go.Figure,
+    x: Iterable[Any],
+    y: Iterable[Any],
+    *,
+    name: str,
+    color: str,
+    value_label: str = "",
+    width: float = 2,
+    dash: str | None = None,
+    shape: str | None = None,
+    mode: str = "lines",
+    fmt: str = ".2f",
+    hovertemplate: str | None = None,
+    customdata: Any = None,
+    row: int | None = None,
+    legendgroup: str | None = None,
+    showlegend: bool | None = None,
+) -> None:
+    """Add a line (a fitted or reference path); hover: :func:`hover` unless ``hovertemplate``."""
+    line: dict[str, Any] = {"color": color, "width": width}
+    if dash is not None:
+        line["dash"] = dash
+    if shape is not None:
+        line["shape"] = shape
+    fig.add_trace(
+        go.Scatter(
+            x=list(x),
+            y=list(y),
+            mode=mode,
+            name=name,
+            line=line,
+            customdata=customdata,
+            hovertemplate=hovertemplate or hover(value_label, fmt=fmt),
+            legendgroup=legendgroup,
+            showlegend=showlegend,
+        ),
+        **place(row),
+    )
+
+
+def add_fit(
+    fig: go.Figure,
+    frame: pd.DataFrame,
+    column: str,
+    *,
+    name: str,
+    color: str,
+    value_label: str,
+    row: int | None = None,
+    legendgroup: str | None = None,
+    showlegend: bool | None = None,
+    line_name: str | None = None,
+    dash: str | None = None,
+    hovertemplate: str | None = None,
+) -> None:
+    """Add ``frame[column]`` by ``date`` as a line over its band ``<column>_lower/_upper``.
+
+    The legend shows the line, not the band. The band is named ``name`` (its lower edge
+    ``name (lower)``), the line ``line_name`` (default ``name``); both share ``legendgroup``
+    (default: the band's is ``name``, the line has none).
+    """
+    x = list(frame["date"])
+    add_band(
+        fig,
+        x,
+        frame[f"{column}_lower"],
+        frame[f"{column}_upper"],
+        name=name,
+        color=color,
+        row=row,
+        legendgroup=legendgroup,
+        showlegend=False,
+        value_label=value_label,
+    )
+    add_line(
+        fig,
+        x,
+        frame[column],
+        name=line_name or name,
+        color=color,
+        value_label=value_label,
+        dash=dash,
+        hovertemplate=hovertemplate,
+        row=row,
+        legendgroup=legendgroup,
+        showlegend=showlegend,
+    )
+
+
 def add_band(
     fig: go.Figure,
     x: Iterable[Any],
@@ -154,7 +289,7 @@ def add_band(
 ) -> None:
     """Add a filled interval band (two traces: the lower edge, then the upper filled to it)."""
     x = list(x)
-    kwargs = {"row": row, "col": 1} if row is not None else {}
+    kwargs = place(row)
     group = legendgroup or name
     fig.add_trace(
         go.Scatter(

@@ -10,11 +10,15 @@ import plotly.graph_objects as go
 from flashpoint.plots._theme import (
     _THEME,
     add_band,
+    add_bars,
     add_events,
+    add_line,
     finish,
+    group_rows,
     group_titles,
     hover,
     new_figure,
+    place,
 )
 
 if TYPE_CHECKING:
@@ -95,24 +99,23 @@ def plot_changepoints(
     band_name = f"{level} credible interval" if bayes else f"{level} confidence interval"
     rate_what = "posterior mean" if bayes else "maximum likelihood"
     for k, group in enumerate(groups):
-        frame = result.daily if by is None else result.daily[result.daily[by] == group]
-        changes = result.changes if by is None else result.changes[result.changes[by] == group]
+        frame = group_rows(result.daily, by, group)
+        changes = group_rows(result.changes, by, group)
         sfx = "" if by is None else f" ({group})"
         first = k == 0
         main = per_group * k + 1 if n_rows > 1 else None
-        kw: dict[str, Any] = {"row": main, "col": 1} if main is not None else {}
+        kw = place(main)
         x = list(frame["date"])
-        fig.add_trace(
-            go.Bar(
-                x=x,
-                y=list(frame["count"]),
-                name=f"observed{sfx}",
-                marker_color=colors["observed_bar"],
-                hovertemplate=hover(unit, fmt=".0f"),
-                legendgroup="observed",
-                showlegend=first,
-            ),
-            **kw,
+        add_bars(
+            fig,
+            x,
+            frame["count"],
+            name=f"observed{sfx}",
+            color=colors["observed_bar"],
+            value_label=unit,
+            row=main,
+            legendgroup="observed",
+            showlegend=first,
         )
         add_band(
             fig,
@@ -131,23 +134,22 @@ def plot_changepoints(
         custom = np.column_stack(
             [frame["rate_lower"].to_numpy(), frame["rate_upper"].to_numpy(), frame["segment"]]
         )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=list(frame["rate"]),
-                mode="lines",
-                line={"color": colors["fitted"], "width": 2, "shape": "hv"},
-                name=f"segment rate{sfx}",
-                customdata=custom,
-                hovertemplate=hover(
-                    unit,
-                    extra=f" ({rate_what}; {level}: %{{customdata[0]:.2f}} to "
-                    "%{customdata[1]:.2f})<br>segment %{customdata[2]:.0f}",
-                ),
-                legendgroup="rate",
-                showlegend=first,
+        add_line(
+            fig,
+            x,
+            frame["rate"],
+            name=f"segment rate{sfx}",
+            color=colors["fitted"],
+            shape="hv",
+            customdata=custom,
+            hovertemplate=hover(
+                unit,
+                extra=f" ({rate_what}; {level}: %{{customdata[0]:.2f}} to "
+                "%{customdata[1]:.2f})<br>segment %{customdata[2]:.0f}",
             ),
-            **kw,
+            row=main,
+            legendgroup="rate",
+            showlegend=first,
         )
         prob = changes["prob_change"].to_numpy(dtype=float)
         fig.add_trace(
@@ -174,18 +176,17 @@ def plot_changepoints(
         )
         if bayes:
             low = per_group * k + 2
-            fig.add_trace(
-                go.Bar(
-                    x=x,
-                    y=list(frame["prob_change"]),
-                    name=f"posterior probability of a change{sfx}",
-                    marker_color=colors["excess"],
-                    hovertemplate=hover("posterior probability of a change on this date"),
-                    legendgroup="prob",
-                    showlegend=first,
-                ),
+            add_bars(
+                fig,
+                x,
+                frame["prob_change"],
+                name=f"posterior probability of a change{sfx}",
+                color=colors["excess"],
+                value_label="posterior probability of a change on this date",
+                fmt=".2f",
                 row=low,
-                col=1,
+                legendgroup="prob",
+                showlegend=first,
             )
             fig.update_yaxes(range=[0, 1.02], row=low, col=1)
     add_events(fig, events, rows=n_rows)

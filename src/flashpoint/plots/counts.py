@@ -12,12 +12,15 @@ from flashpoint.counts import CUMULATIVE, ROLLING_MEAN, group_column
 from flashpoint.errors import FlashpointValueError
 from flashpoint.plots._theme import (
     _THEME,
+    add_bars,
     add_events,
+    add_line,
     finish,
     group_color,
+    group_rows,
     group_titles,
-    hover,
     new_figure,
+    place,
     text,
 )
 from flashpoint.schemas import COUNT, DATE, QUALIFIER
@@ -67,32 +70,29 @@ def plot_counts(
     groups = list(pd.unique(counts[by])) if by is not None else [None]
     fig = new_figure(len(groups), row_titles=group_titles(groups) if by else None)
     for k, group in enumerate(groups, start=1):
-        frame = counts if by is None else counts[counts[by] == group]
+        frame = group_rows(counts, by, group)
         name = "all groups" if group is None else text(group)
-        panel = {"row": k, "col": 1} if len(groups) > 1 else {}
+        row = k if len(groups) > 1 else None
         color = group_color(k - 1)
-        fig.add_trace(
-            go.Bar(
-                x=list(frame[DATE]),
-                y=list(frame[COUNT]),
-                name=name,
-                marker_color=color,
-                opacity=0.55,
-                hovertemplate=hover(unit, fmt=".0f"),
-            ),
-            **panel,
+        add_bars(
+            fig,
+            frame[DATE],
+            frame[COUNT],
+            name=name,
+            color=color,
+            value_label=unit,
+            opacity=0.55,
+            row=row,
         )
         if ROLLING_MEAN in frame.columns:
-            fig.add_trace(
-                go.Scatter(
-                    x=list(frame[DATE]),
-                    y=list(frame[ROLLING_MEAN]),
-                    mode="lines",
-                    name=f"{name}, rolling mean",
-                    line={"color": color, "width": 2},
-                    hovertemplate=hover(unit),
-                ),
-                **panel,
+            add_line(
+                fig,
+                frame[DATE],
+                frame[ROLLING_MEAN],
+                name=f"{name}, rolling mean",
+                color=color,
+                value_label=unit,
+                row=row,
             )
     fig.update_layout(bargap=0.1)
     add_events(fig, events, rows=len(groups))
@@ -146,17 +146,16 @@ def plot_cumulative(
         tallies = reconciliation[
             (reconciliation["group"] == group) & reconciliation["official_cumulative"].notna()
         ]
-        panel = {"row": k, "col": 1} if len(groups) > 1 else {}
-        fig.add_trace(
-            go.Scatter(
-                x=list(frame[DATE]),
-                y=list(frame[CUMULATIVE]),
-                mode="lines",
-                name=f"event rows ({text(group)})",
-                line={"color": group_color(k - 1), "width": 2},
-                hovertemplate=hover("attacks since the start", fmt=".0f"),
-            ),
-            **panel,
+        row = k if len(groups) > 1 else None
+        add_line(
+            fig,
+            frame[DATE],
+            frame[CUMULATIVE],
+            name=f"event rows ({text(group)})",
+            color=group_color(k - 1),
+            value_label="attacks since the start",
+            fmt=".0f",
+            row=row,
         )
         symbols = [_QUALIFIER_SYMBOLS.get(q, "circle") for q in tallies[QUALIFIER]]
         fig.add_trace(
@@ -170,7 +169,7 @@ def plot_cumulative(
                 hovertemplate="official tally<br>%{x|%Y-%m-%d}<br>%{y:.0f} attacks "
                 "(%{customdata[0]})<extra></extra>",
             ),
-            **panel,
+            **place(row),
         )
     add_events(fig, events, rows=len(groups))
     return finish(

@@ -10,12 +10,14 @@ import plotly.graph_objects as go
 
 from flashpoint.plots._theme import (
     _THEME,
-    add_band,
+    add_bars,
     add_events,
+    add_fit,
     finish,
+    group_rows,
     group_titles,
-    hover,
     new_figure,
+    place,
     text,
 )
 
@@ -26,10 +28,6 @@ if TYPE_CHECKING:
     from flashpoint.models.trend import TrendResult
 
 __all__ = ["plot_event_study", "plot_its", "plot_placebo", "plot_trend"]
-
-
-def _group_frame(frame: pd.DataFrame, by: str | None, group: Any) -> pd.DataFrame:
-    return frame if by is None else frame[frame[by] == group]
 
 
 def _suffix(by: str | None, group: Any) -> str:
@@ -80,100 +78,55 @@ def plot_its(result: ITSResult, *, events: Any = None, title: str | None = None)
     colors = _THEME["colors"]
     unit = f"attacks per {_period_name(result.freq)}"
     for k, group in enumerate(groups):
-        frame = _group_frame(result.fitted, by, group)
+        frame = group_rows(result.fitted, by, group)
         x = list(frame["date"])
         sfx = _suffix(by, group)
         main, lower = 2 * k + 1, 2 * k + 2
-        fig.add_trace(
-            go.Bar(
-                x=x,
-                y=list(frame["count"]),
-                name=f"observed{sfx}",
-                marker_color=colors["observed_bar"],
-                hovertemplate=hover(unit, fmt=".0f"),
-                legendgroup="observed",
-                showlegend=True,
-            ),
-            row=main,
-            col=1,
-        )
-        add_band(
+        add_bars(
             fig,
             x,
-            frame["fitted_lower"],
-            frame["fitted_upper"],
+            frame["count"],
+            name=f"observed{sfx}",
+            color=colors["observed_bar"],
+            value_label=unit,
+            row=main,
+            legendgroup="observed",
+            showlegend=True,
+        )
+        add_fit(
+            fig,
+            frame,
+            "fitted",
             name=f"fitted{sfx}",
             color=colors["fitted"],
+            value_label=unit,
             row=main,
             legendgroup="fitted",
-            showlegend=False,
-            value_label=unit,
+            showlegend=True,
         )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=list(frame["fitted"]),
-                mode="lines",
-                name=f"fitted{sfx}",
-                line={"color": colors["fitted"], "width": 2},
-                hovertemplate=hover(unit),
-                legendgroup="fitted",
-                showlegend=True,
-            ),
-            row=main,
-            col=1,
-        )
-        add_band(
+        add_fit(
             fig,
-            x,
-            frame["counterfactual_lower"],
-            frame["counterfactual_upper"],
+            frame,
+            "counterfactual",
             name=f"counterfactual{sfx}",
+            line_name=f"counterfactual (no events){sfx}",
+            dash="dash",
             color=colors["counterfactual"],
+            value_label=unit,
             row=main,
             legendgroup="counterfactual",
-            showlegend=False,
-            value_label=unit,
+            showlegend=True,
         )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=list(frame["counterfactual"]),
-                mode="lines",
-                name=f"counterfactual (no events){sfx}",
-                line={"color": colors["counterfactual"], "width": 2, "dash": "dash"},
-                hovertemplate=hover(unit),
-                legendgroup="counterfactual",
-                showlegend=True,
-            ),
-            row=main,
-            col=1,
-        )
-        add_band(
+        add_fit(
             fig,
-            x,
-            frame["cumulative_excess_lower"],
-            frame["cumulative_excess_upper"],
+            frame,
+            "cumulative_excess",
             name=f"cumulative excess{sfx}",
             color=colors["excess"],
+            value_label="attacks",
             row=lower,
             legendgroup="excess",
-            showlegend=False,
-            value_label="attacks",
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=list(frame["cumulative_excess"]),
-                mode="lines",
-                name=f"cumulative excess{sfx}",
-                line={"color": colors["excess"], "width": 2},
-                hovertemplate=hover("attacks"),
-                legendgroup="excess",
-                showlegend=True,
-            ),
-            row=lower,
-            col=1,
+            showlegend=True,
         )
         fig.add_hline(y=0, line={"color": colors["reference"], "width": 1}, row=lower, col=1)
     add_events(fig, result.events if events is None else events, rows=n_rows)
@@ -226,43 +179,28 @@ def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = N
     colors = _THEME["colors"]
     unit = f"attacks per {_period_name(result.freq)}"
     for k, group in enumerate(groups, start=1):
-        frame = _group_frame(result.fitted, by, group)
+        frame = group_rows(result.fitted, by, group)
         x = list(frame["date"])
         sfx = _suffix(by, group)
         row = k if len(groups) > 1 else None
-        kw = {"row": row, "col": 1} if row else {}
-        fig.add_trace(
-            go.Bar(
-                x=x,
-                y=list(frame["count"]),
-                name=f"observed{sfx}",
-                marker_color=colors["observed_bar"],
-                hovertemplate=hover(unit, fmt=".0f"),
-            ),
-            **kw,
-        )
-        add_band(
+        add_bars(
             fig,
             x,
-            frame["fitted_lower"],
-            frame["fitted_upper"],
+            frame["count"],
+            name=f"observed{sfx}",
+            color=colors["observed_bar"],
+            value_label=unit,
+            row=row,
+        )
+        add_fit(
+            fig,
+            frame,
+            "fitted",
             name=f"trend{sfx}",
             color=colors["fitted"],
-            row=row,
-            showlegend=False,
             value_label=unit,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=list(frame["fitted"]),
-                mode="lines",
-                name=f"trend{sfx}",
-                legendgroup=f"trend{sfx}",
-                line={"color": colors["fitted"], "width": 2},
-                hovertemplate=hover(unit),
-            ),
-            **kw,
+            row=row,
+            legendgroup=f"trend{sfx}",
         )
     add_events(fig, events, rows=len(groups))
     level = f"{1 - result.alpha:.0%}"
@@ -302,14 +240,10 @@ def plot_placebo(result: PlaceboResult, *, title: str | None = None) -> go.Figur
     colors = _THEME["colors"]
     stat_label = "z statistic" if result.statistic == "z" else "log rate ratio"
     for k, group in enumerate(groups, start=1):
-        frame = (
-            result.placebos
-            if result.by is None
-            else result.placebos[result.placebos[result.by] == group]
-        )
+        frame = group_rows(result.placebos, result.by, group)
         observed = summary.iloc[k - 1]["observed"]
         panel = k if len(groups) > 1 else None
-        kw: dict[str, Any] = {"row": panel, "col": 1} if panel else {}
+        kw = place(panel)
         fig.add_trace(
             go.Histogram(
                 x=list(frame["statistic"]),
@@ -358,10 +292,10 @@ def plot_event_study(result: EventStudyResult, *, title: str | None = None) -> g
     )
     colors = _THEME["colors"]
     for k, group in enumerate(groups, start=1):
-        frame = summary if result.by is None else summary[summary[result.by] == group]
+        frame = group_rows(summary, result.by, group)
         mid = (frame["start"] + frame["end"]) / 2
         row = k if len(groups) > 1 else None
-        kw = {"row": row, "col": 1} if row else {}
+        kw = place(row)
         pre = frame["end"] < 0
         fig.add_trace(
             go.Scatter(

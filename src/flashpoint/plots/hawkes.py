@@ -9,12 +9,16 @@ import plotly.graph_objects as go
 from flashpoint.plots._theme import (
     _THEME,
     add_band,
+    add_bars,
     add_events,
+    add_line,
     finish,
     group_color,
+    group_rows,
     group_titles,
     hover,
     new_figure,
+    place,
 )
 
 if TYPE_CHECKING:
@@ -39,10 +43,6 @@ def _room_for_subtitle(fig: go.Figure) -> go.Figure:
         legend={"y": 1.0 + 24 / plot_height, "yanchor": "bottom"},
     )
     return fig
-
-
-def _rows(frame: Any, by: str | None, group: Any) -> Any:
-    return frame if by is None else frame[frame[by] == group]
 
 
 def plot_hawkes(result: HawkesResult, *, events: Any = None) -> go.Figure:
@@ -77,73 +77,39 @@ def plot_hawkes(result: HawkesResult, *, events: Any = None) -> go.Figure:
     colors = _THEME["colors"]
     by = result.by
     for i, grp in enumerate(groups, start=1):
-        dec = _rows(result.decomposition, by, grp)
-        kw = {"row": i, "col": 1} if rows > 1 else {}
+        dec = group_rows(result.decomposition, by, grp)
+        row = i if rows > 1 else None
         first = i == 1
         x = list(dec["date"])
         stack = f"stack{i}"
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=list(dec["background"]),
-                name="background",
-                stackgroup=stack,
-                mode="lines",
-                line={"width": 0.5, "color": colors["background"]},
-                legendgroup="background",
-                showlegend=first,
-                hovertemplate=hover(UNIT),
-            ),
-            **kw,
-        )
+        # the causes of the expected attacks, stacked: (name, x, y, colour, legend group)
+        areas: list[tuple[str, Any, Any, str, str]] = [
+            ("background", x, dec["background"], colors["background"], "background")
+        ]
         if result.multivariate:
-            src = _rows(result.self_excitation, by, grp)
+            src = group_rows(result.self_excitation, by, grp)
             for j, source in enumerate(groups):
                 part = src[src["source"] == source]
                 name = f"triggered by {source}"
-                fig.add_trace(
-                    go.Scatter(
-                        x=list(part["date"]),
-                        y=list(part["self_excited"]),
-                        name=name,
-                        stackgroup=stack,
-                        mode="lines",
-                        line={"width": 0.5, "color": group_color(j + 6)},
-                        legendgroup=name,
-                        showlegend=first,
-                        hovertemplate=hover(UNIT),
-                    ),
-                    **kw,
-                )
+                areas.append((name, part["date"], part["self_excited"], group_color(j + 6), name))
         else:
-            fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=list(dec["self_excited"]),
-                    name="self-triggered",
-                    stackgroup=stack,
-                    mode="lines",
-                    line={"width": 0.5, "color": colors["self"]},
-                    legendgroup="self",
-                    showlegend=first,
-                    hovertemplate=hover(UNIT),
-                ),
-                **kw,
-            )
+            areas.append(("self-triggered", x, dec["self_excited"], colors["self"], "self"))
         if result.exogenous:
+            areas.append(("event-triggered", x, dec["exogenous"], colors["exogenous"], "exogenous"))
+        for name, xs, ys, color, legendgroup in areas:
             fig.add_trace(
                 go.Scatter(
-                    x=x,
-                    y=list(dec["exogenous"]),
-                    name="event-triggered",
+                    x=list(xs),
+                    y=list(ys),
+                    name=name,
                     stackgroup=stack,
                     mode="lines",
-                    line={"width": 0.5, "color": colors["exogenous"]},
-                    legendgroup="exogenous",
+                    line={"width": 0.5, "color": color},
+                    legendgroup=legendgroup,
                     showlegend=first,
                     hovertemplate=hover(UNIT),
                 ),
-                **kw,
+                **place(row),
             )
         fig.add_trace(
             go.Scatter(
@@ -156,7 +122,7 @@ def plot_hawkes(result: HawkesResult, *, events: Any = None) -> go.Figure:
                 showlegend=first,
                 hovertemplate=hover(UNIT, fmt=".0f"),
             ),
-            **kw,
+            **place(row),
         )
     add_events(fig, events, rows=rows)
     br = result.branching_ratios()
@@ -210,23 +176,22 @@ def plot_forecast(
     by = result.by
     band = f"{result.conf_level:.0%} prediction interval"
     for i, grp in enumerate(groups, start=1):
-        hist = _rows(result.history, by, grp).sort_values("date")
+        hist = group_rows(result.history, by, grp).sort_values("date")
         if history is not None:
             hist = hist.tail(history)
-        fc = _rows(result.forecast, by, grp)
-        kw = {"row": i, "col": 1} if rows > 1 else {}
+        fc = group_rows(result.forecast, by, grp)
+        row = i if rows > 1 else None
         first = i == 1
-        fig.add_trace(
-            go.Bar(
-                x=list(hist["date"]),
-                y=list(hist["count"]),
-                name="observed",
-                marker={"color": colors["observed_bar"]},
-                legendgroup="observed",
-                showlegend=first,
-                hovertemplate=hover(UNIT, fmt=".0f"),
-            ),
-            **kw,
+        add_bars(
+            fig,
+            hist["date"],
+            hist["count"],
+            name="observed",
+            color=colors["observed_bar"],
+            value_label=UNIT,
+            row=row,
+            legendgroup="observed",
+            showlegend=first,
         )
         add_band(
             fig,
@@ -235,35 +200,35 @@ def plot_forecast(
             fc["pi_upper"],
             name=band,
             color=colors["fitted"],
-            row=i if rows > 1 else None,
+            row=row,
             showlegend=first,
             value_label=UNIT,
         )
-        fig.add_trace(
-            go.Scatter(
-                x=list(fc["date"]),
-                y=list(fc["median"]),
-                name="forecast median",
-                mode="lines+markers",
-                line={"color": colors["fitted"], "width": 2},
-                legendgroup="median",
-                showlegend=first,
-                hovertemplate=hover(UNIT, fmt=".0f"),
-            ),
-            **kw,
+        add_line(
+            fig,
+            fc["date"],
+            fc["median"],
+            name="forecast median",
+            mode="lines+markers",
+            color=colors["fitted"],
+            value_label=UNIT,
+            fmt=".0f",
+            row=row,
+            legendgroup="median",
+            showlegend=first,
         )
-        fig.add_trace(
-            go.Scatter(
-                x=list(fc["date"]),
-                y=list(fc["mean"]),
-                name="forecast mean",
-                mode="lines",
-                line={"color": colors["fitted"], "width": 1.5, "dash": "dash"},
-                legendgroup="mean",
-                showlegend=first,
-                hovertemplate=hover(UNIT),
-            ),
-            **kw,
+        add_line(
+            fig,
+            fc["date"],
+            fc["mean"],
+            name="forecast mean",
+            color=colors["fitted"],
+            width=1.5,
+            dash="dash",
+            value_label=UNIT,
+            row=row,
+            legendgroup="mean",
+            showlegend=first,
         )
     add_events(fig, events, rows=rows)
     finish(

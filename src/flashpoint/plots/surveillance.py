@@ -15,11 +15,15 @@ import plotly.graph_objects as go
 from flashpoint.plots._theme import (
     _THEME,
     add_band,
+    add_bars,
     add_events,
+    add_line,
     finish,
+    group_rows,
     group_titles,
     hover,
     new_figure,
+    place,
 )
 from flashpoint.schemas import COUNT, DATE
 
@@ -34,11 +38,7 @@ def _panels(frame: pd.DataFrame, by: str | None, groups: tuple[Any, ...]) -> lis
     """One frame per group, in the result's group order."""
     if by is None:
         return [frame]
-    return [frame.loc[frame[by] == g] for g in groups]
-
-
-def _row(rows: int, i: int) -> dict[str, int]:
-    return {"row": i, "col": 1} if rows > 1 else {}
+    return [group_rows(frame, by, g) for g in groups]
 
 
 def plot_rt(result: RtResult, *, events: Any = None) -> go.Figure:
@@ -85,6 +85,7 @@ def plot_rt(result: RtResult, *, events: Any = None) -> go.Figure:
     colors = _THEME["colors"]
     for i, panel in enumerate(panels, start=1):
         first = i == 1
+        row = i if rows > 1 else None
         add_band(
             fig,
             panel[DATE],
@@ -92,32 +93,29 @@ def plot_rt(result: RtResult, *, events: Any = None) -> go.Figure:
             panel["rt_upper"],
             name=band_name,
             color=colors["observed"],
-            row=i if rows > 1 else None,
+            row=row,
             legendgroup="band",
             showlegend=first,
             value_label="R",
         )
-        fig.add_trace(
-            go.Scatter(
-                x=list(panel[DATE]),
-                y=list(panel["rt_mean"]),
-                mode="lines",
-                line={"color": colors["observed"], "width": 2},
-                name="R_t (posterior mean)",
-                legendgroup="mean",
-                showlegend=first,
-                customdata=np.column_stack(
-                    [
-                        panel["window_count"].to_numpy(),
-                        panel["window_start"].dt.strftime("%Y-%m-%d"),
-                    ]
-                ),
-                hovertemplate=hover(
-                    "R",
-                    extra="<br>%{customdata[0]} events in the window from %{customdata[1]}",
-                ),
+        add_line(
+            fig,
+            panel[DATE],
+            panel["rt_mean"],
+            name="R_t (posterior mean)",
+            color=colors["observed"],
+            customdata=np.column_stack(
+                [
+                    panel["window_count"].to_numpy(),
+                    panel["window_start"].dt.strftime("%Y-%m-%d"),
+                ]
             ),
-            **_row(rows, i),
+            hovertemplate=hover(
+                "R", extra="<br>%{customdata[0]} events in the window from %{customdata[1]}"
+            ),
+            row=row,
+            legendgroup="mean",
+            showlegend=first,
         )
         weak = panel.loc[~panel["reliable"]]
         if len(weak):
@@ -132,19 +130,19 @@ def plot_rt(result: RtResult, *, events: Any = None) -> go.Figure:
                     showlegend=not any(t.name == unreliable_name for t in fig.data),
                     hovertemplate=hover("R", extra="<br>few events: prior-dominated"),
                 ),
-                **_row(rows, i),
+                **place(row),
             )
         fig.add_hline(
             y=1.0,
             line={"color": colors["reference"], "width": 1, "dash": "dot"},
-            **_row(rows, i),
+            **place(row),
         )
         # prior-dominated windows (no recent events) have bands up to ~18 that would flatten
         # the informative part: the initial view spans the reliable estimates (zoom out for all)
         good = panel.loc[panel["reliable"], "rt_upper"]
         if len(good):
             top = max(3.0, 1.1 * float(good.max()))
-            fig.update_yaxes(range=[0.0, top], **_row(rows, i))
+            fig.update_yaxes(range=[0.0, top], **place(row))
     add_events(fig, events, rows=rows)
     si = (
         f"serial interval mean {result.serial_interval_params[0]:g} d, "
@@ -205,45 +203,44 @@ def plot_alarms(result: AlarmResult, *, events: Any = None) -> go.Figure:
     unit = "events" if result.freq == "D" else "events per period"
     for i, panel in enumerate(panels, start=1):
         first = i == 1
-        kw = _row(rows, i)
-        fig.add_trace(
-            go.Bar(
-                x=list(panel[DATE]),
-                y=list(panel[COUNT]),
-                marker={"color": colors["observed_bar"]},
-                name="count",
-                legendgroup="count",
-                showlegend=first,
-                hovertemplate=hover(unit, fmt="d"),
-            ),
-            **kw,
+        row = i if rows > 1 else None
+        add_bars(
+            fig,
+            panel[DATE],
+            panel[COUNT],
+            name="count",
+            color=colors["observed_bar"],
+            value_label=unit,
+            fmt="d",
+            row=row,
+            legendgroup="count",
+            showlegend=first,
         )
         mon = panel.loc[panel["monitored"]]
-        fig.add_trace(
-            go.Scatter(
-                x=list(mon[DATE]),
-                y=list(mon["expected"]),
-                mode="lines",
-                line={"color": colors["fitted"], "width": 2},
-                name="expected (baseline)",
-                legendgroup="expected",
-                showlegend=first,
-                hovertemplate=hover(unit),
-            ),
-            **kw,
+        add_line(
+            fig,
+            mon[DATE],
+            mon["expected"],
+            name="expected (baseline)",
+            color=colors["fitted"],
+            value_label=unit,
+            row=row,
+            legendgroup="expected",
+            showlegend=first,
         )
-        fig.add_trace(
-            go.Scatter(
-                x=list(mon[DATE]),
-                y=list(mon["threshold"]),
-                mode="lines",
-                line={"color": colors["threshold"], "width": 1.5, "dash": "dash", "shape": "hv"},
-                name="threshold",
-                legendgroup="threshold",
-                showlegend=first,
-                hovertemplate=hover(unit, extra="<br>alarm if the count is above"),
-            ),
-            **kw,
+        add_line(
+            fig,
+            mon[DATE],
+            mon["threshold"],
+            name="threshold",
+            color=colors["threshold"],
+            width=1.5,
+            dash="dash",
+            shape="hv",
+            hovertemplate=hover(unit, extra="<br>alarm if the count is above"),
+            row=row,
+            legendgroup="threshold",
+            showlegend=first,
         )
         hits = panel.loc[panel["alarm"]]
         if len(hits):
@@ -264,7 +261,7 @@ def plot_alarms(result: AlarmResult, *, events: Any = None) -> go.Figure:
                     customdata=np.column_stack([hits["expected"].to_numpy()]),
                     hovertemplate=hover(unit, fmt="d", extra="<br>expected %{customdata[0]:.2f}"),
                 ),
-                **kw,
+                **place(row),
             )
     add_events(fig, events, rows=rows)
     if result.method == "nb_cusum":

@@ -9,11 +9,13 @@ import plotly.graph_objects as go
 
 from flashpoint.plots._theme import (
     _THEME,
-    add_band,
     add_events,
+    add_fit,
+    add_line,
     finish,
     group_color,
     new_figure,
+    place,
 )
 
 if TYPE_CHECKING:
@@ -57,7 +59,7 @@ def plot_tally_fit(
     fig = new_figure(len(groups), row_titles=[str(g) for g in groups])
     colors = _THEME["colors"]
     for k, group in enumerate(groups, start=1):
-        panel = {"row": k, "col": 1} if len(groups) > 1 else {}
+        row = k if len(groups) > 1 else None
         iv = result.intervals[result.intervals["group"] == group]
         xs: list[Any] = []
         ys: list[Any] = []
@@ -74,41 +76,29 @@ def plot_tally_fit(
                 hovertemplate="%{x|%Y-%m-%d}<br>%{y:.2f} attacks per day (interval mean)"
                 "<extra></extra>",
             ),
-            **panel,
+            **place(row),
         )
         daily = result.daily[result.daily["group"] == group]
-        add_band(
+        per_day = "%{x|%Y-%m-%d}<br>%{y:.2f} attacks per day<extra></extra>"
+        add_fit(
             fig,
-            daily["date"],
-            daily["rate_lower"],
-            daily["rate_upper"],
+            daily,
+            "rate",
             name=f"fitted daily rate ({group})",
             color=colors["fitted"],
-            row=k if len(groups) > 1 else None,
-            showlegend=False,
             value_label="attacks per day",
+            hovertemplate=per_day,
+            row=row,
         )
-        fig.add_trace(
-            go.Scatter(
-                x=list(daily["date"]),
-                y=list(daily["rate"]),
-                mode="lines",
-                name=f"fitted daily rate ({group})",
-                line={"color": colors["fitted"], "width": 2},
-                hovertemplate="%{x|%Y-%m-%d}<br>%{y:.2f} attacks per day<extra></extra>",
-            ),
-            **panel,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=list(daily["date"]),
-                y=list(daily["counterfactual"]),
-                mode="lines",
-                name=f"counterfactual ({group})",
-                line={"color": colors["counterfactual"], "width": 2, "dash": "dash"},
-                hovertemplate="%{x|%Y-%m-%d}<br>%{y:.2f} attacks per day<extra></extra>",
-            ),
-            **panel,
+        add_line(
+            fig,
+            daily["date"],
+            daily["counterfactual"],
+            name=f"counterfactual ({group})",
+            color=colors["counterfactual"],
+            dash="dash",
+            hovertemplate=per_day,
+            row=row,
         )
     add_events(fig, result.events if events is None else events, rows=len(groups))
     level = f"{1 - result.alpha:.0%}"
@@ -152,7 +142,7 @@ def plot_source_comparison(
     symbols = ["circle", "square", "diamond"]
     n_sources = len(result.sources)
     for k, event in enumerate(events, start=1):
-        panel = {"row": k, "col": 1} if len(events) > 1 else {}
+        panel = place(k if len(events) > 1 else None)
         sub = table[table["event"] == event]
         for s, source in enumerate(result.sources):
             rows = sub[sub["source"] == source]

@@ -81,6 +81,55 @@ def _require(table: pd.DataFrame, columns: Iterable[str], origin: str, fmt: str)
         )
 
 
+def _refuse_created(table: pd.DataFrame, columns: Iterable[str], origin: str, reader: str) -> None:
+    """Raise when the table already has columns the reader creates."""
+    clashes = [c for c in columns if c in table.columns]
+    if clashes:
+        raise FlashpointValueError(
+            f"{origin} already has column(s) {clashes}, which {reader} creates; drop or "
+            "rename them first"
+        )
+
+
+def _date_problems(
+    values: pd.Series,
+    text: pd.Series,
+    parsed: pd.Series,
+    problems: list[_Problem],
+    *,
+    column: str,
+    expected: str,
+    check: str = "date_parse",
+    required: bool,
+) -> None:
+    """Record the dates that did not parse and, when ``required``, the missing ones.
+
+    ``values`` are the dates as read, ``text`` the same as trimmed strings and ``parsed`` the
+    dates (``NaT`` where parsing failed); an empty or missing ``text`` is a missing date. A
+    failure's reason reads ``"<column> <value> <expected>"``.
+    """
+    missing = (text.isna() | (text == "")).fillna(True).to_numpy(dtype=bool)
+    bad = parsed.isna().to_numpy() & ~missing
+    for label, value in zip(values.index[bad], values[bad], strict=True):
+        problems.append(
+            _Problem(
+                label,
+                column,
+                check,
+                value,
+                f"{column} {value!r} {expected}",
+                f"{column} {expected}",
+            )
+        )
+    if required:
+        for label in values.index[missing]:
+            problems.append(
+                _Problem(
+                    label, column, "not_nullable", None, f"missing {column}", f"missing {column}"
+                )
+            )
+
+
 def _filter_values(name: str, values: str | int | Iterable[Any] | None) -> list[str] | None:
     """Normalise a filter argument: ``None`` (no filter), one value or a collection."""
     if values is None:
@@ -262,8 +311,3 @@ def _raw_rejected(raw: pd.DataFrame, labels: pd.Index, reasons: Iterable[Any]) -
     out = raw.iloc[order].copy()
     out[REASON] = [by_label[k] for k in out.index]
     return out
-
-
-# --------------------------------------------------------------------------------------------
-# read_acled
-# --------------------------------------------------------------------------------------------

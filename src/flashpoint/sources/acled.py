@@ -30,6 +30,7 @@ from flashpoint.sources._common import (
     OnError,
     _apply_filters,
     _check_on_error,
+    _date_problems,
     _filter_values,
     _finish,
     _load,
@@ -284,18 +285,15 @@ def _acled_dates(raw: pd.Series, problems: list[_Problem]) -> pd.Series:
     for style, rows in ((_DATE_STYLES[0], iso), (_DATE_STYLES[1], ~iso)):
         if rows.any():
             parsed[rows] = pd.to_datetime(text[rows], format=style, errors="coerce")
-    bad = parsed.isna().to_numpy() & text.notna().to_numpy() & (text != "").fillna(False).to_numpy()
-    for label, value in zip(raw.index[bad], raw[bad], strict=True):
-        problems.append(
-            _Problem(
-                label,
-                "event_date",
-                "acled_date",
-                value,
-                f"event_date {value!r} matches neither ACLED date style ('2023-11-21' or "
-                "'21 November 2023')",
-                "event_date matches neither ACLED date style ('2023-11-21' or '21 November 2023')",
-            )
-        )
+    _date_problems(
+        raw,
+        text,
+        parsed,
+        problems,
+        column="event_date",
+        expected="matches neither ACLED date style ('2023-11-21' or '21 November 2023')",
+        check="acled_date",
+        required=False,
+    )
     # missing dates stay missing: schema validation reports them
     return parsed

@@ -21,11 +21,13 @@ from flashpoint.sources._common import (
     OnError,
     _apply_filters,
     _check_on_error,
+    _date_problems,
     _filter_values,
     _finish,
     _load,
     _numbers,
     _Problem,
+    _refuse_created,
     _require,
     _warn,
 )
@@ -278,12 +280,7 @@ def read_ucdp_ged(
         "UCDP GED",
     )
     created = [DATE, EVENT_ID, FATALITIES, WEIGHT, SPAN_DAYS, *_RENAMES.values()]
-    clashes = [c for c in created if c in table.columns]
-    if clashes:
-        raise FlashpointValueError(
-            f"{origin} already has column(s) {clashes}, which read_ucdp_ged creates; drop or "
-            "rename them first"
-        )
+    _refuse_created(table, created, origin, "read_ucdp_ged")
     raw = table.rename(columns=_RENAMES)
     group = _RENAMES.get(group, group)
     table = raw.copy()
@@ -364,23 +361,15 @@ def _ged_dates(raw: pd.DataFrame, column: str, problems: list[_Problem]) -> pd.S
         return values.dt.normalize().astype("datetime64[us]")
     text = values.astype("string").str.strip()
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[us]")
-    missing = (text.isna() | (text == "")).fillna(True).to_numpy(dtype=bool)
-    bad = parsed.isna().to_numpy() & ~missing
-    for label, value in zip(raw.index[bad], values[bad], strict=True):
-        problems.append(
-            _Problem(
-                label,
-                column,
-                "date_parse",
-                value,
-                f"{column} {value!r} is not a date (GED writes '2023-11-21 00:00:00.000')",
-                f"{column} is not a date (GED writes '2023-11-21 00:00:00.000')",
-            )
-        )
-    for label in raw.index[missing]:
-        problems.append(
-            _Problem(label, column, "not_nullable", None, f"missing {column}", f"missing {column}")
-        )
+    _date_problems(
+        values,
+        text,
+        parsed,
+        problems,
+        column=column,
+        expected="is not a date (GED writes '2023-11-21 00:00:00.000')",
+        required=True,
+    )
     return parsed.dt.normalize()
 
 

@@ -1,17 +1,8 @@
-"""GDELT 2.0 event files -> the flashpoint event schema.
-
-GDELT codes news reports into CAMEO events every 15 minutes. Its event files
-(``YYYYMMDDHHMMSS.export.CSV.zip``) are tab-separated, without a header, with the 61 columns
-of the GDELT 2.0 Event Codebook (:data:`GDELT_EVENT_COLUMNS`). :func:`read_gdelt_events`
-reads one or several of them (or a DataFrame with those column names, e.g. from BigQuery),
-filters by CAMEO root code, and names countries from the FIPS 10-4 codes GDELT uses.
-"""
+"""GDELT 2.0 events -> the flashpoint event schema: :func:`read_gdelt_events`."""
 
 from __future__ import annotations
 
-import gzip
 import re
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
@@ -19,197 +10,30 @@ from typing import Literal, overload
 
 import pandas as pd
 
-from flashpoint.errors import FileFormatError, FlashpointTypeError, FlashpointValueError
-from flashpoint.schemas import (
-    ACTOR,
-    COUNTRY,
-    DATE,
-    EVENT_ID,
-    LATITUDE,
-    LONGITUDE,
-    SITE,
-    SOURCE,
-    Quarantine,
-)
+from flashpoint.errors import FlashpointTypeError, FlashpointValueError
+from flashpoint.schemas import COUNTRY, DATE, Quarantine
 from flashpoint.sources._common import (
     OnError,
     _apply_filters,
     _check_on_error,
+    _date_problems,
     _filter_values,
     _finish,
     _numbers,
     _Problem,
+    _refuse_created,
     _require,
     _warn,
 )
-
-__all__ = ["CAMEO_ROOT_CODES", "FIPS_COUNTRY_NAMES", "GDELT_EVENT_COLUMNS", "read_gdelt_events"]
-
-GDELT_EVENT_COLUMNS: tuple[str, ...] = (
-    "GLOBALEVENTID",
-    "SQLDATE",
-    "MonthYear",
-    "Year",
-    "FractionDate",
-    *(
-        f"Actor{i}{field}"
-        for i in (1, 2)
-        for field in (
-            "Code",
-            "Name",
-            "CountryCode",
-            "KnownGroupCode",
-            "EthnicCode",
-            "Religion1Code",
-            "Religion2Code",
-            "Type1Code",
-            "Type2Code",
-            "Type3Code",
-        )
-    ),
-    "IsRootEvent",
-    "EventCode",
-    "EventBaseCode",
-    "EventRootCode",
-    "QuadClass",
-    "GoldsteinScale",
-    "NumMentions",
-    "NumSources",
-    "NumArticles",
-    "AvgTone",
-    *(
-        f"{who}Geo_{field}"
-        for who in ("Actor1", "Actor2", "Action")
-        for field in (
-            "Type",
-            "FullName",
-            "CountryCode",
-            "ADM1Code",
-            "ADM2Code",
-            "Lat",
-            "Long",
-            "FeatureID",
-        )
-    ),
-    "DATEADDED",
-    "SOURCEURL",
+from flashpoint.sources.gdelt._files import _named_frame, _read_files, _Source
+from flashpoint.sources.gdelt._tables import (
+    _FLOATS,
+    _INTEGERS,
+    _RENAMES,
+    FIPS_COUNTRY_NAMES,
 )
-"""The 61 columns of a GDELT 2.0 event record, in file order (GDELT 2.0 Event Codebook; the
-second column is called ``Day`` in the codebook and ``SQLDATE`` in GDELT's BigQuery table)."""
 
-CAMEO_ROOT_CODES: dict[str, str] = {
-    "01": "Make public statement",
-    "02": "Appeal",
-    "03": "Express intent to cooperate",
-    "04": "Consult",
-    "05": "Engage in diplomatic cooperation",
-    "06": "Engage in material cooperation",
-    "07": "Provide aid",
-    "08": "Yield",
-    "09": "Investigate",
-    "10": "Demand",
-    "11": "Disapprove",
-    "12": "Reject",
-    "13": "Threaten",
-    "14": "Protest",
-    "15": "Exhibit force posture",
-    "16": "Reduce relations",
-    "17": "Coerce",
-    "18": "Assault",
-    "19": "Fight",
-    "20": "Use unconventional mass violence",
-}
-"""CAMEO root event codes (``EventRootCode``) and their names (CAMEO manual 1.1b3)."""
-
-FIPS_COUNTRY_NAMES: dict[str, str] = {
-    # Middle East
-    "BA": "Bahrain",
-    "CY": "Cyprus",
-    "EG": "Egypt",
-    "GZ": "Gaza Strip",
-    "IR": "Iran",
-    "IS": "Israel",
-    "IZ": "Iraq",
-    "JO": "Jordan",
-    "KU": "Kuwait",
-    "LE": "Lebanon",
-    "MU": "Oman",
-    "QA": "Qatar",
-    "SA": "Saudi Arabia",
-    "SY": "Syria",
-    "TU": "Turkey",
-    "AE": "United Arab Emirates",
-    "WE": "West Bank",
-    "YM": "Yemen",
-    # neighbours and other frequent locations
-    "AF": "Afghanistan",
-    "AG": "Algeria",
-    "AJ": "Azerbaijan",
-    "AM": "Armenia",
-    "CH": "China",
-    "DJ": "Djibouti",
-    "ER": "Eritrea",
-    "ET": "Ethiopia",
-    "FR": "France",
-    "GG": "Georgia",
-    "GM": "Germany",
-    "IN": "India",
-    "LY": "Libya",
-    "MO": "Morocco",
-    "OD": "South Sudan",
-    "PK": "Pakistan",
-    "RS": "Russia",
-    "SO": "Somalia",
-    "SU": "Sudan",
-    "TS": "Tunisia",
-    "UK": "United Kingdom",
-    "UP": "Ukraine",
-    "US": "United States",
-}
-"""FIPS 10-4 country codes (as in GDELT's ``*Geo_CountryCode`` columns) -> country names.
-
-Covers the Middle East and frequent neighbours; FIPS codes often differ from ISO 3166 (``IZ``
-Iraq, ``IS`` Israel, ``MU`` Oman, ``GM`` Germany, ``RS`` Russia, ``UP`` Ukraine). Codes not
-listed are kept as the code and reported; pass ``country_names=`` to add names."""
-
-_RENAMES = {
-    "GLOBALEVENTID": EVENT_ID,
-    "ActionGeo_FullName": SITE,
-    "ActionGeo_Lat": LATITUDE,
-    "ActionGeo_Long": LONGITUDE,
-    "Actor1Name": ACTOR,
-    "SOURCEURL": SOURCE,
-}
-_INTEGERS = (
-    "MonthYear",
-    "Year",
-    "IsRootEvent",
-    "QuadClass",
-    "NumMentions",
-    "NumSources",
-    "NumArticles",
-    "Actor1Geo_Type",
-    "Actor2Geo_Type",
-    "ActionGeo_Type",
-)
-_FLOATS = (
-    "FractionDate",
-    "GoldsteinScale",
-    "AvgTone",
-    "Actor1Geo_Lat",
-    "Actor1Geo_Long",
-    "Actor2Geo_Lat",
-    "Actor2Geo_Long",
-)
-_N_FIELDS = len(GDELT_EVENT_COLUMNS)
-_OTHER_LAYOUTS = {
-    57: "a GDELT 1.0 event file (57 columns, before March 2013)",
-    58: "a GDELT 1.0 event file (58 columns)",
-    16: "a GDELT 2.0 Mentions file (16 columns)",
-    27: "a GDELT 2.1 GKG file (27 columns)",
-}
-
-_Source = str | PathLike[str]
+__all__ = ["read_gdelt_events"]
 
 
 @overload
@@ -388,12 +212,7 @@ def read_gdelt_events(
     names = {**FIPS_COUNTRY_NAMES, **{k.upper(): v for k, v in (country_names or {}).items()}}
     code = table["ActionGeo_CountryCode"].astype("string").str.strip().str.upper()
     code = code.mask(code == "")
-    created = [c for c in (DATE, COUNTRY, *_RENAMES.values()) if c in table.columns]
-    if created:
-        raise FlashpointValueError(
-            f"{origin} already has column(s) {created}, which read_gdelt_events creates; drop "
-            "or rename them first"
-        )
+    _refuse_created(table, (DATE, COUNTRY, *_RENAMES.values()), origin, "read_gdelt_events")
     table.insert(0, COUNTRY, code.map(names).fillna(code))
     if "EventRootCode" in table.columns:
         table["EventRootCode"] = _normalise_roots(table["EventRootCode"])
@@ -490,96 +309,6 @@ def _country_values(countries: str | Iterable[str] | None) -> list[str] | None:
     return values + [v.upper() for v in values if len(v) == 2]
 
 
-def _named_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    if not frame.index.is_unique:
-        raise FlashpointValueError(
-            "read_gdelt_events needs a DataFrame with a unique index (rejected rows are "
-            "reported by index label); call .reset_index(drop=True) first"
-        )
-    if len(frame.columns) == _N_FIELDS and list(frame.columns) == list(range(_N_FIELDS)):
-        frame = frame.set_axis(list(GDELT_EVENT_COLUMNS), axis=1)  # read with header=None
-    out = frame.copy(deep=False)
-    for col in out.columns:  # GDELT writes a missing value as an empty field
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
-            out[col] = out[col].mask(out[col].astype("string").str.strip() == "")
-    return out
-
-
-def _read_text(path: Path) -> str:
-    if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path} (current folder: {Path.cwd()})")
-    name = path.name.lower()
-    try:
-        if name.endswith(".zip"):
-            with zipfile.ZipFile(path) as archive:
-                members = [m for m in archive.namelist() if not m.endswith("/")]
-                if len(members) != 1:
-                    raise FileFormatError(
-                        f"{path.name} holds {len(members)} files; a GDELT archive holds one "
-                        "event file"
-                    )
-                data = archive.read(members[0])
-        elif name.endswith(".gz"):
-            with gzip.open(path, "rb") as fh:
-                data = fh.read()
-        else:
-            data = path.read_bytes()
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
-        if isinstance(err, FileNotFoundError):
-            raise
-        raise FileFormatError(f"cannot read {path.name}: {err}") from err
-    if b"\x00" in data[:65536]:
-        raise FileFormatError(f"{path.name} is not a text file (it holds NUL bytes)")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise FileFormatError(
-            f"{path.name} is not UTF-8 text ({err.reason} at byte {err.start}); GDELT files "
-            "are UTF-8"
-        ) from err
-
-
-def _read_files(paths: list[_Source], problems: list[_Problem]) -> pd.DataFrame:
-    """Split each file into 61 fields per line; lines with another count become problems."""
-    rows: list[list[str]] = []
-    for path in paths:
-        p = Path(path)
-        counts: dict[int, int] = {}
-        for lineno, line in enumerate(_read_text(p).split("\n"), start=1):
-            line = line.rstrip("\r")
-            if not line:
-                continue
-            fields = line.split("\t")
-            if lineno == 1 and fields[0].strip().upper() == "GLOBALEVENTID":
-                continue  # a header added by some export tools
-            counts[len(fields)] = counts.get(len(fields), 0) + 1
-            if len(fields) != _N_FIELDS:
-                problems.append(
-                    _Problem(
-                        len(rows),
-                        None,
-                        "field_count",
-                        f"{p.name}:{lineno}",
-                        f"line {lineno} of {p.name} has {len(fields)} tab-separated fields; a "
-                        f"GDELT 2.0 event record has {_N_FIELDS}",
-                        f"a line does not have the {_N_FIELDS} tab-separated fields of a GDELT "
-                        "2.0 event record",
-                    )
-                )
-                fields = (fields + [""] * _N_FIELDS)[:_N_FIELDS]
-            rows.append(fields)
-        if counts and _N_FIELDS not in counts:
-            common = max(counts, key=lambda k: counts[k])
-            guess = _OTHER_LAYOUTS.get(common, "not a GDELT 2.0 event file")
-            raise FileFormatError(
-                f"{p.name} has lines of {sorted(counts)} tab-separated fields, none of "
-                f"{_N_FIELDS}: it looks like {guess}. read_gdelt_events reads GDELT 2.0 event "
-                "files (*.export.CSV)"
-            )
-    table = pd.DataFrame(rows, columns=list(GDELT_EVENT_COLUMNS), dtype="str")
-    return table.mask(table == "")
-
-
 _DIGITS = {8: re.compile(r"^\d{8}$"), 14: re.compile(r"^\d{14}$")}
 
 
@@ -601,26 +330,15 @@ def _fixed_dates(
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
     if shaped.any():
         parsed[shaped] = pd.to_datetime(text[shaped], format=fmt, errors="coerce")
-    missing = (text.isna() | (text == "")).fillna(True).to_numpy(dtype=bool)
     example = "20231121" if width == 8 else "20231121150000"
     pattern = "YYYYMMDD" if width == 8 else "YYYYMMDDHHMMSS"
-    bad = parsed.isna().to_numpy() & ~missing
-    for label, value in zip(raw.index[bad], values[bad], strict=True):
-        problems.append(
-            _Problem(
-                label,
-                column,
-                "date_parse",
-                value,
-                f"{column} {value!r} is not a {pattern} date (e.g. '{example}')",
-                f"{column} is not a {pattern} date (e.g. '{example}')",
-            )
-        )
-    if required:
-        for label in raw.index[missing]:
-            problems.append(
-                _Problem(
-                    label, column, "not_nullable", None, f"missing {column}", f"missing {column}"
-                )
-            )
+    _date_problems(
+        values,
+        text,
+        parsed,
+        problems,
+        column=column,
+        expected=f"is not a {pattern} date (e.g. '{example}')",
+        required=required,
+    )
     return parsed

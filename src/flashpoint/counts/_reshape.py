@@ -1,0 +1,215 @@
+"""Reshaping tidy counts: one column per group, coarser periods, running totals, rolling means."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from flashpoint.counts._columns import CUMULATIVE, DAYS, ROLLING_MEAN, group_column
+from flashpoint.errors import FlashpointValueError
+from flashpoint.schemas import COUNT, DATE
+
+__all__ = ["cumulative", "resample", "rolling_mean", "to_wide"]
+
+
+def to_wide(counts: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
+    """Reshape tidy counts to one column per group.
+
+    Parameters
+    ----------
+    counts
+        Tidy counts (``date``, group, ``count``).
+    by
+        Group column; found by elimination when ``None``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``date``; one ``int64`` column per group (columns named after the groups, the
+        column index named ``by``). A single series gives one column ``count``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import flashpoint as fp
+    >>> ev = pd.DataFrame({"date": ["2023-11-21", "2023-11-22"], "country": ["Iraq", "Syria"]})
+    >>> fp.to_wide(fp.count_daily(ev))
+    country     Iraq  Syria
+    date
+    2023-11-21     1      0
+    2023-11-22     0      1
+    """
+    by = group_column(counts, by)
+    if by is None:
+        return counts.set_index(DATE)[[COUNT]]
+    wide = counts.pivot(index=DATE, columns=by, values=COUNT)
+    if wide.isna().to_numpy().any():
+        raise FlashpointValueError(
+            "counts are not on a complete calendar per group (the wide table has holes); "
+            "rebuild them with fp.count_daily"
+        )
+    return wide.astype("int64")
+
+
+_PERIOD_ALIASES = {
+    "W": "W-SUN",
+    "ME": "M",
+    "MS": "M",
+    "QE": "Q",
+    "QS": "Q",
+    "YE": "Y",
+    "YS": "Y",
+    "A": "Y",
+}
+
+
+def resample(counts: pd.DataFrame, *, freq: str = "W", by: str | None = None) -> pd.DataFrame:
+    """Aggregate daily counts to weekly, monthly, quarterly or yearly totals.
+
+    Totals are kept exactly: every day falls in one period. Periods at the edges may be
+    partial; the ``days`` column says how many days each period covers, so rates
+    (``count / days``) stay comparable and ``days`` can serve as a model exposure.
+
+    Parameters
+    ----------
+    counts
+        Tidy daily counts.
+    freq
+        ``"W"`` (weeks Monday-Sunday), ``"W-<DAY>"`` (weeks ending on that day), ``"M"``,
+        ``"Q"`` or ``"Y"`` (also accepted: ``"MS"``, ``"ME"``, ``"QS"``, ``"YS"``).
+    by
+        Group column; found by elimination when ``None``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date`` (first day of the period), the group column, ``count`` (``int64``, total in
+        the period), ``days`` (``int64``, days of the period present in the data).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import flashpoint as fp
+    >>> c = pd.DataFrame({"date": pd.date_range("2023-11-01", "2023-12-31"),
+    ...                   "country": "Iraq", "count": 1})
+    >>> fp.resample(c, freq="M")
+            date country  count  days
+    0 2023-11-01    Iraq     30    30
+    1 2023-12-01    Iraq     31    31
+    """
+    by = group_column(counts, by)
+    alias = _PERIOD_ALIASES.get(freq, freq)
+    try:
+        periods = counts[DATE].dt.to_period(alias)
+    except (ValueError, TypeError) as err:
+        raise FlashpointValueError(
+            f"unknown resampling frequency {freq!r}; use 'W', 'M', 'Q' or 'Y'"
+        ) from err
+    starts = periods.dt.start_time.dt.normalize().astype(counts[DATE].dtype)
+    keys = ([counts[by]] if by is not None else []) + [starts.rename(DATE)]
+    grouped = counts.groupby(keys, sort=True, observed=True)[COUNT]
+    out = grouped.agg(["sum", "size"]).reset_index()
+    out = out.rename(columns={"sum": COUNT, "size": DAYS})
+    cols = [DATE] + ([by] if by is not None else []) + [COUNT, DAYS]
+    out = out[cols]
+    out[COUNT] = out[COUNT].astype("int64")
+    out[DAYS] = out[DAYS].astype("int64")
+    return out
+
+
+def cumulative(
+    counts: pd.DataFrame,
+    *,
+    by: str | None = None,
+    start: str | pd.Timestamp | None = None,
+    total: str | None = None,
+) -> pd.DataFrame:
+    """Add the running total per group.
+
+    Parameters
+    ----------
+    counts
+        Tidy counts.
+    by
+        Group column; found by elimination when ``None``.
+    start
+        First day of the running total (rows before it are dropped), e.g. the day official
+        tallies count from. Default: the first day of the table.
+    total
+        When given, also add a group with this name holding the sum over all groups
+        (e.g. ``total="total"``), to compare with overall tallies.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The input columns (rows from ``start`` on) plus ``cumulative`` (``int64``): events
+        from ``start`` through this date, per group; sorted by group then date.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import flashpoint as fp
+    >>> c = pd.DataFrame({"date": pd.date_range("2023-11-20", periods=3),
+    ...                   "country": "Iraq", "count": [1, 0, 2]})
+    >>> fp.cumulative(c)["cumulative"].tolist()
+    [1, 1, 3]
+    >>> fp.cumulative(c, start="2023-11-21")["cumulative"].tolist()
+    [0, 2]
+    """
+    by = group_column(counts, by)
+    if start is not None:
+        counts = counts[counts[DATE] >= pd.Timestamp(start)]
+    if total is not None:
+        if by is None:
+            raise FlashpointValueError("total= needs grouped counts")
+        summed = counts.groupby(DATE, sort=True)[COUNT].sum().reset_index()
+        summed[by] = total
+        counts = pd.concat(
+            [counts[[DATE, by, COUNT]], summed[[DATE, by, COUNT]]], ignore_index=True
+        )
+    keys = ([by] if by is not None else []) + [DATE]
+    out = counts.sort_values(keys, kind="stable").reset_index(drop=True)
+    if by is None:
+        out[CUMULATIVE] = out[COUNT].cumsum().astype("int64")
+    else:
+        out[CUMULATIVE] = out.groupby(by, sort=False, observed=True)[COUNT].cumsum().astype("int64")
+    return out
+
+
+def rolling_mean(counts: pd.DataFrame, *, window: int = 7, by: str | None = None) -> pd.DataFrame:
+    """Add the trailing mean of the counts over ``window`` periods, per group.
+
+    Parameters
+    ----------
+    counts
+        Tidy counts.
+    window
+        Number of periods averaged (the current one and the ``window - 1`` before it).
+    by
+        Group column; found by elimination when ``None``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The input plus ``rolling_mean`` (``float64``, events per period; missing for the
+        first ``window - 1`` periods of each group), in the input's row order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import flashpoint as fp
+    >>> c = pd.DataFrame({"date": pd.date_range("2023-11-20", periods=4), "count": [1, 0, 2, 3]})
+    >>> fp.rolling_mean(c, window=2)["rolling_mean"].tolist()
+    [nan, 0.5, 1.0, 2.5]
+    """
+    if not isinstance(window, int) or window < 1:
+        raise FlashpointValueError(f"window must be a positive integer, got {window!r}")
+    by = group_column(counts, by)
+    keys = ([by] if by is not None else []) + [DATE]
+    out = counts.sort_values(keys, kind="stable").copy()
+    if by is None:
+        out[ROLLING_MEAN] = out[COUNT].rolling(window, min_periods=window).mean()
+    else:
+        out[ROLLING_MEAN] = out.groupby(by, sort=False, observed=True)[COUNT].transform(
+            lambda s: s.rolling(window, min_periods=window).mean()
+        )
+    return out.loc[counts.index]

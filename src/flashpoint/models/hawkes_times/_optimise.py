@@ -1,0 +1,117 @@
+"""Maximum likelihood of the exponential Hawkes process: starting values and Newton steps."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from flashpoint.models.hawkes_times._likelihood import _kernel_sums, _log_likelihood
+
+_TERMS = ("mu", "branching_ratio", "decay", "half_life_days")
+
+
+def _profile_start(t: np.ndarray, window: float) -> tuple[float, float, float]:
+    """Find starting values: the best (mu, eta) on a grid of decays.
+
+    For a fixed decay the log-likelihood is concave in (mu, eta) (the intensity is linear in
+    them), so a few Newton steps find their best values; the decay with the highest
+    profile log-likelihood starts the full maximisation.
+    """
+    n = t.size
+    gaps = np.diff(t)
+    positive = gaps[gaps > 0]
+    fast = float(np.quantile(positive, 0.01)) if positive.size else window / n
+    lo, hi = 1.0 / window, 10.0 / max(fast, 1e-12)
+    best = (-math.inf, 0.5 * n / window, 0.5, math.sqrt(lo * max(hi, lo)))
+    for beta in np.geomspace(lo, max(hi, 10 * lo), 16):
+        a, _, _ = _kernel_sums(t, float(beta), 0)
+        tail = float(np.sum(-np.expm1(-beta * (window - t))))
+        ba = beta * a
+        mu, eta = 0.5 * n / window, 0.5
+        for _ in range(30):
+            inv = 1.0 / (mu + eta * ba)
+            inv2 = inv * inv
+            g0, g1 = float(inv.sum()) - window, float((ba * inv).sum()) - tail
+            h00, h01, h11 = (
+                float(inv2.sum()),
+                float((ba * inv2).sum()),
+                float((ba * ba * inv2).sum()),
+            )
+            det = h00 * h11 - h01 * h01
+            if det <= 0:
+                break
+            s0, s1 = (h11 * g0 - h01 * g1) / det, (h00 * g1 - h01 * g0) / det  # (-H)^-1 g
+            scale = 1.0
+            while mu + scale * s0 <= 0 or eta + scale * s1 <= 0:  # stay positive
+                scale *= 0.5
+            mu, eta = mu + scale * s0, eta + scale * s1
+            if abs(scale * s0) < 1e-8 * mu and abs(scale * s1) < 1e-8 * max(eta, 1e-8):
+                break
+        value = float(np.sum(np.log(mu + eta * ba))) - mu * window - eta * tail
+        if value > best[0]:
+            best = (value, mu, eta, float(beta))
+    _, mu0, eta0, beta0 = best
+    return mu0, min(max(eta0, 1e-3), 0.99), beta0
+
+
+def _maximise(t: np.ndarray, window: float) -> tuple[np.ndarray, bool, str]:
+    """Maximise the log-likelihood over log-parameters by a modified Newton method.
+
+    The analytic Hessian (on the log scale) has its eigenvalues forced negative, steps are
+    capped and backtracked until the log-likelihood increases, and the iterate is kept
+    inside generous bounds. Returns ``(log-parameters, converged, message)``.
+    """
+    n = t.size
+    rate = n / window
+    gaps = np.diff(t)
+    positive = gaps[gaps > 0]
+    fast = float(positive.min()) if positive.size else window / n
+    lower = np.array([math.log(rate * 1e-8), math.log(1e-10), math.log(0.01 / window)])
+    upper = np.array([math.log(rate * 10.0), math.log(50.0), math.log(1e3 / max(fast, 1e-12))])
+    theta = np.clip(np.log(_profile_start(t, window)), lower, upper)
+    value = _log_likelihood(t, window, np.exp(theta))[0]
+    converged, message = False, "the iteration limit (200) was reached"
+    for _ in range(200):
+        x = np.exp(theta)
+        _, g, h = _log_likelihood(t, window, x, order=2)
+        if g is None or h is None:
+            message = "the intensity became non-positive"
+            break
+        g_theta = g * x
+        h_theta = h * np.outer(x, x) + np.diag(g_theta)
+        w, v = np.linalg.eigh(h_theta)
+        w = np.minimum(w, -1e-8 * max(float(np.max(np.abs(w))), 1e-12))
+        step = -(v @ ((v.T @ g_theta) / w))
+        # at a bound with the gradient pointing out, that coordinate stays put
+        stuck = ((theta <= lower) & (g_theta < 0)) | ((theta >= upper) & (g_theta > 0))
+        step[stuck] = 0.0
+        longest = float(np.max(np.abs(step)))
+        if longest > 2.0:
+            step *= 2.0 / longest
+        accepted = False
+        for _ in range(40):
+            cand = np.clip(theta + step, lower, upper)
+            cand_value = _log_likelihood(t, window, np.exp(cand))[0]
+            if cand_value >= value:
+                accepted = True
+                break
+            step *= 0.5
+        moved = float(np.max(np.abs(cand - theta))) if accepted else 0.0
+        if accepted:
+            gain = cand_value - value
+            theta, value = cand, cand_value
+        if not accepted or moved < 1e-10 or (accepted and gain < 1e-12 * max(1.0, abs(value))):
+            free = ~stuck
+            converged = bool(np.max(np.abs(g_theta[free]), initial=0.0) < 1e-4 * max(1.0, n))
+            message = "converged" if converged else "no further increase of the likelihood"
+            break
+    at_bound = [
+        i
+        for i in range(3)
+        if (theta[i] <= lower[i] + 1e-9 or theta[i] >= upper[i] - 1e-9) and i != 1
+    ]
+    if at_bound:
+        converged = False
+        message = f"a parameter reached its search bound ({', '.join(_TERMS[i] for i in at_bound)})"
+    return theta, converged, message

@@ -1,0 +1,20 @@
+"""The HTML report: one self-contained page with every analysis of an event table.
+
+:func:`build_report` runs the package's analyses on an event table (by default the bundled
+attacks on US forces in Iraq and Syria) and assembles their figures and tables; it computes
+nothing the models do not. :meth:`Report.write` writes one HTML file with plotly.js embedded
+once, which opens offline. Every user-supplied string (title, labels, notes, file names)
+is HTML-escaped.
+
+Modules: ``_html`` (:class:`Section`, :class:`Report` and the page), ``_sections`` (one
+function per section), ``_summary`` (the text summary) and ``_build`` (:func:`build_report`).
+``MIN_EVENTS`` is importable from here but not in ``__all__``.
+"""
+
+from __future__ import annotations
+
+from flashpoint.report._build import MIN_EVENTS as MIN_EVENTS
+from flashpoint.report._build import build_report
+from flashpoint.report._html import Report, Section
+
+__all__ = ["Report", "Section", "build_report"]

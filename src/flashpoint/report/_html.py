@@ -1,0 +1,161 @@
+"""The report's parts and its page: :class:`Section`, :class:`Report` and the HTML rendering.
+
+The page is self-contained: plotly.js is embedded once and every user-supplied string
+(title, labels, notes, file names) is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from flashpoint import __version__
+from flashpoint.errors import FlashpointValueError
+
+__all__ = ["Report", "Section"]
+
+
+@dataclass
+class Section:
+    """One part of the report: text, figures and tables, or the reason it is missing."""
+
+    title: str
+    intro: str = ""
+    figures: list[go.Figure] = field(default_factory=list)
+    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Report:
+    """An assembled report (see :func:`build_report`).
+
+    Attributes
+    ----------
+    title : str
+        Title of the page.
+    description : str
+        What was analysed (data, window, events).
+    sections : tuple of Section
+        The parts of the report in order.
+    summary_lines : tuple of str
+        The short text summary (also printed by ``flashpoint report``).
+    generated : str
+        Time of generation (UTC, ISO 8601).
+    """
+
+    title: str
+    description: str
+    sections: tuple[Section, ...]
+    summary_lines: tuple[str, ...]
+    generated: str
+
+    @property
+    def n_figures(self) -> int:
+        """Number of figures in the report."""
+        return sum(len(s.figures) for s in self.sections)
+
+    def text_summary(self) -> str:
+        """Return the short text summary."""
+        return "\n".join(self.summary_lines)
+
+    def to_html(self) -> str:
+        """Render the report as one self-contained HTML page (plotly.js embedded once)."""
+        esc = html.escape
+        parts = [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{esc(self.title)}</title>",
+            f"<style>{_CSS}</style>",
+            f'<script type="text/javascript">{get_plotlyjs()}</script>',
+            "</head><body><main>",
+            f"<h1>{esc(self.title)}</h1>",
+            f'<p class="meta">{esc(self.description)}</p>',
+            f'<p class="meta">Generated {esc(self.generated)} by flashpoint {esc(__version__)}.'
+            " Every figure is interactive (hover, zoom, double-click to reset).</p>",
+            '<section class="summary"><h2>Summary</h2><pre>'
+            + esc(self.text_summary())
+            + "</pre></section>",
+            "<nav><h2>Contents</h2><ol>"
+            + "".join(
+                f'<li><a href="#s{i}">{esc(s.title)}</a></li>' for i, s in enumerate(self.sections)
+            )
+            + "</ol></nav>",
+        ]
+        figure_number = 0
+        for i, section in enumerate(self.sections):
+            parts.append(f'<section id="s{i}"><h2>{esc(section.title)}</h2>')
+            if section.intro:
+                parts.append(f"<p>{esc(section.intro)}</p>")
+            if section.error:
+                parts.append(f'<p class="error">Not available: {esc(section.error)}</p>')
+            for fig in section.figures:
+                figure_number += 1
+                parts.append(_figure_html(fig, f"figure-{figure_number}"))
+            for caption, table in section.tables:
+                parts.append(f"<h3>{esc(caption)}</h3>")
+                parts.append(_table_html(table))
+            if section.notes:
+                parts.append(
+                    '<ul class="notes">'
+                    + "".join(f"<li>{esc(n)}</li>" for n in section.notes)
+                    + "</ul>"
+                )
+            parts.append("</section>")
+        parts.append("</main></body></html>")
+        return "\n".join(parts)
+
+    def write(self, path: str | Path) -> Path:
+        """Write the HTML page and return its path."""
+        out = Path(path)
+        if out.parent and not out.parent.exists():
+            raise FlashpointValueError(f"the folder {out.parent} does not exist")
+        out.write_text(self.to_html(), encoding="utf-8")
+        return out
+
+
+_CSS = """
+body{font-family:Helvetica,Arial,sans-serif;color:#222;margin:0;background:#fafafa}
+main{max-width:1000px;margin:0 auto;padding:24px;background:#fff}
+h1{font-size:26px;margin-bottom:4px} h2{font-size:20px;border-bottom:1px solid #ddd;
+padding-bottom:4px;margin-top:36px} h3{font-size:15px;margin:18px 0 6px}
+.meta{color:#555;font-size:13px} .error{color:#a00} .notes{font-size:13px;color:#444}
+pre{background:#f4f4f4;padding:12px;font-size:13px;white-space:pre-wrap}
+table{border-collapse:collapse;font-size:12px;margin:6px 0 12px}
+td,th{border-bottom:1px solid #e5e5e5;padding:3px 8px;text-align:right}
+th{background:#f2f2f2} td:first-child,th:first-child{text-align:left}
+.figure{margin:12px 0}
+"""
+
+
+def _figure_html(fig: go.Figure, div_id: str) -> str:
+    """Render a figure as a div and a script (the JSON cannot end the script early)."""
+    payload = pio.to_json(fig, validate=False)
+    # '</' inside a script element would end it: escape the slash (valid JSON)
+    payload = payload.replace("</", "<\\/")
+    return (
+        f'<div class="figure"><div id="{div_id}" class="fp-figure"></div>'
+        f'<script type="text/javascript">(function(){{var f={payload};'
+        f'Plotly.newPlot("{div_id}",f.data,f.layout,{{responsive:true,displaylogo:false}});'
+        "})();</script></div>"
+    )
+
+
+def _table_html(table: pd.DataFrame) -> str:
+    """Render a small table: numbers rounded for reading, every cell escaped."""
+    shown = table.copy()
+    for col in shown.columns:
+        if pd.api.types.is_datetime64_any_dtype(shown[col]):
+            shown[col] = shown[col].dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_float_dtype(shown[col]):
+            shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.3g}")
+    return shown.to_html(index=False, escape=True, border=0, na_rep="")
