@@ -21,7 +21,14 @@ from statsmodels.tools.sm_exceptions import HessianInversionWarning, PerfectSepa
 from flashpoint.errors import ConvergenceWarning, ModelSpecError
 from flashpoint.models._base import warn
 
-__all__ = ["FAMILIES", "CountFit", "fit_counts", "mean_band", "simulate_means"]
+__all__ = [
+    "FAMILIES",
+    "CountFit",
+    "cumulative_band",
+    "fit_counts",
+    "mean_band",
+    "simulate_means",
+]
 
 FAMILIES: tuple[str, ...] = ("negbin", "poisson", "quasipoisson")
 COV_TYPES: tuple[str, ...] = ("model", "hac")
@@ -418,3 +425,43 @@ def simulate_means(
         eta = np.where((X[:, j] != 0)[:, None], -np.inf, eta)
     with np.errstate(over="ignore"):
         return np.exp(eta)
+
+
+def cumulative_band(
+    fit: CountFit,
+    X: np.ndarray,
+    offset: np.ndarray | None,
+    *,
+    alpha: float,
+    n_sim: int,
+    seed: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Band of the running sum of the means over ``n_sim`` coefficient draws.
+
+    Returns the ``alpha/2`` and ``1 - alpha/2`` quantiles (linear interpolation between
+    order statistics, as ``numpy.quantile``) of ``cumsum(exp(X beta*))`` for
+    ``beta* ~ N(beta_hat, cov)``, per row. Sorting each row of draws once is several
+    times faster than ``numpy.quantile`` on the cumulated draws.
+    """
+    rng = np.random.default_rng(seed)
+    finite, cov = fit.finite_cov
+    draws = rng.multivariate_normal(fit.params[finite], cov, size=n_sim, method="eigh")
+    eta = X[:, finite] @ draws.T  # (rows, n_sim): the running sum goes down the rows
+    if offset is not None:
+        eta += offset[:, None]
+    for j in fit.separated:
+        eta[X[:, j] != 0, :] = -np.inf
+    with np.errstate(over="ignore"):
+        np.exp(eta, out=eta)
+    np.cumsum(eta, axis=0, out=eta)
+    eta.sort(axis=1)
+    return _order_quantile(eta, alpha / 2), _order_quantile(eta, 1 - alpha / 2)
+
+
+def _order_quantile(sorted_draws: np.ndarray, q: float) -> np.ndarray:
+    """Quantile ``q`` per row of draws sorted along axis 1 (numpy's linear method)."""
+    position = q * (sorted_draws.shape[1] - 1)
+    below = int(np.floor(position))
+    above = min(below + 1, sorted_draws.shape[1] - 1)
+    frac = position - below
+    return sorted_draws[:, below] + frac * (sorted_draws[:, above] - sorted_draws[:, below])

@@ -29,7 +29,7 @@ from flashpoint.models._base import (
     warn,
     warn_if_short,
 )
-from flashpoint.models._glm import FAMILIES, CountFit, fit_counts, mean_band, simulate_means
+from flashpoint.models._glm import FAMILIES, CountFit, cumulative_band, fit_counts, mean_band
 from flashpoint.models.design import (
     Design,
     EventSpec,
@@ -72,7 +72,7 @@ class ITSResult(ResultMixin):
     events : tuple of EventSpec
         The interventions.
     n_sim, seed : int
-        Simulation settings of the excess intervals.
+        Simulation settings of the cumulative excess interval.
     coefficients : DataFrame
         Every model term per group: ``term, estimate, std_err, statistic, p_value,
         ci_lower, ci_upper`` (log scale).
@@ -278,7 +278,7 @@ def fit_its(
     alpha
         Significance level: intervals at level ``1 - alpha``.
     n_sim
-        Parameter draws for the counterfactual and excess intervals.
+        Coefficient draws for the interval of the cumulative excess.
     seed
         Seed of those draws (results are reproducible).
     min_pre
@@ -327,9 +327,11 @@ def fit_its(
     Pharm Ther 27:299-309; Bernal, Cummins & Gasparrini 2017, Int J Epidemiol 46:348-355)
     with a count likelihood. Unknown decay half-lives are estimated by profile likelihood
     (their uncertainty is not propagated into the other intervals). The counterfactual is
-    the fitted mean with every event column set to zero; its band and the excess
-    intervals are quantiles of ``n_sim`` draws of the coefficients from their estimated
-    normal distribution (parameter uncertainty only).
+    the fitted mean with every event column set to zero. Its band is
+    ``exp(eta +- z se)``, which is exactly the band of ``exp(X beta*)`` for coefficients
+    ``beta*`` drawn from their estimated normal distribution; the daily excess band is the
+    count minus that band; the cumulative excess band is the quantiles of the cumulated
+    excess over ``n_sim`` such draws (parameter uncertainty only, not the count noise).
 
     Examples
     --------
@@ -456,8 +458,9 @@ def fit_its(
     def tidy(records: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
         frame = pd.DataFrame(records) if not isinstance(records, pd.DataFrame) else records
         if by is None:
-            return frame.drop(columns="group")
-        return frame.rename(columns={"group": by})
+            del frame["group"]  # in place: the frame is ours
+            return frame
+        return frame.rename(columns={"group": by}, copy=False)
 
     return ITSResult(
         family=family,
@@ -483,42 +486,36 @@ def fit_its(
 def _paths(
     s: CountSeries, design: Design, fit: CountFit, *, alpha: float, n_sim: int, seed: int | None
 ) -> pd.DataFrame:
-    """Fitted and counterfactual paths, excess and cumulative excess with intervals."""
+    """Fitted and counterfactual paths, excess and cumulative excess with intervals.
+
+    The counterfactual band is ``exp(eta +- z se)`` on the log scale: with the coefficients
+    drawn from their normal approximation, the quantiles of ``exp(X beta*)`` are exactly
+    that, so no simulation is needed per day. The daily excess band follows from it
+    (``count`` minus the band). Only the cumulative excess, a sum over days, needs the
+    ``n_sim`` coefficient draws, and only from the first day an event acts.
+    """
     X_cf = design.X.copy()
-    X_cf[:, list(design.event_cols.values())] = 0.0
-    draws = simulate_means(fit, X_cf, design.offset, n_sim=n_sim, seed=seed)  # (n, n_sim)
-    q = [alpha / 2, 1 - alpha / 2]
-    with np.errstate(invalid="ignore", over="ignore"):
-        return _path_frame(s, design, fit, X_cf, draws, q, alpha)
-
-
-def _path_frame(
-    s: CountSeries,
-    design: Design,
-    fit: CountFit,
-    X_cf: np.ndarray,
-    draws: np.ndarray,
-    q: list[float],
-    alpha: float,
-) -> pd.DataFrame:
-    """Assemble the paths frame from the counterfactual design and draws."""
-    fitted, fitted_lo, fitted_hi = mean_band(fit, design.X, design.offset, alpha)
     event_cols = list(design.event_cols.values())
-    cf = np.exp(fit.linear_predictor(X_cf, design.offset))
-    cf_lo, cf_hi = np.quantile(draws, q, axis=1)
-    y = s.y.astype(float)
-    excess = y - cf
-    ex_draws = y[:, None] - draws
-    ex_lo, ex_hi = np.quantile(ex_draws, q, axis=1)
-    affected = np.flatnonzero(np.any(design.X[:, event_cols] != 0, axis=1))
-    first = int(affected[0]) if affected.size else len(y)
-    cum = np.full(len(y), np.nan)
-    cum_lo = np.full(len(y), np.nan)
-    cum_hi = np.full(len(y), np.nan)
-    if first < len(y):
-        cum[first:] = np.cumsum(excess[first:])
-        cum_draws = np.cumsum(ex_draws[first:], axis=0)
-        cum_lo[first:], cum_hi[first:] = np.quantile(cum_draws, q, axis=1)
+    X_cf[:, event_cols] = 0.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        fitted, fitted_lo, fitted_hi = mean_band(fit, design.X, design.offset, alpha)
+        cf, cf_lo, cf_hi = mean_band(fit, X_cf, design.offset, alpha)
+        y = s.y.astype(float)
+        excess = y - cf
+        affected = np.flatnonzero(np.any(design.X[:, event_cols] != 0, axis=1))
+        first = int(affected[0]) if affected.size else len(y)
+        cum = np.full(len(y), np.nan)
+        cum_lo = np.full(len(y), np.nan)
+        cum_hi = np.full(len(y), np.nan)
+        if first < len(y):
+            offset = None if design.offset is None else design.offset[first:]
+            cf_lo_cum, cf_hi_cum = cumulative_band(
+                fit, X_cf[first:], offset, alpha=alpha, n_sim=n_sim, seed=seed
+            )
+            observed = np.cumsum(y[first:])
+            cum[first:] = np.cumsum(excess[first:])
+            # quantiles of (observed - counterfactual) = observed - reversed quantiles
+            cum_lo[first:], cum_hi[first:] = observed - cf_hi_cum, observed - cf_lo_cum
     return pd.DataFrame(
         {
             DATE: s.dates,
@@ -531,8 +528,8 @@ def _path_frame(
             "counterfactual_lower": cf_lo,
             "counterfactual_upper": cf_hi,
             "excess": excess,
-            "excess_lower": ex_lo,
-            "excess_upper": ex_hi,
+            "excess_lower": y - cf_hi,
+            "excess_upper": y - cf_lo,
             "cumulative_excess": cum,
             "cumulative_excess_lower": cum_lo,
             "cumulative_excess_upper": cum_hi,

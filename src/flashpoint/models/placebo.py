@@ -169,7 +169,9 @@ def placebo_test(
         pulses, other events kept) and refit; ``"across_group"``: estimate the target's
         effect in every group and rank each group among them (needs several groups).
     dates
-        Placebo dates to use instead of every eligible date.
+        Placebo dates to use instead of every eligible date. They are used as given: each
+        must lie inside the data, ``min_pre``/``min_post`` do not apply, a repeated date is
+        refitted and counted again, and the real date is left out.
     min_pre, min_post
         Periods required before / after a placebo date.
     statistic

@@ -19,6 +19,7 @@ from flashpoint.plots._theme import (
     hover,
     new_figure,
     place,
+    text,
 )
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def plot_changepoints(
     for k, group in enumerate(groups):
         frame = group_rows(result.daily, by, group)
         changes = group_rows(result.changes, by, group)
-        sfx = "" if by is None else f" ({group})"
+        sfx = "" if by is None else f" ({text(group)})"
         first = k == 0
         main = per_group * k + 1 if n_rows > 1 else None
         kw = place(main)

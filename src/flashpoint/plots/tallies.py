@@ -16,6 +16,7 @@ from flashpoint.plots._theme import (
     group_color,
     new_figure,
     place,
+    text,
 )
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def plot_tally_fit(
                 x=xs,
                 y=ys,
                 mode="lines",
-                name=f"tally intervals ({group})",
+                name=f"tally intervals ({text(group)})",
                 line={"color": group_color(k - 1), "width": 3},
                 hovertemplate="%{x|%Y-%m-%d}<br>%{y:.2f} attacks per day (interval mean)"
                 "<extra></extra>",
@@ -84,7 +85,7 @@ def plot_tally_fit(
             fig,
             daily,
             "rate",
-            name=f"fitted daily rate ({group})",
+            name=f"fitted daily rate ({text(group)})",
             color=colors["fitted"],
             value_label="attacks per day",
             hovertemplate=per_day,
@@ -94,7 +95,7 @@ def plot_tally_fit(
             fig,
             daily["date"],
             daily["counterfactual"],
-            name=f"counterfactual ({group})",
+            name=f"counterfactual ({text(group)})",
             color=colors["counterfactual"],
             dash="dash",
             hovertemplate=per_day,
