@@ -460,7 +460,7 @@ def fit_its(
         if by is None:
             del frame["group"]  # in place: the frame is ours
             return frame
-        return frame.rename(columns={"group": by}, copy=False)
+        return frame.rename(columns={"group": by})
 
     return ITSResult(
         family=family,
