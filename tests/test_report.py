@@ -44,7 +44,7 @@ def test_report_summary_per_country(bundled_report: fp.Report) -> None:
     assert re.search(r"KH strike rate ratio \d+\.\d\d \(\d+\.\d\d to \d+\.\d\d, p = ", iraq)
     assert "branching ratio" in iraq
     assert "change points" in iraq
-    assert "Jordan: 1 attacks; too few events to model" in text
+    assert "Jordan: 1 attack; too few events to model" in text
 
 
 def test_report_html_is_self_contained_and_small(bundled_report: fp.Report, tmp_path: Path) -> None:
@@ -144,3 +144,36 @@ def test_cli_event_window_and_basis(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 0
     printed = capsys.readouterr().out
     assert "KH rate ratio" in printed
+
+
+def test_cli_report_with_an_events_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ins, air = fp.load_iraq2006()
+    data = tmp_path / "events.csv"
+    ins.to_csv(data, index=False)
+    strikes = air[air["type"] == "Airstrike"].drop_duplicates("date").head(40)
+    key = pd.DataFrame(
+        {"date": strikes["date"].dt.strftime("%Y-%m-%d"), "kind": "airstrike", "label": "airstrike"}
+    )
+    key_file = tmp_path / "key.csv"
+    key.to_csv(key_file, index=False)
+    out = tmp_path / "r.html"
+    code = main(
+        [
+            "report",
+            "--data",
+            str(data),
+            "--group-col",
+            "type",
+            "--events-file",
+            str(key_file),
+            "--event",
+            "2006-02-22:Samarra",
+            "--out",
+            str(out),
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    page = out.read_text()
+    assert "Event study of 40 events of kind &#x27;airstrike&#x27;" in page
+    assert "Samarra rate ratio" in captured.out

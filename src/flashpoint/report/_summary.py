@@ -35,7 +35,7 @@ def summary_lines(
     target = interventions[0].name if interventions else None
     for g in sorted(window[by].unique(), key=str):
         n = int(window.loc[window[by] == g, COUNT].sum())
-        parts = [f"{g}: {n} attacks"]
+        parts = [f"{g}: {n} attack{'' if n == 1 else 's'}"]
         if g in modelled:
             trend = state.get("trend")
             if trend is not None:
