@@ -175,6 +175,8 @@ def build_report(
     last = pd.Timestamp(end) if end is not None else all_counts[DATE].max()
     if last <= first:
         raise FlashpointValueError(f"end ({last.date()}) must be after start ({first.date()})")
+    # the model figures cover the window only: mark the events inside it
+    window_marks = marks[(marks[DATE] >= first) & (marks[DATE] <= last)]
     window = count_daily(
         events[(events[DATE] >= first) & (events[DATE] <= last)],
         by=by,
@@ -222,7 +224,7 @@ def build_report(
             lambda s: tallies_section(s, events, tallies, all_counts, by, marks, first),
         )
     if len(counts):
-        add("Trend", lambda s: trend_section(s, counts, marks, state))
+        add("Trend", lambda s: trend_section(s, counts, window_marks, state))
         if interventions:
             add(
                 "Did the rate change after the events?",
@@ -238,10 +240,13 @@ def build_report(
             add("Event study", lambda s: event_study_section(s, counts, key_events, study_kind))
         add(
             "Change points",
-            lambda s: changepoint_section(s, counts, marks, interventions, state),
+            lambda s: changepoint_section(s, counts, window_marks, interventions, state),
         )
-        add("Reproduction number", lambda s: rt_section(s, counts, marks, interventions, state))
-        add("Alarms", lambda s: alarm_section(s, counts, marks, state))
+        add(
+            "Reproduction number",
+            lambda s: rt_section(s, counts, window_marks, interventions, state),
+        )
+        add("Alarms", lambda s: alarm_section(s, counts, window_marks, state))
         add(
             "Self-excitation (Hawkes)",
             lambda s: hawkes_section(s, counts, key_events, study_kind, interventions, state),
