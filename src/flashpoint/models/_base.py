@@ -251,6 +251,12 @@ class ResultMixin:
 
     __slots__ = ()
 
+    @property
+    def conf_level(self) -> float:
+        """Level of the intervals (``1 - alpha``; ``nan`` for a result without intervals)."""
+        alpha = getattr(self, "alpha", None)
+        return float("nan") if alpha is None else 1.0 - float(alpha)
+
     def summary(self) -> pd.DataFrame:  # pragma: no cover - implemented by subclasses
         """Return the tidy summary table."""
         raise NotImplementedError

@@ -110,11 +110,6 @@ class ITSResult(ResultMixin):
     fits: Mapping[Hashable, CountFit] = field(compare=False)
     designs: Mapping[Hashable, pd.DataFrame] = field(compare=False)
 
-    @property
-    def conf_level(self) -> float:
-        """Confidence level of the intervals."""
-        return 1.0 - self.alpha
-
     def summary(self) -> pd.DataFrame:
         """One row per group and event term.
 

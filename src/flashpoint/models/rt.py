@@ -222,11 +222,6 @@ class RtResult(ResultMixin):
     alpha: float
     cv_posterior: float
 
-    @property
-    def conf_level(self) -> float:
-        """Level of the credible intervals (``1 - alpha``)."""
-        return 1.0 - self.alpha
-
     def summary(self) -> pd.DataFrame:
         """Return the tidy estimates (one row per date and group).
 

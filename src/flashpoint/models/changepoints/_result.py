@@ -95,11 +95,6 @@ class ChangepointResult(ResultMixin):
     overview: pd.DataFrame = field(compare=False)
     _fits: tuple[BayesFit | None, ...] = field(compare=False, repr=False)
 
-    @property
-    def conf_level(self) -> float:
-        """Level of the intervals (``1 - alpha``)."""
-        return 1.0 - self.alpha
-
     def summary(self) -> pd.DataFrame:
         """One row per group and segment of the point segmentation.
 

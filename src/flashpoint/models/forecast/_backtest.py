@@ -61,11 +61,6 @@ class BacktestResult(ResultMixin):
     origins: tuple[pd.Timestamp, ...]
     scores: pd.DataFrame = field(compare=False)
 
-    @property
-    def conf_level(self) -> float:
-        """Level of the prediction intervals whose coverage is reported."""
-        return 1.0 - self.alpha
-
     def summary(self) -> pd.DataFrame:
         """One row per model: mean score, its standard error, skill and coverage.
 

@@ -55,11 +55,6 @@ class ForecastResult(ResultMixin):
     history: pd.DataFrame = field(compare=False)
     hawkes: HawkesResult | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def conf_level(self) -> float:
-        """Level of the prediction intervals (``1 - alpha``)."""
-        return 1.0 - self.alpha
-
     def summary(self) -> pd.DataFrame:
         """One row per future day and group, with ``conf_level``."""
         out = self.forecast.copy()

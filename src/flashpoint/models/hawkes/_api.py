@@ -128,11 +128,6 @@ class HawkesResult(ResultMixin):
     tests: pd.DataFrame = field(compare=False)
     models: tuple[_Model, ...] = field(repr=False, compare=False)
 
-    @property
-    def conf_level(self) -> float:
-        """Confidence level of the intervals (``1 - alpha``)."""
-        return 1.0 - self.alpha
-
     def summary(self) -> pd.DataFrame:
         """One row per parameter (see :func:`fit_hawkes`, Returns)."""
         return self.params.copy()

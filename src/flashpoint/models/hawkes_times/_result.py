@@ -98,11 +98,6 @@ class HawkesTimesResult(ResultMixin):
     ks_curve: pd.DataFrame = field(repr=False, compare=False)
 
     @property
-    def conf_level(self) -> float:
-        """Confidence level of the intervals (``1 - alpha``)."""
-        return 1.0 - self.alpha
-
-    @property
     def aic(self) -> float:
         """Akaike information criterion, ``2 * 3 - 2 * log_likelihood``."""
         return 6.0 - 2.0 * self.log_likelihood
