@@ -20,7 +20,7 @@ from flashpoint.errors import FlashpointValueError
 from flashpoint.models._base import ResultMixin, check_alpha
 from flashpoint.models.design import as_event_specs
 from flashpoint.models.its import fit_its
-from flashpoint.models.tallies import fit_tally_rates
+from flashpoint.models.tallies import TallyRatesResult, fit_tally_rates
 from flashpoint.schemas import BASIS, COUNTRY
 
 if TYPE_CHECKING:
@@ -58,6 +58,8 @@ class SourceComparisonResult(ResultMixin):
     warnings : tuple of str
         Warnings raised by the underlying fits (few events, data quality), kept for the
         report.
+    tally_fit : TallyRatesResult
+        The fit to the official tallies (draw it with ``tally_fit.plot()``).
     """
 
     alpha: float
@@ -66,6 +68,7 @@ class SourceComparisonResult(ResultMixin):
     sources: tuple[str, ...]
     table: pd.DataFrame = field(compare=False)
     warnings: tuple[str, ...] = field(compare=False, default=())
+    tally_fit: TallyRatesResult = field(compare=False, repr=False)
 
     def summary(self) -> pd.DataFrame:
         """One row per source, group and event.
@@ -223,5 +226,6 @@ def compare_sources(
         end=end_ts,
         sources=("official tallies", "event rows (official basis)", "event rows (all)"),
         table=table,
+        tally_fit=tally,
         warnings=tuple(dict.fromkeys(caught)),
     )

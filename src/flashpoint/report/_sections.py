@@ -21,7 +21,6 @@ from flashpoint.models import (
     fit_event_study,
     fit_hawkes,
     fit_its,
-    fit_tally_rates,
     fit_trend,
     placebo_test,
 )
@@ -234,15 +233,7 @@ def sources_section(
     )
     s.figures.append(comparison.plot())
     s.tables.append(("Rate ratios by source (95% intervals)", comparison.summary()))
-    tally = fit_tally_rates(
-        tallies,
-        list(interventions),
-        family="quasipoisson",
-        start=first,
-        end=comparison.end,
-        groups=["total", "iraq", "syria"],
-    )
-    s.figures.append(plot_tally_fit(tally))
+    s.figures.append(plot_tally_fit(comparison.tally_fit))
     s.notes += [f"Warning: {w}" for w in comparison.warnings]
 
 
