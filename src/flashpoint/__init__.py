@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flashpoint import counts, datasets, errors, models, scale, schemas, sources
+from flashpoint._version import __version__
 from flashpoint.counts import (
     count_daily,
     cumulative,
@@ -112,7 +113,6 @@ if TYPE_CHECKING:
         build_report,
     )
 
-__version__ = "0.1.0"
 
 _LAZY = {
     "plot_alarms": "flashpoint.plots",
@@ -218,6 +218,16 @@ __all__ = [
     "validate_key_events",
     "validate_tallies",
 ]
+
+
+def _load_plots() -> object:
+    """Import the plotting layer, which registers how every result type is drawn."""
+    import importlib
+
+    return importlib.import_module("flashpoint.plots")
+
+
+models._base.set_plot_loader(_load_plots)
 
 
 def __getattr__(name: str) -> Any:

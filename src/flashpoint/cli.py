@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flashpoint import __version__
+from flashpoint._version import __version__
 from flashpoint.counts import count_daily
 from flashpoint.errors import FlashpointError, FlashpointValueError
 from flashpoint.models.design import EventSpec

@@ -9,7 +9,7 @@ one-line ``repr`` and an HTML view built from its ``summary()``.
 from __future__ import annotations
 
 import html
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -20,6 +20,7 @@ from flashpoint.counts import group_column
 from flashpoint.errors import (
     AllZeroGroupWarning,
     FewEventsWarning,
+    FlashpointError,
     FlashpointValueError,
     ShortSeriesWarning,
     warn,
@@ -31,6 +32,8 @@ __all__ = [
     "ResultMixin",
     "check_alpha",
     "check_choice",
+    "register_plot",
+    "set_plot_loader",
     "split_counts",
     "warn",
     "warn_if_short",
@@ -242,6 +245,41 @@ def warn_if_short(s: CountSeries, minimum: int, what: str, *, min_events: int = 
         )
 
 
+# --------------------------------------------------------------------------------------------
+# Figures: results hold data; the plotting layer registers how each result type is drawn.
+# The models never import the plotting layer (it sits above them); the package root hands
+# them a loader that imports it the first time a result is drawn.
+# --------------------------------------------------------------------------------------------
+_PLOTTERS: dict[type, Callable[..., Any]] = {}
+_PLOT_LOADER: list[Callable[[], object]] = []
+
+
+def register_plot(result_type: type, draw: Callable[..., Any]) -> None:
+    """Make ``result_type.plot()`` draw with ``draw(result, **options)``.
+
+    Called by :mod:`flashpoint.plots` for every result type it knows how to draw.
+    """
+    _PLOTTERS[result_type] = draw
+
+
+def set_plot_loader(loader: Callable[[], object]) -> None:
+    """Register the callable that loads the plotting layer (called by the package root)."""
+    _PLOT_LOADER[:] = [loader]
+
+
+def _plotter(result_type: type) -> Callable[..., Any]:
+    if result_type not in _PLOTTERS:
+        for load in _PLOT_LOADER:
+            load()
+    try:
+        return _PLOTTERS[result_type]
+    except KeyError:
+        raise FlashpointError(
+            f"no figure is registered for {result_type.__name__}; import flashpoint.plots "
+            "(it registers the figures of every result type)"
+        ) from None
+
+
 class ResultMixin:
     """One-line ``repr`` and a notebook HTML view for frozen result dataclasses.
 
@@ -263,6 +301,10 @@ class ResultMixin:
 
     def _headline(self) -> str:  # pragma: no cover - implemented by subclasses
         raise NotImplementedError
+
+    def _draw(self, **options: Any) -> Any:
+        """Draw this result with the figure registered for its type (see ``register_plot``)."""
+        return _plotter(type(self))(self, **options)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self._headline()}>"

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import statsmodels.api as sm
-from scipy import optimize, stats
-from statsmodels.tools.sm_exceptions import ConvergenceWarning as SMConvergenceWarning
-from statsmodels.tools.sm_exceptions import HessianInversionWarning, PerfectSeparationWarning
 
+from flashpoint._lazy import lazy_module
 from flashpoint.errors import ConvergenceWarning, ModelSpecError
 from flashpoint.models._base import warn
+
+sm = lazy_module("statsmodels.api")
+optimize = lazy_module("scipy.optimize")
+stats = lazy_module("scipy.stats")
 
 __all__ = [
     "FAMILIES",
@@ -33,7 +34,12 @@ __all__ = [
 FAMILIES: tuple[str, ...] = ("negbin", "poisson", "quasipoisson")
 COV_TYPES: tuple[str, ...] = ("model", "hac")
 _ALPHA_BOUNDARY = 1e-6  # NB2 dispersion below this is the Poisson boundary
-_SM_TROUBLE = (SMConvergenceWarning, HessianInversionWarning, PerfectSeparationWarning)
+
+
+def _sm_trouble() -> tuple[type[Warning], ...]:
+    """Return statsmodels' warnings that mean a fit did not go cleanly."""
+    exc = sm.tools.sm_exceptions
+    return (exc.ConvergenceWarning, exc.HessianInversionWarning, exc.PerfectSeparationWarning)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +212,7 @@ def fit_counts(
     problems = [
         str(w.message)
         for w in caught
-        if issubclass(w.category, _SM_TROUBLE) or "overflow" in str(w.message)
+        if issubclass(w.category, _sm_trouble()) or "overflow" in str(w.message)
     ]
     if not converged or not np.all(np.isfinite(cov)) or problems:
         detail = f" ({problems[0]})" if problems else ""

@@ -13,7 +13,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, special
+
+from flashpoint._lazy import lazy_module
+
+optimize = lazy_module("scipy.optimize")
+special = lazy_module("scipy.special")
 
 __all__ = ["fit_nb_size", "nb_logpmf", "poisson_logpmf"]
 

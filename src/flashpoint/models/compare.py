@@ -91,9 +91,7 @@ class SourceComparisonResult(ResultMixin):
 
     def plot(self) -> go.Figure:
         """Forest plot of the rate ratios by source and group (plotly)."""
-        from flashpoint.plots import plot_source_comparison
-
-        return plot_source_comparison(self)
+        return self._draw()
 
 
 def compare_sources(

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from flashpoint._lazy import lazy_module
 from flashpoint.errors import ModelSpecError
 from flashpoint.models._base import (
     ResultMixin,
@@ -38,6 +38,8 @@ from flashpoint.schemas import DATE, KIND, LABEL
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["EventStudyResult", "fit_event_study"]
 
@@ -121,9 +123,7 @@ class EventStudyResult(ResultMixin):
 
     def plot(self) -> go.Figure:
         """Rate ratio by window with intervals (plotly)."""
-        from flashpoint.plots import plot_event_study
-
-        return plot_event_study(self)
+        return self._draw()
 
 
 def _window_columns(

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
+from flashpoint._lazy import lazy_module
 from flashpoint.errors import OverdispersionWarning
 from flashpoint.models._base import (
     CountSeries,
@@ -44,6 +44,9 @@ from flashpoint.schemas import COUNT, DATE
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
+
+optimize = lazy_module("scipy.optimize")
+stats = lazy_module("scipy.stats")
 
 __all__ = ["ITSResult", "fit_its"]
 
@@ -143,9 +146,7 @@ class ITSResult(ResultMixin):
 
     def plot(self) -> go.Figure:
         """Observed, fitted and counterfactual paths and cumulative excess (plotly)."""
-        from flashpoint.plots import plot_its
-
-        return plot_its(self)
+        return self._draw()
 
 
 def _decay_profile(

@@ -106,9 +106,7 @@ class PlaceboResult(ResultMixin):
 
     def plot(self) -> go.Figure:
         """Placebo distribution with the observed effect (plotly)."""
-        from flashpoint.plots import plot_placebo
-
-        return plot_placebo(self)
+        return self._draw()
 
 
 def _progress(done: int, total: int, enabled: bool) -> None:

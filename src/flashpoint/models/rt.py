@@ -15,14 +15,16 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from flashpoint._lazy import lazy_module
 from flashpoint.errors import FlashpointTypeError, FlashpointValueError, ShortSeriesWarning
 from flashpoint.models._base import ResultMixin, check_alpha, split_counts, warn
 from flashpoint.schemas import DATE
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
+
+stats = lazy_module("scipy.stats")
 
 __all__ = [
     "DEFAULT_SERIAL_INTERVAL",
@@ -248,9 +250,7 @@ class RtResult(ResultMixin):
 
     def plot(self, *, events: object = None) -> go.Figure:
         """Draw R_t with its credible band per group (see :func:`flashpoint.plots.plot_rt`)."""
-        from flashpoint.plots.surveillance import plot_rt
-
-        return plot_rt(self, events=events)
+        return self._draw(events=events)
 
 
 # --------------------------------------------------------------------------------------------

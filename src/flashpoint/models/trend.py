@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from flashpoint._lazy import lazy_module
 from flashpoint.errors import OverdispersionWarning
 from flashpoint.models._base import (
     ResultMixin,
@@ -25,6 +25,8 @@ from flashpoint.schemas import COUNT, DATE
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["TrendResult", "fit_trend"]
 
@@ -91,9 +93,7 @@ class TrendResult(ResultMixin):
 
     def plot(self) -> go.Figure:
         """Observed counts and the fitted trend with its band (plotly)."""
-        from flashpoint.plots import plot_trend
-
-        return plot_trend(self)
+        return self._draw()
 
 
 def fit_trend(

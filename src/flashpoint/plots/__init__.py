@@ -6,6 +6,22 @@ kaleido and a Chromium browser (Debian: ``apt-get install chromium``); see the R
 
 from __future__ import annotations
 
+from flashpoint.models import (
+    AlarmResult,
+    BacktestResult,
+    ChangepointResult,
+    EventStudyResult,
+    ForecastResult,
+    HawkesResult,
+    HawkesTimesResult,
+    ITSResult,
+    PlaceboResult,
+    RtResult,
+    SourceComparisonResult,
+    TallyRatesResult,
+    TrendResult,
+)
+from flashpoint.models._base import register_plot
 from flashpoint.plots.changepoints import plot_changepoints
 from flashpoint.plots.counts import plot_counts, plot_cumulative
 from flashpoint.plots.effects import plot_event_study, plot_its, plot_placebo, plot_trend
@@ -31,3 +47,21 @@ __all__ = [
     "plot_tally_fit",
     "plot_trend",
 ]
+
+# how each result's ``plot()`` draws (the models never import this layer)
+for _result_type, _draw in (
+    (AlarmResult, plot_alarms),
+    (BacktestResult, plot_backtest),
+    (ChangepointResult, plot_changepoints),
+    (EventStudyResult, plot_event_study),
+    (ForecastResult, plot_forecast),
+    (HawkesResult, plot_hawkes),
+    (HawkesTimesResult, plot_hawkes_times),
+    (ITSResult, plot_its),
+    (PlaceboResult, plot_placebo),
+    (RtResult, plot_rt),
+    (SourceComparisonResult, plot_source_comparison),
+    (TallyRatesResult, plot_tally_fit),
+    (TrendResult, plot_trend),
+):
+    register_plot(_result_type, _draw)

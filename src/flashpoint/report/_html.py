@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from flashpoint import __version__
+from flashpoint._version import __version__
 from flashpoint.errors import FlashpointValueError
 
 __all__ = ["Report", "Section"]

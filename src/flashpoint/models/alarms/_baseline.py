@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
-from scipy import stats
+
+from flashpoint._lazy import lazy_module
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["MIN_TREND_EVENTS", "REWEIGHT_THRESHOLD", "TREND_P_VALUE"]
 

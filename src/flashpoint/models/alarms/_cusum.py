@@ -12,9 +12,13 @@ from functools import lru_cache
 from typing import cast
 
 import numpy as np
-from scipy import linalg, optimize, stats
 
+from flashpoint._lazy import lazy_module
 from flashpoint.models.alarms._baseline import _Baseline, _phi_nodes
+
+linalg = lazy_module("scipy.linalg")
+optimize = lazy_module("scipy.optimize")
+stats = lazy_module("scipy.stats")
 
 _N_STATES = 60
 _N_QUAD_MEAN = 6

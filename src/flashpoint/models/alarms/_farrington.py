@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
+from flashpoint._lazy import lazy_module
 from flashpoint.models.alarms._baseline import _Baseline, _phi_nodes
+
+stats = lazy_module("scipy.stats")
 
 _N_PHI_FARRINGTON = 8
 

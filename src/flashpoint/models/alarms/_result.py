@@ -107,6 +107,4 @@ class AlarmResult(ResultMixin):
 
     def plot(self, *, events: object = None) -> go.Figure:
         """Draw counts, baseline, threshold and alarms (:func:`flashpoint.plots.plot_alarms`)."""
-        from flashpoint.plots.surveillance import plot_alarms
-
-        return plot_alarms(self, events=events)
+        return self._draw(events=events)

@@ -7,8 +7,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from flashpoint._lazy import lazy_module
 from flashpoint.errors import (
     FlashpointTypeError,
     FlashpointValueError,
@@ -39,6 +39,8 @@ from flashpoint.models.changepoints._pelt import (
 )
 from flashpoint.models.changepoints._result import ChangepointResult
 from flashpoint.schemas import COUNT, DATE
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["detect_changepoints"]
 

@@ -215,6 +215,4 @@ class ChangepointResult(ResultMixin):
 
     def plot(self, *, events: Any = None) -> go.Figure:
         """Draw counts, segment rates with their band and the change probability (plotly)."""
-        from flashpoint.plots.changepoints import plot_changepoints
-
-        return plot_changepoints(self, events=events)
+        return self._draw(events=events)

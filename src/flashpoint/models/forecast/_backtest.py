@@ -106,9 +106,7 @@ class BacktestResult(ResultMixin):
 
     def plot(self) -> go.Figure:
         """Mean score by days ahead, one line per model."""
-        from flashpoint.plots.hawkes import plot_backtest
-
-        return plot_backtest(self)
+        return self._draw()
 
 
 def backtest(

@@ -71,9 +71,7 @@ class ForecastResult(ResultMixin):
 
     def plot(self, *, history: int | None = 90, events: Any = None) -> go.Figure:
         """Observed history, forecast median and prediction band per group."""
-        from flashpoint.plots.hawkes import plot_forecast
-
-        return plot_forecast(self, history=history, events=events)
+        return self._draw(history=history, events=events)
 
 
 def forecast(

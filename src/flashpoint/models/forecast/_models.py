@@ -7,14 +7,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
 
+from flashpoint._lazy import lazy_module
 from flashpoint.errors import FlashpointValueError
 from flashpoint.models._base import CountSeries
 from flashpoint.models.forecast._predictive import _Predictive
 from flashpoint.models.hawkes._engine import at_bound
 from flashpoint.models.hawkes._fit import _exo_on_grid, _Model, fit_models
 from flashpoint.models.hawkes._simulate import forward
+
+optimize = lazy_module("scipy.optimize")
+special = lazy_module("scipy.special")
 
 __all__ = ["FAMILIES", "MODELS"]
 

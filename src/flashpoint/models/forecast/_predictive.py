@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
+
+from flashpoint._lazy import lazy_module
+
+special = lazy_module("scipy.special")
 
 __all__ = ["crps_from_pmf"]
 

@@ -156,9 +156,7 @@ class HawkesResult(ResultMixin):
 
     def plot(self, *, events: Any = None) -> go.Figure:
         """Stacked background / self-triggered / event-triggered expected counts per day."""
-        from flashpoint.plots.hawkes import plot_hawkes
-
-        return plot_hawkes(self, events=events)
+        return self._draw(events=events)
 
 
 def fit_hawkes(

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
+from flashpoint._lazy import lazy_module
 from flashpoint.errors import (
     ConvergenceWarning,
     EventRangeError,
@@ -31,6 +31,9 @@ from flashpoint.models.hawkes._engine import (
     maximize,
 )
 from flashpoint.schemas import COUNT, DATE
+
+optimize = lazy_module("scipy.optimize")
+stats = lazy_module("scipy.stats")
 
 __all__ = ["HawkesConvergenceWarning", "NonStationaryWarning"]
 

@@ -8,9 +8,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 # one warning class for both Hawkes models (the daily-count model defines it)
+from flashpoint._lazy import lazy_module
 from flashpoint.errors import (
     ConvergenceWarning,
     FlashpointValueError,
@@ -27,6 +27,8 @@ from flashpoint.models.hawkes_times._optimise import _maximise
 from flashpoint.models.hawkes_times._result import HawkesTimesResult
 from flashpoint.models.hawkes_times._times import _prepare_times, _Times
 from flashpoint.schemas import TIMESTAMP
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["FEW_EVENTS", "fit_hawkes_times"]
 

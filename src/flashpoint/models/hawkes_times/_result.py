@@ -127,6 +127,4 @@ class HawkesTimesResult(ResultMixin):
 
     def plot(self) -> go.Figure:
         """Intensity with event ticks, and the KS plot of the rescaled intervals."""
-        from flashpoint.plots.hawkes_times import plot_hawkes_times
-
-        return plot_hawkes_times(self)
+        return self._draw()

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from flashpoint._lazy import lazy_module
 from flashpoint.counts import DAYS, TALLY_GROUP, tally_intervals
 from flashpoint.errors import (
     ConvergenceWarning,
@@ -26,6 +26,8 @@ from flashpoint.models.design import (
 from flashpoint.models.tallies._likelihood import _fit_intervals, _membership
 from flashpoint.models.tallies._result import TallyRatesResult
 from flashpoint.schemas import DATE
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["FAMILIES", "fit_tally_rates"]
 

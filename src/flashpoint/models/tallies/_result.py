@@ -79,6 +79,4 @@ class TallyRatesResult(ResultMixin):
 
     def plot(self) -> go.Figure:
         """Interval rates, the fitted daily rate with its band and the events (plotly)."""
-        from flashpoint.plots import plot_tally_fit
-
-        return plot_tally_fit(self)
+        return self._draw()
