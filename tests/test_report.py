@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from plotly.offline import get_plotlyjs
@@ -20,6 +21,7 @@ def bundled_report() -> fp.Report:
 
 def test_report_sections_and_figures(bundled_report: fp.Report) -> None:
     titles = [s.title for s in bundled_report.sections]
+    assert titles[0] == "Verdict"
     for expected in (
         "Daily counts",
         "Event rows against the official tallies",
@@ -37,14 +39,57 @@ def test_report_sections_and_figures(bundled_report: fp.Report) -> None:
     assert bundled_report.n_figures >= 10
 
 
-def test_report_summary_per_country(bundled_report: fp.Report) -> None:
+def test_report_opens_with_the_verdict(bundled_report: fp.Report) -> None:
+    page = bundled_report.to_html()
+    first = page.index("<section")
+    assert page[first:].startswith('<section id="verdict">')
+    verdict = bundled_report.sections[0]
+    assert len(verdict.figures) == 2  # one forest plot per intervention
+    sentences = verdict.paragraphs
+    assert sentences[0].startswith("Window 2023-10-17 to 2024-02-04. Iraq: 63 attacks;")
+    iraq_kh = next(p for p in sentences if p.startswith("Iraq, KH strike:"))
+    assert "rate ratio 2.55, 95% CI 0.98 to 6.62" in iraq_kh
+    assert "readings range from" in iraq_kh
+    assert "disagree in direction" in iraq_kh
+    assert "official tallies in the window" in iraq_kh
+
+
+def test_text_summary_is_the_verdict(bundled_report: fp.Report) -> None:
+    """The printed summary repeats the verdict's sentences and no other number."""
     text = bundled_report.text_summary()
-    iraq = next(line for line in text.splitlines() if line.startswith("Iraq:"))
-    assert "63 attacks" in iraq
-    assert re.search(r"KH strike rate ratio \d+\.\d\d \(\d+\.\d\d to \d+\.\d\d, p = ", iraq)
-    assert "branching ratio" in iraq
-    assert "change points" in iraq
-    assert "Jordan: 1 attack; too few events to model" in text
+    lines = text.splitlines()
+    assert lines[0] == bundled_report.title
+    assert lines[1:] == bundled_report.sections[0].paragraphs
+    verdict_html = (
+        bundled_report.to_html().split('<section id="verdict">')[1].split("</section>")[0]
+    )
+    for number in re.findall(r"\d+(?:\.\d+)?", "\n".join(lines[1:])):
+        assert number in verdict_html
+
+
+def test_report_on_other_data_says_nothing_of_the_bundled_case(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    dates = pd.date_range("2021-01-01", periods=120)
+    n = rng.poisson(np.where(np.arange(120) >= 60, 3.0, 1.5))
+    events = pd.DataFrame(
+        {
+            "date": np.repeat(dates, n),
+            "region": rng.choice(["North", "South"], size=int(n.sum())),
+        }
+    )
+    report = fp.build_report(
+        fp.validate_events(events, by="region"),
+        by="region",
+        interventions=[fp.EventSpec(date="2021-03-02", label="ceasefire")],
+    )
+    page = report.to_html().replace(get_plotlyjs(), "")  # plotly.js holds country names
+    for word in ("Iraq", "Syria", "Kataib", "Pentagon", "KH strike"):
+        assert word not in page, word
+    assert report.sections[0].paragraphs[0].startswith("Window 2021-01-01 to 2021-04-30.")
+    assert any(
+        p.startswith("North, ceasefire: the event rate was")
+        for p in report.text_summary().splitlines()
+    )
 
 
 def test_report_html_is_self_contained_and_small(bundled_report: fp.Report, tmp_path: Path) -> None:
@@ -81,6 +126,7 @@ def test_cli_report_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     printed = capsys.readouterr().out
     assert f"wrote {out.resolve()}" in printed
     assert "Iraq: 63 attacks" in printed
+    assert "Iraq, KH strike: the attack rate was" in printed
     assert out.stat().st_size > 1e6
 
 
@@ -109,7 +155,7 @@ def test_cli_report_on_any_event_table(tmp_path: Path, capsys: pytest.CaptureFix
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "IED:" in captured.out
-    assert "Samarra mosque bombing rate ratio" in captured.out
+    assert "IED, Samarra mosque bombing: the event rate was" in captured.out
 
 
 def test_cli_report_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -143,7 +189,11 @@ def test_cli_event_window_and_basis(tmp_path: Path, capsys: pytest.CaptureFixtur
     )
     assert code == 0
     printed = capsys.readouterr().out
-    assert "KH rate ratio" in printed
+    # only the official-basis rows are counted (63 and 107 with every row)
+    assert "Iraq: 28 attacks; Jordan: 1 attack (too few to model); Syria: 27 attacks." in printed
+    assert "Iraq, KH: the attack rate was" in printed
+    assert "Syria, truce: the attack rate was" in printed
+    assert "(basis official)" in out.read_text()
 
 
 def test_cli_report_with_an_events_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -176,4 +226,4 @@ def test_cli_report_with_an_events_file(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 0, captured.err
     page = out.read_text()
     assert "Event study of 40 events of kind &#x27;airstrike&#x27;" in page
-    assert "Samarra rate ratio" in captured.out
+    assert "IED, Samarra: the event rate was" in captured.out

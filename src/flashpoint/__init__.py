@@ -40,6 +40,7 @@ from flashpoint.errors import (
 )
 from flashpoint.models import (
     AlarmResult,
+    AssessmentResult,
     BacktestResult,
     ChangepointResult,
     EventSpec,
@@ -53,6 +54,7 @@ from flashpoint.models import (
     SourceComparisonResult,
     TallyRatesResult,
     TrendResult,
+    assess_event,
     backtest,
     compare_sources,
     detect_alarms,
@@ -93,6 +95,7 @@ if TYPE_CHECKING:
     from flashpoint import plots
     from flashpoint.plots import (
         plot_alarms,
+        plot_assessment,
         plot_backtest,
         plot_changepoints,
         plot_counts,
@@ -116,6 +119,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "plot_alarms": "flashpoint.plots",
+    "plot_assessment": "flashpoint.plots",
     "plot_backtest": "flashpoint.plots",
     "plot_changepoints": "flashpoint.plots",
     "plot_counts": "flashpoint.plots",
@@ -136,6 +140,7 @@ _LAZY = {
 
 __all__ = [
     "AlarmResult",
+    "AssessmentResult",
     "BacktestResult",
     "ChangepointResult",
     "EventSpec",
@@ -155,6 +160,7 @@ __all__ = [
     "TallyRatesResult",
     "TrendResult",
     "__version__",
+    "assess_event",
     "backtest",
     "build_report",
     "compare_sources",
@@ -183,6 +189,7 @@ __all__ = [
     "models",
     "placebo_test",
     "plot_alarms",
+    "plot_assessment",
     "plot_backtest",
     "plot_changepoints",
     "plot_counts",

@@ -68,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--end", help="last day of the models (YYYY-MM-DD)")
     report.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), help="output HTML file")
     report.add_argument("--title", help="title of the report")
+    report.add_argument(
+        "--noun",
+        help="what one row counts, for the text (default: 'attack' for the bundled data, "
+        "'event' otherwise)",
+    )
 
     validate = sub.add_parser("validate", help="validate an event table; print every failure")
     validate.add_argument("file", type=Path)
@@ -109,7 +114,7 @@ def _report(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if args.group_col and args.by and args.group_col != args.by:
         raise FlashpointValueError("--by and --group-col name different columns; give one")
-    by = args.by or args.group_col or "country"
+    by = args.by or args.group_col or (None if args.data is not None else "country")
     interventions = [_parse_event(e) for e in args.event] or None
     key_events = None
     if args.events_file is not None:
@@ -128,6 +133,7 @@ def _report(args: argparse.Namespace) -> int:
         end=args.end,
         title=args.title,
         source_name=None if args.data is None else args.data.name,
+        noun=args.noun,
         progress=True,
     )
     path = report.write(args.out)

@@ -7,6 +7,7 @@ frozen ``*Result`` with ``summary()``, ``plot()`` and an HTML view.
 from __future__ import annotations
 
 from flashpoint.models.alarms import AlarmResult, detect_alarms
+from flashpoint.models.assess import AssessmentResult, assess_event
 from flashpoint.models.changepoints import ChangepointResult, detect_changepoints
 from flashpoint.models.compare import SourceComparisonResult, compare_sources
 from flashpoint.models.design import EventSpec
@@ -26,6 +27,7 @@ from flashpoint.models.trend import TrendResult, fit_trend
 
 __all__ = [
     "AlarmResult",
+    "AssessmentResult",
     "BacktestResult",
     "ChangepointResult",
     "EventSpec",
@@ -39,6 +41,7 @@ __all__ = [
     "SourceComparisonResult",
     "TallyRatesResult",
     "TrendResult",
+    "assess_event",
     "backtest",
     "compare_sources",
     "detect_alarms",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flashpoint.models import (
     AlarmResult,
+    AssessmentResult,
     BacktestResult,
     ChangepointResult,
     EventStudyResult,
@@ -29,9 +30,11 @@ from flashpoint.plots.hawkes import plot_backtest, plot_forecast, plot_hawkes
 from flashpoint.plots.hawkes_times import plot_hawkes_times
 from flashpoint.plots.surveillance import plot_alarms, plot_rt
 from flashpoint.plots.tallies import plot_source_comparison, plot_tally_fit
+from flashpoint.plots.verdict import plot_assessment
 
 __all__ = [
     "plot_alarms",
+    "plot_assessment",
     "plot_backtest",
     "plot_changepoints",
     "plot_counts",
@@ -51,6 +54,7 @@ __all__ = [
 # how each result's ``plot()`` draws (the models never import this layer)
 for _result_type, _draw in (
     (AlarmResult, plot_alarms),
+    (AssessmentResult, plot_assessment),
     (BacktestResult, plot_backtest),
     (ChangepointResult, plot_changepoints),
     (EventStudyResult, plot_event_study),

@@ -1,13 +1,15 @@
 """The HTML report: one self-contained page with every analysis of an event table.
 
 :func:`build_report` runs the package's analyses on an event table (by default the bundled
-attacks on US forces in Iraq and Syria) and assembles their figures and tables; it computes
+data set) and assembles their figures and tables; it computes
 nothing the models do not. :meth:`Report.write` writes one HTML file with plotly.js embedded
 once, which opens offline. Every user-supplied string (title, labels, notes, file names)
 is HTML-escaped.
 
-Modules: ``_html`` (:class:`Section`, :class:`Report` and the page), ``_sections`` (one
-function per section), ``_summary`` (the text summary) and ``_build`` (:func:`build_report`).
+The page opens with the verdict (:func:`flashpoint.assess_event`); the text summary is the
+title and the verdict's sentences. Modules: ``_html`` (:class:`Section`, :class:`Report`
+and the page), ``_inputs`` (what the sections share), ``_sections`` (one function per
+section) and ``_build`` (:func:`build_report`).
 ``MIN_EVENTS`` is importable from here but not in ``__all__``.
 """
 

@@ -24,6 +24,7 @@ from flashpoint.datasets import (
 from flashpoint.errors import FlashpointError, FlashpointValueError
 from flashpoint.models import EventSpec
 from flashpoint.report._html import Report, Section
+from flashpoint.report._inputs import MIN_EVENTS, ReportData, ReportInputs
 from flashpoint.report._sections import (
     alarm_section,
     changepoint_section,
@@ -37,14 +38,19 @@ from flashpoint.report._sections import (
     sources_section,
     tallies_section,
     trend_section,
+    verdict_section,
 )
-from flashpoint.report._summary import summary_lines
-from flashpoint.schemas import COUNT, DATE, END, KIND, LABEL
+from flashpoint.schemas import BASIS, COUNT, DATE, END, KIND, LABEL
 
 __all__ = ["MIN_EVENTS", "build_report"]
 
-MIN_EVENTS = 10
-"""Groups with fewer events in the window are shown but left out of the models."""
+
+BUNDLED_CAVEAT = (
+    "Rows are one attack on one facility on one date; the Pentagon counted waves separately "
+    "and left out claims it did not confirm, so the rows undercount Iraq and overcount Syria "
+    "against the official tallies."
+)
+_ALL = "all events"
 
 
 class _Progress:
@@ -86,192 +92,288 @@ def build_report(
     interventions: Sequence[EventSpec] | None = None,
     study_kind: str | None = None,
     tallies: pd.DataFrame | None = None,
-    by: str = "country",
+    by: str | None = None,
     basis: Sequence[str] | None = None,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
     title: str | None = None,
     source_name: str | None = None,
+    noun: str | None = None,
     progress: bool = False,
 ) -> Report:
     """Analyse an event table and assemble the report.
 
+    The page opens with the verdict on each intervention (:func:`flashpoint.assess_event`:
+    every reading of its effect side by side, and what they add up to), then the counts,
+    the models and their caveats.
+
     Parameters
     ----------
     events
-        Validated events (default: the bundled attacks, :func:`flashpoint.load_attacks`).
+        Validated events (default: the bundled attacks, :func:`flashpoint.load_attacks`,
+        with the bundled key events, tallies and interventions below).
     key_events
         Key events to mark on the figures and, by ``study_kind``, to pool in the event
-        study (default for the bundled data: :func:`flashpoint.load_key_events`).
+        study (bundled data: :func:`flashpoint.load_key_events`).
     interventions
-        The events whose effect is estimated (interrupted time series, placebo test,
-        tallies). Default for the bundled data: the KH strike (2023-11-22, a step) and the
-        Gaza truce (2023-11-24 to 2023-12-01, a pulse). The first one is the placebo test's
-        target.
+        The events whose effect is assessed (the verdict, interrupted time series, placebo
+        test). Bundled data: the KH strike (2023-11-22, a step) and the Gaza truce
+        (2023-11-24 to 2023-12-01, a pulse). None for other data: the report then shows
+        the counts and the escalation models only.
     study_kind
-        ``kind`` of the key events pooled in the event study (default ``"us_strike"`` for
-        the bundled data, else the most frequent kind).
+        ``kind`` of the key events pooled in the event study (bundled data: ``"us_strike"``;
+        otherwise the most frequent kind).
     tallies
-        Cumulative tallies to reconcile with (default for the bundled data:
-        :func:`flashpoint.load_tallies`).
+        Official cumulative tallies to reconcile with (bundled data:
+        :func:`flashpoint.load_tallies`); they count from ``start``.
     by
-        Group column of ``events``.
+        Group column of ``events`` (bundled data: ``country``). ``None`` for other data
+        analyses all events as one series.
     basis
-        Keep only event rows with these ``basis`` values (bundled data).
+        Keep only event rows with these ``basis`` values.
     start, end
-        Window of the models. Default for the bundled data: 2023-10-17 (the official count's
-        start) to 2024-02-04 (the last attack before a pause of almost three months);
-        otherwise the whole table.
+        Window of the models (default: the whole table; bundled data: 2023-10-17, the
+        official count's start, to 2024-02-04, the last attack before a pause of almost
+        three months).
     title
         Title of the page.
     source_name
         How to name the data in the page (e.g. the file name).
+    noun
+        What one row counts, for the text (bundled data: ``"attack"``; default ``"event"``).
     progress
         Print steps that take over a second to standard error.
 
     Returns
     -------
     Report
-        Write it with :meth:`Report.write`; :meth:`Report.text_summary` is the summary.
+        Write it with :meth:`Report.write`; :meth:`Report.text_summary` is the verdict in
+        text (the title and the first section's sentences).
 
     Examples
     --------
     >>> import flashpoint as fp
     >>> report = fp.build_report()
-    >>> report.n_figures >= 10
-    True
+    >>> report.sections[0].anchor, report.n_figures >= 10
+    ('verdict', True)
     """
-    bundled = events is None
+    inputs = (
+        _bundled_inputs(key_events, interventions, study_kind, tallies, basis, start, end)
+        if events is None
+        else _user_inputs(events, key_events, interventions, study_kind, tallies, by, basis)
+    )
     if events is None:
-        events = load_attacks(basis=basis)
-        key_events = load_key_events() if key_events is None else key_events
-        tallies = load_tallies() if tallies is None else tallies
-        if interventions is None:
-            interventions = [
-                EventSpec(date=KH_STRIKE, label="KH strike"),
-                EventSpec(date=TRUCE_START, end=TRUCE_END, shape="pulse", label="Gaza truce"),
-            ]
-        study_kind = study_kind or "us_strike"
-        start = COUNT_START if start is None else start
-        end = pd.Timestamp("2024-02-04") if end is None else end
-        source_name = source_name or "bundled data: attacks on US forces in Iraq, Syria and Jordan"
-        basis_text = "all evidence levels" if not basis else "basis " + ", ".join(basis)
-        source_name += f" ({basis_text})"
-    elif basis:
-        if "basis" not in events.columns:
-            raise FlashpointValueError("basis= needs a 'basis' column in the event table")
-        events = events[events["basis"].isin(list(basis))]
-    if by not in events.columns:
-        raise FlashpointValueError(
-            f"the event table has no group column {by!r} (columns: {list(events.columns)}); "
-            "pass by= (CLI: --by or --group-col)"
-        )
-    if len(events) == 0:
-        raise FlashpointValueError("no events left to analyse (check --basis and the file)")
-    interventions = list(interventions or [])
-    marks = _marks(key_events, interventions)
-    all_counts = count_daily(events, by=by)
-    first = pd.Timestamp(start) if start is not None else all_counts[DATE].min()
-    last = pd.Timestamp(end) if end is not None else all_counts[DATE].max()
-    if last <= first:
-        raise FlashpointValueError(f"end ({last.date()}) must be after start ({first.date()})")
-    # the model figures cover the window only: mark the events inside it
-    window_marks = marks[(marks[DATE] >= first) & (marks[DATE] <= last)]
-    window = count_daily(
-        events[(events[DATE] >= first) & (events[DATE] <= last)],
-        by=by,
-        start=first,
-        end=last,
-        groups=sorted(events[by].unique()),
-    )
-    totals = window.groupby(by)[COUNT].sum()
-    modelled = [g for g in totals.index if totals[g] >= MIN_EVENTS]
-    small = [g for g in totals.index if totals[g] < MIN_EVENTS]
-    counts = window[window[by].isin(modelled)].reset_index(drop=True)
-    prog = _Progress(progress)
-    title = title or (
-        "Attacks on US forces in Iraq and Syria, 2023-24" if bundled else "Event report"
-    )
-    description = (
-        f"Data: {source_name or 'event table'}; {len(events)} events from "
-        f"{all_counts[DATE].min().date()} to {all_counts[DATE].max().date()}. Models use "
-        f"{first.date()} to {last.date()} and the groups with at least {MIN_EVENTS} events "
-        f"({', '.join(map(str, modelled)) or 'none'})."
-        + (f" Left out of the models: {', '.join(map(str, small))}." if small else "")
-        + (
-            " Interventions: "
-            + "; ".join(
-                f"{s.name} ({s.shape}, {s.date.date()}"
-                + (f" to {s.end.date()}" if s.end is not None else "")
-                + ")"
-                for s in interventions
-            )
-            + "."
-            if interventions
-            else ""
-        )
-    )
-    state: dict[str, Any] = {}
-    sections: list[Section] = []
-
-    def add(title: str, body: Callable[[Section], None]) -> None:
-        sections.append(_run(Section(title), prog, body))
-
-    add("Daily counts", lambda s: counts_section(s, all_counts, by, marks))
-    if tallies is not None:
-        add(
-            "Event rows against the official tallies",
-            lambda s: tallies_section(s, events, tallies, all_counts, by, marks, first),
-        )
-    if len(counts):
-        add("Trend", lambda s: trend_section(s, counts, window_marks, state))
-        if interventions:
-            add(
-                "Did the rate change after the events?",
-                lambda s: its_section(s, counts, interventions, state),
-            )
-            add("Placebo test", lambda s: placebo_section(s, counts, interventions))
-        if tallies is not None and interventions and bundled:
-            add(
-                "The same question from the official tallies",
-                lambda s: sources_section(s, tallies, events, interventions, first),
-            )
-        if key_events is not None and len(key_events):
-            add("Event study", lambda s: event_study_section(s, counts, key_events, study_kind))
-        add(
-            "Change points",
-            lambda s: changepoint_section(s, counts, window_marks, interventions, state),
-        )
-        add(
-            "Reproduction number",
-            lambda s: rt_section(s, counts, window_marks, interventions, state),
-        )
-        add("Alarms", lambda s: alarm_section(s, counts, window_marks, state))
-        add(
-            "Self-excitation (Hawkes)",
-            lambda s: hawkes_section(s, counts, key_events, study_kind, interventions, state),
-        )
-    sections.append(methods_section())
-    summary = summary_lines(title, events, window, by, modelled, state, interventions)
+        inputs.by = by or inputs.by
+    else:
+        inputs.start = None if start is None else pd.Timestamp(start)
+        inputs.end = None if end is None else pd.Timestamp(end)
+    inputs.title = title or inputs.title
+    inputs.source_name = source_name or inputs.source_name
+    inputs.noun = noun or inputs.noun
+    data = _prepare(inputs)
+    sections = _sections(inputs, data, _Progress(progress))
     return Report(
-        title=title,
-        description=description,
+        title=inputs.title,
+        description=_description(inputs, data),
         sections=tuple(sections),
-        summary_lines=tuple(summary),
+        summary_lines=(inputs.title, *sections[0].paragraphs),
         generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 
-def _marks(key_events: pd.DataFrame | None, interventions: Sequence[EventSpec]) -> pd.DataFrame:
-    """Events to mark on figures: the interventions, then US strikes or all key events."""
-    rows = [
+def _bundled_inputs(
+    key_events: pd.DataFrame | None,
+    interventions: Sequence[EventSpec] | None,
+    study_kind: str | None,
+    tallies: pd.DataFrame | None,
+    basis: Sequence[str] | None,
+    start: str | pd.Timestamp | None,
+    end: str | pd.Timestamp | None,
+) -> ReportInputs:
+    """Fill in the bundled data with its key events, tallies, interventions and window."""
+    attacks = load_attacks()
+    events = attacks if not basis else attacks[attacks[BASIS].isin(list(basis))]
+    official = attacks[attacks[BASIS] == "official"]
+    basis_text = "all evidence levels" if not basis else "basis " + ", ".join(basis)
+    if interventions is None:
+        interventions = [
+            EventSpec(date=KH_STRIKE, label="KH strike"),
+            EventSpec(date=TRUCE_START, end=TRUCE_END, shape="pulse", label="Gaza truce"),
+        ]
+    return ReportInputs(
+        events=events.reset_index(drop=True),
+        by="country",
+        key_events=load_key_events() if key_events is None else key_events,
+        interventions=list(interventions),
+        study_kind=study_kind or "us_strike",
+        tallies=load_tallies() if tallies is None else tallies,
+        start=COUNT_START if start is None else pd.Timestamp(start),
+        end=pd.Timestamp("2024-02-04") if end is None else pd.Timestamp(end),
+        title="Attacks on US forces in Iraq and Syria, 2023-24",
+        source_name=f"bundled data: attacks on US forces in Iraq, Syria and Jordan ({basis_text})",
+        noun="attack",
+        bundled=True,
+        caveat=BUNDLED_CAVEAT,
+        sources={} if basis == ["official"] else {"official-basis rows": official},
+    )
+
+
+def _user_inputs(
+    events: pd.DataFrame,
+    key_events: pd.DataFrame | None,
+    interventions: Sequence[EventSpec] | None,
+    study_kind: str | None,
+    tallies: pd.DataFrame | None,
+    by: str | None,
+    basis: Sequence[str] | None,
+) -> ReportInputs:
+    """Take a user's event table as it is: nothing is assumed about it."""
+    if basis:
+        if BASIS not in events.columns:
+            raise FlashpointValueError(
+                f"basis= needs a '{BASIS}' column in the event table (columns: "
+                f"{list(events.columns)}); drop basis= or add the column"
+            )
+        events = events[events[BASIS].isin(list(basis))]
+    if by is None:
+        by = "group"
+        events = events.assign(**{by: _ALL})
+    elif by not in events.columns:
+        raise FlashpointValueError(
+            f"the event table has no group column {by!r} (columns: {list(events.columns)}); "
+            "pass by= (CLI: --by or --group-col)"
+        )
+    return ReportInputs(
+        events=events.reset_index(drop=True),
+        by=by,
+        key_events=key_events,
+        interventions=list(interventions or []),
+        study_kind=study_kind,
+        tallies=tallies,
+        start=None,
+        end=None,
+        title="Event report",
+        source_name="event table",
+        noun="event",
+        bundled=False,
+    )
+
+
+def _prepare(inputs: ReportInputs) -> ReportData:
+    """Count the events: the whole record, the model window and the groups modelled."""
+    events, by = inputs.events, inputs.by
+    if len(events) == 0:
+        raise FlashpointValueError(
+            "no events left to analyse: the table is empty after basis= (check --basis and "
+            "the file)"
+        )
+    all_counts = count_daily(events, by=by)
+    first = inputs.start if inputs.start is not None else all_counts[DATE].min()
+    last = inputs.end if inputs.end is not None else all_counts[DATE].max()
+    if last <= first:
+        raise FlashpointValueError(
+            f"end ({last.date()}) must be after start ({first.date()}); swap them or widen "
+            "the window"
+        )
+    inside = events[(events[DATE] >= first) & (events[DATE] <= last)]
+    groups = sorted(events[by].unique(), key=str)
+    window = count_daily(inside, by=by, start=first, end=last, groups=groups)
+    totals = window.groupby(by)[COUNT].sum()
+    modelled = [g for g in totals.index if totals[g] >= MIN_EVENTS]
+    marks = _marks(inputs.key_events, inputs.interventions, inputs.study_kind)
+    return ReportData(
+        all_counts=all_counts,
+        window=window,
+        counts=window[window[by].isin(modelled)].reset_index(drop=True),
+        modelled=modelled,
+        small=[g for g in totals.index if totals[g] < MIN_EVENTS],
+        first=first,
+        last=last,
+        marks=marks,
+        window_marks=marks[(marks[DATE] >= first) & (marks[DATE] <= last)],
+    )
+
+
+def _sections(inputs: ReportInputs, data: ReportData, progress: _Progress) -> list[Section]:
+    """Run every section in the page's order: the verdict first."""
+    by, counts, noun, caveat = inputs.by, data.counts, inputs.noun, inputs.caveat
+    i, marks, wmarks = inputs.interventions, data.marks, data.window_marks
+    tallies, key_events, kind = inputs.tallies, inputs.key_events, inputs.study_kind
+    state: dict[str, Any] = {}
+    sections: list[Section] = []
+
+    def add(title: str, body: Callable[[Section], None], anchor: str | None = None) -> None:
+        sections.append(_run(Section(title, anchor=anchor), progress, body))
+
+    add("Verdict", lambda s: verdict_section(s, inputs, data, state), anchor="verdict")
+    add("Daily counts", lambda s: counts_section(s, data.all_counts, by, marks, noun))
+    if tallies is not None:
+        add(
+            "Event rows against the official tallies",
+            lambda s: tallies_section(
+                s, inputs.events, tallies, data.all_counts, by, marks, data.first, caveat
+            ),
+        )
+    if not len(counts):
+        return [*sections, methods_section(caveat)]
+    add("Trend", lambda s: trend_section(s, counts, wmarks, state))
+    if i and "assessment" in state:
+        add("Did the rate change after the events?", lambda s: its_section(s, state))
+        add("Placebo test", lambda s: placebo_section(s, state))
+    if inputs.bundled and tallies is not None and i:
+        add(
+            "The same question from the official tallies",
+            lambda s: sources_section(s, tallies, inputs.events, i, data.first),
+        )
+    if key_events is not None and len(key_events):
+        add("Event study", lambda s: event_study_section(s, counts, key_events, kind))
+    add("Change points", lambda s: changepoint_section(s, counts, wmarks, i, state))
+    add("Reproduction number", lambda s: rt_section(s, counts, wmarks, i, state))
+    add("Alarms", lambda s: alarm_section(s, counts, wmarks, state))
+    add(
+        "Self-excitation (Hawkes)",
+        lambda s: hawkes_section(s, counts, key_events, kind, i, state),
+    )
+    return [*sections, methods_section(caveat)]
+
+
+def _description(inputs: ReportInputs, data: ReportData) -> str:
+    """Say what was analysed: data, window, groups modelled and interventions."""
+    text = (
+        f"Data: {inputs.source_name}; {len(inputs.events)} {inputs.noun}s from "
+        f"{data.all_counts[DATE].min().date()} to {data.all_counts[DATE].max().date()}. "
+        f"Models use {data.first.date()} to {data.last.date()} and the groups with at least "
+        f"{MIN_EVENTS} {inputs.noun}s ({', '.join(map(str, data.modelled)) or 'none'})."
+    )
+    if data.small:
+        text += f" Left out of the models: {', '.join(map(str, data.small))}."
+    if inputs.interventions:
+        text += " Interventions: " + "; ".join(
+            f"{s.name} ({s.shape}, {s.date.date()}"
+            + (f" to {s.end.date()}" if s.end is not None else "")
+            + ")"
+            for s in inputs.interventions
+        )
+        text += "."
+    return text
+
+
+def _marks(
+    key_events: pd.DataFrame | None, interventions: Sequence[EventSpec], kind: str | None
+) -> pd.DataFrame:
+    """Collect the events to mark on figures.
+
+    The interventions, then the key events of ``kind`` (all of them when ``kind`` is
+    ``None`` or absent from the table).
+    """
+    rows: list[dict[str, Any]] = [
         {DATE: s.date, END: s.end if s.end is not None else pd.NaT, LABEL: s.name}
         for s in interventions
     ]
     if key_events is not None and len(key_events):
         ke = key_events
-        if KIND in ke.columns and (ke[KIND] == "us_strike").any():
-            ke = ke[ke[KIND] == "us_strike"]
+        if kind is not None and KIND in ke.columns and (ke[KIND] == kind).any():
+            ke = ke[ke[KIND] == kind]
         for _, r in ke.iterrows():
             if any(pd.Timestamp(r[DATE]) == x[DATE] for x in rows):
                 continue

@@ -27,6 +27,8 @@ class Section:
 
     title: str
     intro: str = ""
+    anchor: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
     figures: list[go.Figure] = field(default_factory=list)
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -82,20 +84,19 @@ class Report:
             f'<p class="meta">{esc(self.description)}</p>',
             f'<p class="meta">Generated {esc(self.generated)} by flashpoint {esc(__version__)}.'
             " Every figure is interactive (hover, zoom, double-click to reset).</p>",
-            '<section class="summary"><h2>Summary</h2><pre>'
-            + esc(self.text_summary())
-            + "</pre></section>",
-            "<nav><h2>Contents</h2><ol>"
-            + "".join(
-                f'<li><a href="#s{i}">{esc(s.title)}</a></li>' for i, s in enumerate(self.sections)
-            )
-            + "</ol></nav>",
         ]
+        anchors = [s.anchor or f"s{i}" for i, s in enumerate(self.sections)]
+        contents = "<nav><h2>Contents</h2><ol>" + "".join(
+            f'<li><a href="#{a}">{esc(s.title)}</a></li>'
+            for a, s in zip(anchors, self.sections, strict=True)
+        )
+        contents += "</ol></nav>"
         figure_number = 0
         for i, section in enumerate(self.sections):
-            parts.append(f'<section id="s{i}"><h2>{esc(section.title)}</h2>')
+            parts.append(f'<section id="{anchors[i]}"><h2>{esc(section.title)}</h2>')
             if section.intro:
                 parts.append(f"<p>{esc(section.intro)}</p>")
+            parts.extend(f'<p class="lead">{esc(p)}</p>' for p in section.paragraphs)
             if section.error:
                 parts.append(f'<p class="error">Not available: {esc(section.error)}</p>')
             for fig in section.figures:
@@ -111,6 +112,8 @@ class Report:
                     + "</ul>"
                 )
             parts.append("</section>")
+            if i == 0:
+                parts.append(contents)  # after the first section: the verdict comes first
         parts.append("</main></body></html>")
         return "\n".join(parts)
 
@@ -129,6 +132,7 @@ main{max-width:1000px;margin:0 auto;padding:24px;background:#fff}
 h1{font-size:26px;margin-bottom:4px} h2{font-size:20px;border-bottom:1px solid #ddd;
 padding-bottom:4px;margin-top:36px} h3{font-size:15px;margin:18px 0 6px}
 .meta{color:#555;font-size:13px} .error{color:#a00} .notes{font-size:13px;color:#444}
+.lead{font-size:15px;line-height:1.45;border-left:3px solid #4C72B0;padding-left:10px}
 pre{background:#f4f4f4;padding:12px;font-size:13px;white-space:pre-wrap}
 table{border-collapse:collapse;font-size:12px;margin:6px 0 12px}
 td,th{border-bottom:1px solid #e5e5e5;padding:3px 8px;text-align:right}

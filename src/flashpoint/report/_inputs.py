@@ -1,0 +1,50 @@
+"""What the report analyses (:class:`ReportInputs`) and the counts its sections share."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from flashpoint.models import EventSpec
+
+__all__ = ["MIN_EVENTS", "ReportData", "ReportInputs"]
+
+MIN_EVENTS = 10
+"""Groups with fewer events in the window are shown but left out of the models."""
+
+
+@dataclass
+class ReportInputs:
+    """What the report analyses, once the bundled-data defaults are filled in."""
+
+    events: pd.DataFrame
+    by: str
+    key_events: pd.DataFrame | None
+    interventions: list[EventSpec]
+    study_kind: str | None
+    tallies: pd.DataFrame | None
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    title: str
+    source_name: str
+    noun: str
+    bundled: bool
+    caveat: str = ""
+    sources: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+@dataclass
+class ReportData:
+    """The counts every section works on."""
+
+    all_counts: pd.DataFrame
+    window: pd.DataFrame
+    counts: pd.DataFrame
+    modelled: list[Hashable]
+    small: list[Hashable]
+    first: pd.Timestamp
+    last: pd.Timestamp
+    marks: pd.DataFrame
+    window_marks: pd.DataFrame
