@@ -147,3 +147,17 @@ def test_modules_declare_all(module: str) -> None:
     mod = importlib.import_module(module)
     for name in mod.__all__:
         assert hasattr(mod, name)
+
+
+def test_import_leaves_statsmodels_and_scipy_stats_unimported() -> None:
+    """statsmodels and scipy.stats are imported when a model first needs them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, flashpoint; "
+        "print(sorted(m for m in ('statsmodels', 'scipy.stats', 'plotly.graph_objs._figure')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
