@@ -160,6 +160,10 @@ def _period_name(freq: str) -> str:
 def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = None) -> go.Figure:
     """Draw the fitted trend per group with its band over the observed counts.
 
+    The window of the average growth (``growth_start`` to ``growth_end`` in the summary)
+    is shaded, and the panel titles (the subtitle for one group) state that growth with
+    its interval.
+
     Parameters
     ----------
     result
@@ -175,7 +179,15 @@ def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = N
     """
     groups = result.groups
     by = result.by
-    fig = new_figure(len(groups), row_titles=group_titles(groups) if by else None)
+    summary = result.summary()
+    growth = [
+        f"average {row['avg_percent_change']:+.0f}% per {result.time_unit} "
+        f"({row['avg_percent_change_lower']:+.0f} to {row['avg_percent_change_upper']:+.0f}) "
+        f"over {row['growth_start'].date()} to {row['growth_end'].date()}"
+        for _, row in summary.iterrows()
+    ]
+    row_titles = [f"{g}: {t}" for g, t in zip(group_titles(groups), growth, strict=True)]
+    fig = new_figure(len(groups), row_titles=row_titles if by else None)
     colors = _THEME["colors"]
     unit = f"attacks per {_period_name(result.freq)}"
     for k, group in enumerate(groups, start=1):
@@ -202,12 +214,24 @@ def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = N
             row=row,
             legendgroup=f"trend{sfx}",
         )
+        window = summary.iloc[k - 1]  # after the traces: plotly skips empty panels
+        fig.add_vrect(
+            x0=window["growth_start"],
+            x1=window["growth_end"],
+            fillcolor=colors["reference"],
+            opacity=0.12,
+            line_width=0,
+            layer="below",
+            **place(k if len(groups) > 1 else None),
+            **({"annotation_text": "average growth window"} if k == 1 else {}),
+        )
     add_events(fig, events, rows=len(groups))
     level = f"{1 - result.alpha:.0%}"
+    headline = "" if by else f"; {growth[0]}"
     return finish(
         fig,
         title=title or "Trend of the attack rate",
-        subtitle=f"{result.family} model, {result.trend} trend; band: {level} interval",
+        subtitle=f"{result.family} model, {result.trend} trend{headline}; {level} intervals",
         y_title=unit,
         rows=len(groups),
     )
@@ -326,10 +350,13 @@ def plot_event_study(result: EventStudyResult, *, title: str | None = None) -> g
         fig.add_vline(x=0, line={"color": colors["event"], "dash": "dot"}, **kw)
     fig.update_yaxes(type="log")
     level = f"{1 - result.alpha:.0%}"
+    refs = sorted(set(result.reference_days.values()))
+    ref = f"{refs[0]}" if len(refs) == 1 else f"{refs[0]} to {refs[-1]}"
+    dates = "" if result.n_event_dates == result.n_events else f" on {result.n_event_dates} dates"
     return finish(
         fig,
-        title=title or f"Event study: {result.n_events} events",
-        subtitle=f"rate ratio against days outside every window; bars: {level} intervals",
+        title=title or f"Event study: {result.n_events} events{dates}, {ref} reference days",
+        subtitle=f"rate ratio against the days outside every window; bars: {level} intervals",
         x_title="days relative to the event",
         y_title="rate ratio (log scale)",
         rows=len(groups),
