@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from flashpoint.counts import count_daily, cumulative, reconcile_tallies, rolling_mean
-from flashpoint.errors import FlashpointValueError
+from flashpoint.errors import FlashpointError, FlashpointValueError
 from flashpoint.models import (
     EventSpec,
     assess_event,
@@ -221,23 +221,25 @@ def trend_section(
     res = fit_trend(counts)
     state["trend"] = res
     s.intro = (
-        "Negative-binomial regression with a natural-spline trend per group: the "
-        "expected events per day with a 95% band. Growth is the change of the log rate "
-        "per week at the end of the window."
+        "Negative-binomial regression with a natural-spline trend per group: the expected "
+        "events per day with a 95% band. Growth is the average change of the rate per week "
+        "over the shaded span (the last 4 weeks of the window), with its 95% interval; the "
+        "spline's slope on the last day alone is much less certain and is shown beside it."
     )
     s.figures.append(plot_trend(res, events=marks))
     s.tables.append(
         (
-            "Growth at the end of the window",
+            "Average growth over the last 4 weeks (and on the last day alone)",
             _columns(
                 res,
-                "at",
-                "percent_change",
-                "percent_change_lower",
-                "percent_change_upper",
+                "growth_start",
+                "growth_end",
+                "avg_percent_change",
+                "avg_percent_change_lower",
+                "avg_percent_change_upper",
+                "last_day_percent_change",
                 "doubling_time",
                 "halving_time",
-                "rate_at_end",
                 "nb_alpha",
                 "lr_p_value",
             ),
@@ -316,6 +318,14 @@ def sources_section(
     s.notes += [f"Warning: {w}" for w in comparison.warnings]
 
 
+EVENT_STUDY_WINDOWS = (
+    ((-3, -1), (0, 0), (1, 3), (4, 7)),
+    ((0, 0), (1, 3), (4, 7)),
+)
+"""The window sets of the report's event study (days relative to each event): with and
+without a pre-event window, since the estimates move with the choice."""
+
+
 def event_study_section(
     s: Section, counts: pd.DataFrame, key_events: pd.DataFrame, kind: str | None
 ) -> None:
@@ -324,30 +334,46 @@ def event_study_section(
         chosen = key_events[key_events[KIND] == kind]
     else:
         chosen = key_events
-    res = fit_event_study(counts, chosen, per_event=True)
+    results = []
+    for k, windows in enumerate(EVENT_STUDY_WINDOWS):
+        try:
+            results.append(fit_event_study(counts, chosen, windows=windows, per_event=k == 0))
+        except FlashpointError as err:
+            s.notes.append(f"Windows {list(windows)}: not available: {str(err).splitlines()[0]}")
+    if not results:
+        raise FlashpointValueError(
+            f"no window set leaves enough reference days for the {len(chosen)} key events of "
+            f"kind {kind!r} (see the notes)"
+        )
+    res = results[0]
     s.intro = (
-        f"Event study of {res.n_events} events of kind {kind!r}: the rate in windows of "
-        "days before and after the events against days outside every window "
-        "(negative binomial with a spline trend). Pre-event windows test for "
-        "anticipation or reverse causality."
+        f"Event study of {res.n_events} events of kind {kind!r} on {res.n_event_dates} "
+        "dates: the rate in windows of days before and after the events against the days "
+        "outside every window (negative binomial with a spline trend). Pre-event windows "
+        "test for anticipation or reverse causality. Two window sets are shown because the "
+        "estimates move with the choice."
     )
     s.figures.append(plot_event_study(res))
-    s.tables.append(
-        (
-            "Rate ratio by window",
-            _columns(
-                res,
-                "window",
-                "rate_ratio",
-                "rate_ratio_lower",
-                "rate_ratio_upper",
-                "p_value",
-                "event_days",
-            ),
+    for r in results:
+        windows = "; ".join(r.summary()["window"].drop_duplicates())
+        s.tables.append(
+            (
+                f"Rate ratio by window (days {windows})",
+                _columns(
+                    r,
+                    "window",
+                    "rate_ratio",
+                    "rate_ratio_lower",
+                    "rate_ratio_upper",
+                    "p_value",
+                    "event_days",
+                    "reference_days",
+                ),
+            )
         )
-    )
-    s.tables.append(("Pre-trend test (pre-event windows jointly equal to 1)", res.pretrend))
-    s.tables.append(("Each event: days 1-14 after it", res.per_event))
+    if len(res.pretrend):
+        s.tables.append(("Pre-trend test (pre-event windows jointly equal to 1)", res.pretrend))
+    s.tables.append(("Each event date: the days after it", res.per_event))
 
 
 def changepoint_section(
