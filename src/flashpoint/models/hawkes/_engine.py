@@ -9,7 +9,8 @@ the exact gradient) and profile likelihoods build on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -60,14 +61,18 @@ class _Layout:
     K_mu: int
     K_eta: int
     J: int
-    trend: bool
+    P: int  # baseline columns per group (trend, spline, steps)
     geometric: bool
     negbin: bool
+    # day index (from the first fitted day; may lie beyond it) -> baseline columns (G, H, P)
+    extrapolate: Callable[[np.ndarray], np.ndarray] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def _sizes(self) -> list[tuple[str, int]]:
         return [
             ("a", self.G * self.K_mu),
-            ("b", self.G if self.trend else 0),
+            ("b", self.G * self.P),
             ("eta", self.K_eta * self.G * self.G),
             ("beta", 1 if self.geometric else 0),
             ("kappa", self.J * self.G),
@@ -94,7 +99,7 @@ class _Layout:
         sl = self.slice_map
         return {
             "a": theta[sl["a"]].reshape(self.G, self.K_mu),
-            "b": theta[sl["b"]],
+            "b": theta[sl["b"]].reshape(self.G, self.P),
             "eta": theta[sl["eta"]].reshape(self.K_eta, self.G, self.G),
             "beta": theta[sl["beta"]],
             "kappa": theta[sl["kappa"]].reshape(self.J, self.G),
@@ -127,9 +132,12 @@ class _Design:
     exo_lags: np.ndarray  # (J, n, L) lagged exogenous counts
     mu_regime: np.ndarray  # (n,) int
     eta_regime: np.ndarray  # (n,) int
-    tau: np.ndarray  # (n,) years since the first day (trend covariate)
+    basis: np.ndarray  # (G, n, P) baseline columns
     fixed_kernel: np.ndarray | None  # (L,) weights when the kernel is fixed
     layout: _Layout
+    # per group, per baseline column: its label ("trend", "spline_1", "step 2023-11-24") or
+    # None for a padding column (a group with fewer steps than another in a joint model)
+    basis_labels: tuple[tuple[str | None, ...], ...] = ()
 
     @cached_property
     def const(self) -> float:
@@ -164,6 +172,14 @@ def kernels(theta: dict[str, np.ndarray], d: _Design) -> tuple[np.ndarray, np.nd
     return g, dg, hs
 
 
+def log_background(th: dict[str, np.ndarray], d: _Design) -> np.ndarray:
+    """Log background ``a_{i,r(t)} + sum_p b_{i,p} B_{i,t,p}``, shape (G, n)."""
+    out = th["a"][:, d.mu_regime]
+    if d.layout.P:
+        out = out + np.einsum("gtp,gp->gt", d.basis, th["b"])
+    return out
+
+
 def components(
     theta_flat: np.ndarray, d: _Design
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -172,10 +188,7 @@ def components(
     th = lay.unpack(theta_flat)
     g, _, hs = kernels(th, d)
     n = d.y.shape[1]
-    logmu = th["a"][:, d.mu_regime]
-    if lay.trend:
-        logmu = logmu + th["b"][:, None] * d.tau[None, :]
-    mu = np.exp(logmu)
+    mu = np.exp(log_background(th, d))
     S = d.lags @ g  # (G, n)
     eta_t = th["eta"][d.eta_regime]  # (n, G, G)
     by_source = np.einsum("tij,jt->ijt", eta_t, S)
@@ -193,10 +206,7 @@ def loglik(theta_flat: np.ndarray, d: _Design, grad: bool = True) -> tuple[float
     y = d.y
     n = y.shape[1]
     Reta = d.eta_onehot  # (K_eta, n)
-    logmu = th["a"][:, d.mu_regime]
-    if lay.trend:
-        logmu = logmu + th["b"][:, None] * d.tau[None, :]
-    mu = np.exp(logmu)
+    mu = np.exp(log_background(th, d))
     S = d.lags @ g  # (G, n)
     E = th["eta"]  # (K, G, G)
     self_part = E[0] @ S if lay.K_eta == 1 else np.einsum("kit,kt->it", E @ S, Reta)
@@ -231,8 +241,8 @@ def loglik(theta_flat: np.ndarray, d: _Design, grad: bool = True) -> tuple[float
     sl = lay.slice_map
     Dmu = D * mu
     out[sl["a"]] = (Dmu @ d.mu_onehot.T).ravel()
-    if lay.trend:
-        out[sl["b"]] = Dmu @ d.tau
+    if lay.P:
+        out[sl["b"]] = np.einsum("gt,gtp->gp", Dmu, d.basis).ravel()
     if lay.K_eta == 1:
         out[sl["eta"]] = (D @ S.T).ravel()
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -10,6 +10,7 @@ import pandas as pd
 
 from flashpoint.errors import FlashpointValueError, ModelSpecError
 from flashpoint.models._base import check_choice
+from flashpoint.models.hawkes._baseline import DAYS_PER_YEAR
 from flashpoint.models.hawkes._engine import DECAY_BOUNDS, ETA_MAX, _Layout
 
 __all__ = ["simulate_hawkes_counts"]
@@ -48,7 +49,9 @@ def forward(
     future_x
         Exogenous counts on the simulated days ``(J, H)`` (known in advance; zeros for none).
     tau
-        Trend covariate (years since the first fitted day) of each simulated day ``(H,)``.
+        Years since the first fitted day of each simulated day ``(H,)`` (``day / 365.25``);
+        the background's columns on those days come from ``layout.extrapolate`` (a trend
+        continues, a spline and steps stay at their last fitted value).
     mu_regime, eta_regime
         Regime index of each simulated day (an int for all days, or ``(H,)``).
 
@@ -63,7 +66,13 @@ def forward(
     th = np.broadcast_to(theta, (n_sim, layout.size))
     sl = layout.slices()
     a = th[:, sl["a"]].reshape(n_sim, G, layout.K_mu)
-    b = th[:, sl["b"]] if layout.trend else np.zeros((n_sim, G))
+    b = th[:, sl["b"]].reshape(n_sim, G, layout.P)
+    if layout.P and layout.extrapolate is not None:
+        days = np.rint(np.asarray(tau, dtype=float) * DAYS_PER_YEAR)
+        basis = np.asarray(layout.extrapolate(days))  # (G, H, P)
+        log_base = np.einsum("sgp,gtp->sgt", b, basis)
+    else:
+        log_base = np.zeros((n_sim, G, H))
     eta = th[:, sl["eta"]].reshape(n_sim, layout.K_eta, G, G)
     kappa = th[:, sl["kappa"]].reshape(n_sim, J, G)
     if fixed_kernel is not None:
@@ -87,7 +96,7 @@ def forward(
     for t in range(H):
         win = buf[:, :, t : L + t][:, :, ::-1]  # lag 1 first
         S = np.einsum("sgl,sl->sg", win, g)
-        lam = np.exp(a[:, :, mu_k[t]] + b * tau[t])
+        lam = np.exp(a[:, :, mu_k[t]] + log_base[:, :, t])
         lam = lam + np.einsum("sij,sj->si", eta[:, eta_k[t]], S)
         if J:
             xw = xbuf[:, t : L + t][:, ::-1]
@@ -98,6 +107,28 @@ def forward(
         buf[:, :, L + t] = draw
         lam_out[:, :, t] = lam
     return buf[:, :, L:], lam_out
+
+
+def _background_columns(
+    G: int, dates: pd.DatetimeIndex, trend: float, steps: Mapping[Any, float] | None
+) -> tuple[Any, np.ndarray]:
+    """Columns of the simulated log background (trend, steps) and their coefficients."""
+    starts, coefs = [], [float(trend)] if trend != 0.0 else []
+    for when, ratio in (steps or {}).items():
+        if not np.isfinite(ratio) or ratio <= 0:
+            raise FlashpointValueError(f"background_steps ratios must be > 0; got {ratio!r}")
+        starts.append(int(dates.get_indexer(pd.DatetimeIndex([pd.Timestamp(when)]))[0]))
+        coefs.append(float(np.log(ratio)))
+    if any(p < 0 for p in starts):
+        raise FlashpointValueError("background_steps dates must fall within the simulated days")
+
+    def columns(days: np.ndarray) -> np.ndarray:
+        cols = [days / DAYS_PER_YEAR] if trend != 0.0 else []
+        cols += [(days >= p).astype(float) for p in starts]
+        out = np.stack(cols, axis=-1) if cols else np.zeros((days.size, 0))
+        return np.broadcast_to(out, (G, *out.shape))
+
+    return columns, np.asarray(coefs, dtype=float)
 
 
 def _as_matrix(value: Any, G: int, name: str) -> np.ndarray:
@@ -136,6 +167,7 @@ def simulate_hawkes_counts(
     exogenous_size: float | Sequence[float] = 0.0,
     exogenous_decay: float = 0.5,
     trend: float = 0.0,
+    background_steps: Mapping[Any, float] | None = None,
     groups: Sequence[str] | None = None,
     by: str = "group",
     start: str | pd.Timestamp = "2020-01-01",
@@ -169,6 +201,9 @@ def simulate_hawkes_counts(
         Geometric decay of the exogenous kernel.
     trend
         Log-linear trend of the background, in log rate ratio per year (365.25 days).
+    background_steps
+        Steps of the background: ``{date: rate ratio}`` (e.g. ``{"2021-01-01": 2.0}``
+        doubles the background from that day on), for data whose background changes.
     groups
         Group labels (``None``: one series and no group column, unless several groups are
         implied by the parameters, then ``"g0", "g1", ...``).
@@ -251,12 +286,18 @@ def simulate_hawkes_counts(
         ex = pd.DatetimeIndex([pd.Timestamp(v) for v in exogenous_dates]).normalize()
         idx = dates.get_indexer(ex)
         np.add.at(x[0], idx[idx >= 0], 1.0)
+    columns, coefs = _background_columns(G, dates, trend, background_steps)
     layout = _Layout(
-        G=G, K_mu=1, K_eta=1, J=J, trend=trend != 0.0, geometric=True, negbin=family == "negbin"
+        G=G,
+        K_mu=1,
+        K_eta=1,
+        J=J,
+        P=len(coefs),
+        geometric=True,
+        negbin=family == "negbin",
+        extrapolate=columns,
     )
-    parts = [np.log(mu)]
-    if layout.trend:
-        parts.append(np.full(G, float(trend)))
+    parts = [np.log(mu), np.tile(coefs, G)]
     parts += [eta.ravel(), [decay]]
     if J:
         parts += [kap, [exogenous_decay]]
