@@ -147,12 +147,16 @@ def _log_likelihood(
     return value, grad, hess
 
 
-def _compensator_steps(t: np.ndarray, mu: float, eta: float, beta: float) -> np.ndarray:
+def _compensator_steps(
+    t: np.ndarray, mu: float, eta: float, beta: float, a: np.ndarray | None = None
+) -> np.ndarray:
     """Compensator increments between consecutive events (the first from the window start).
 
-    ``Lambda(t_i) - Lambda(t_{i-1}) = mu D_i + eta (1 + A_{i-1}) (1 - exp(-beta D_i))``.
+    ``Lambda(t_i) - Lambda(t_{i-1}) = mu D_i + eta (1 + A_{i-1}) (1 - exp(-beta D_i))``;
+    ``a`` are the kernel sums ``A`` at ``beta`` when already computed.
     """
-    a, _, _ = _kernel_sums(t, beta, 0)
+    if a is None:
+        a, _, _ = _kernel_sums(t, beta, 0)
     gaps = np.diff(t, prepend=0.0)
     prev = np.concatenate([[-1.0], a[:-1]])  # 1 + A_{i-1} is 0 before the first event
     return mu * gaps + eta * (1.0 + prev) * -np.expm1(-beta * gaps)

@@ -55,13 +55,12 @@ def _profile_start(t: np.ndarray, window: float) -> tuple[float, float, float]:
     return mu0, min(max(eta0, 1e-3), 0.99), beta0
 
 
-def _maximise(t: np.ndarray, window: float) -> tuple[np.ndarray, bool, str]:
-    """Maximise the log-likelihood over log-parameters by a modified Newton method.
+SUBSAMPLE = 20_000
+"""Above this many events the start comes from a fit to the first ``SUBSAMPLE`` events."""
 
-    The analytic Hessian (on the log scale) has its eigenvalues forced negative, steps are
-    capped and backtracked until the log-likelihood increases, and the iterate is kept
-    inside generous bounds. Returns ``(log-parameters, converged, message)``.
-    """
+
+def _bounds(t: np.ndarray, window: float) -> tuple[np.ndarray, np.ndarray]:
+    """Generous search bounds of the log-parameters (log mu, log eta, log beta)."""
     n = t.size
     rate = n / window
     gaps = np.diff(t)
@@ -69,7 +68,40 @@ def _maximise(t: np.ndarray, window: float) -> tuple[np.ndarray, bool, str]:
     fast = float(positive.min()) if positive.size else window / n
     lower = np.array([math.log(rate * 1e-8), math.log(1e-10), math.log(0.01 / window)])
     upper = np.array([math.log(rate * 10.0), math.log(50.0), math.log(1e3 / max(fast, 1e-12))])
-    theta = np.clip(np.log(_profile_start(t, window)), lower, upper)
+    return lower, upper
+
+
+def _maximise(t: np.ndarray, window: float) -> tuple[np.ndarray, bool, str]:
+    """Maximise the log-likelihood over log-parameters (see :func:`_newton`).
+
+    Start: the best decay on a grid (:func:`_profile_start`). With more than
+    :data:`SUBSAMPLE` events, that grid search and the first Newton steps run on the
+    first ``SUBSAMPLE`` events only (their window ends at the next event); their maximum
+    starts the Newton iterations on all events, which then need only a few passes over
+    the data (each pass costs one O(n) recursion). This is what makes 10^6 events fast:
+    the grid search on all events cost 16 passes plus 30 Newton steps per decay.
+    """
+    lower, upper = _bounds(t, window)
+    if t.size > SUBSAMPLE:
+        head, head_window = t[:SUBSAMPLE], float(t[SUBSAMPLE])
+        lo_h, hi_h = _bounds(head, head_window)
+        start = np.clip(np.log(_profile_start(head, head_window)), lo_h, hi_h)
+        start, _, _ = _newton(head, head_window, start, lo_h, hi_h)
+    else:
+        start = np.log(_profile_start(t, window))
+    return _newton(t, window, np.clip(start, lower, upper), lower, upper)
+
+
+def _newton(
+    t: np.ndarray, window: float, theta: np.ndarray, lower: np.ndarray, upper: np.ndarray
+) -> tuple[np.ndarray, bool, str]:
+    """Maximise by a modified Newton method on the log-parameters, inside ``[lower, upper]``.
+
+    The analytic Hessian (on the log scale) has its eigenvalues forced negative, steps are
+    capped and backtracked until the log-likelihood increases. Returns ``(log-parameters,
+    converged, message)``.
+    """
+    n = t.size
     value = _log_likelihood(t, window, np.exp(theta))[0]
     converged, message = False, "the iteration limit (200) was reached"
     for _ in range(200):
