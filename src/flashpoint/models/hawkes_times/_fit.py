@@ -21,7 +21,7 @@ from flashpoint.models._base import check_alpha, check_choice, warn
 from flashpoint.models.hawkes_times._likelihood import (
     _compensator_steps,
     _kernel_sums,
-    _log_likelihood,
+    _log_likelihood_from_sums,
 )
 from flashpoint.models.hawkes_times._optimise import _maximise
 from flashpoint.models.hawkes_times._result import HawkesTimesResult
@@ -253,9 +253,8 @@ def fit_hawkes_times(
             "reliable (the decay especially)",
             ShortSeriesWarning,
         )
-    x, cov, converged, value = _fit_parameters(t, window)
+    x, cov, converged, value, a = _fit_parameters(t, window)
     mu, eta, beta = (float(v) for v in x)
-    a, _, _ = _kernel_sums(t, beta, 0)  # once, for the residuals and the intensity
     steps = _compensator_steps(t, mu, eta, beta, a)
     residuals = pd.DataFrame(
         {
@@ -295,14 +294,21 @@ def fit_hawkes_times(
     )
 
 
-def _fit_parameters(t: np.ndarray, window: float) -> tuple[np.ndarray, np.ndarray, bool, float]:
-    """Maximum-likelihood ``(mu, eta, beta)``, covariance, convergence (warns), log-lik."""
-    theta, converged, message = _maximise(t, window)
-    x = np.exp(theta)
+def _fit_parameters(
+    t: np.ndarray, window: float
+) -> tuple[np.ndarray, np.ndarray, bool, float, np.ndarray]:
+    """ML ``(mu, eta, beta)``, covariance, convergence (warns), log-lik, kernel sums ``A``."""
+    opt = _maximise(t, window)
+    x = np.exp(opt.theta)
     eta = float(x[1])
-    if not converged:
-        warn(f"the likelihood maximisation did not converge ({message})", ConvergenceWarning)
-    value, _, hess = _log_likelihood(t, window, x, order=2)
+    if not opt.converged:
+        warn(f"the likelihood maximisation did not converge ({opt.message})", ConvergenceWarning)
+    if opt.value is None or opt.hessian is None or opt.sums is None:
+        sums = _kernel_sums(t, float(x[2]), 2)
+        value, _, hess = _log_likelihood_from_sums(t, window, x, 2, sums)
+        a = sums[0]
+    else:
+        value, hess, a = opt.value, opt.hessian, opt.sums
     cov = np.full((3, 3), np.nan)
     if hess is not None:
         info = -hess
@@ -326,7 +332,7 @@ def _fit_parameters(t: np.ndarray, window: float) -> tuple[np.ndarray, np.ndarra
             "long-run quantities",
             NonStationaryWarning,
         )
-    return x, cov, converged, value
+    return x, cov, opt.converged, value, a
 
 
 def _ks_check(steps: np.ndarray, alpha: float) -> tuple[float, float, pd.DataFrame]:

@@ -113,8 +113,19 @@ def _log_likelihood(
 
         loglik = sum_i log(mu + eta beta A_i) - mu T - eta sum_i (1 - exp(-beta (T - t_i)))
     """
+    sums = _kernel_sums(t, float(params[2]), order)
+    return _log_likelihood_from_sums(t, window, params, order, sums)
+
+
+Sums = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
+
+
+def _log_likelihood_from_sums(
+    t: np.ndarray, window: float, params: Sequence[float], order: int, sums: Sums
+) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+    """:func:`_log_likelihood` from kernel sums already computed at ``params``' decay."""
     mu, eta, beta = (float(v) for v in params)
-    a, b, c = _kernel_sums(t, beta, order)
+    a, b, c = sums
     lam = mu + eta * beta * a
     if np.any(lam <= 0):
         return -math.inf, None, None

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from flashpoint.models.hawkes_times._likelihood import _kernel_sums, _log_likelihood
+from flashpoint.models.hawkes_times._likelihood import (
+    _kernel_sums,
+    _log_likelihood,
+    _log_likelihood_from_sums,
+)
 
 _TERMS = ("mu", "branching_ratio", "decay", "half_life_days")
 
@@ -71,7 +76,19 @@ def _bounds(t: np.ndarray, window: float) -> tuple[np.ndarray, np.ndarray]:
     return lower, upper
 
 
-def _maximise(t: np.ndarray, window: float) -> tuple[np.ndarray, bool, str]:
+@dataclass(frozen=True)
+class _Optimum:
+    """Result of the maximisation: log-parameters, and the last evaluation when it is there."""
+
+    theta: np.ndarray
+    converged: bool
+    message: str
+    value: float | None = None  # log-likelihood at theta (None: not evaluated there)
+    hessian: np.ndarray | None = None  # natural-scale Hessian at theta
+    sums: np.ndarray | None = None  # kernel sums A at theta's decay
+
+
+def _maximise(t: np.ndarray, window: float) -> _Optimum:
     """Maximise the log-likelihood over log-parameters (see :func:`_newton`).
 
     Start: the best decay on a grid (:func:`_profile_start`). With more than
@@ -86,7 +103,7 @@ def _maximise(t: np.ndarray, window: float) -> tuple[np.ndarray, bool, str]:
         head, head_window = t[:SUBSAMPLE], float(t[SUBSAMPLE])
         lo_h, hi_h = _bounds(head, head_window)
         start = np.clip(np.log(_profile_start(head, head_window)), lo_h, hi_h)
-        start, _, _ = _newton(head, head_window, start, lo_h, hi_h)
+        start = _newton(head, head_window, start, lo_h, hi_h).theta
     else:
         start = np.log(_profile_start(t, window))
     return _newton(t, window, np.clip(start, lower, upper), lower, upper)
@@ -94,22 +111,23 @@ def _maximise(t: np.ndarray, window: float) -> tuple[np.ndarray, bool, str]:
 
 def _newton(
     t: np.ndarray, window: float, theta: np.ndarray, lower: np.ndarray, upper: np.ndarray
-) -> tuple[np.ndarray, bool, str]:
+) -> _Optimum:
     """Maximise by a modified Newton method on the log-parameters, inside ``[lower, upper]``.
 
     The analytic Hessian (on the log scale) has its eigenvalues forced negative, steps are
-    capped and backtracked until the log-likelihood increases. Returns ``(log-parameters,
-    converged, message)``.
+    capped and backtracked until the log-likelihood increases. It stops when the Newton
+    decrement ``g' (-H)^-1 g`` (twice the gain the next step promises) is below 1e-10,
+    keeping that evaluation (value, Hessian, kernel sums) for the caller, or when a step
+    no longer increases the log-likelihood.
     """
     n = t.size
-    value = _log_likelihood(t, window, np.exp(theta))[0]
     converged, message = False, "the iteration limit (200) was reached"
     for _ in range(200):
         x = np.exp(theta)
-        _, g, h = _log_likelihood(t, window, x, order=2)
+        sums = _kernel_sums(t, float(x[2]), 2)
+        value, g, h = _log_likelihood_from_sums(t, window, x, 2, sums)
         if g is None or h is None:
-            message = "the intensity became non-positive"
-            break
+            return _Optimum(theta, False, "the intensity became non-positive")
         g_theta = g * x
         h_theta = h * np.outer(x, x) + np.diag(g_theta)
         w, v = np.linalg.eigh(h_theta)
@@ -118,6 +136,8 @@ def _newton(
         # at a bound with the gradient pointing out, that coordinate stays put
         stuck = ((theta <= lower) & (g_theta < 0)) | ((theta >= upper) & (g_theta > 0))
         step[stuck] = 0.0
+        if float(g_theta @ step) < 1e-10:
+            return _checked(_Optimum(theta, True, "converged", value, h, sums[0]), lower, upper)
         longest = float(np.max(np.abs(step)))
         if longest > 2.0:
             step *= 2.0 / longest
@@ -138,12 +158,18 @@ def _newton(
             converged = bool(np.max(np.abs(g_theta[free]), initial=0.0) < 1e-4 * max(1.0, n))
             message = "converged" if converged else "no further increase of the likelihood"
             break
+    return _checked(_Optimum(theta, converged, message), lower, upper)
+
+
+def _checked(opt: _Optimum, lower: np.ndarray, upper: np.ndarray) -> _Optimum:
+    """Not converged when the background or the decay sits on its search bound."""
+    theta = opt.theta
     at_bound = [
         i
         for i in range(3)
         if (theta[i] <= lower[i] + 1e-9 or theta[i] >= upper[i] - 1e-9) and i != 1
     ]
-    if at_bound:
-        converged = False
-        message = f"a parameter reached its search bound ({', '.join(_TERMS[i] for i in at_bound)})"
-    return theta, converged, message
+    if not at_bound:
+        return opt
+    names = ", ".join(_TERMS[i] for i in at_bound)
+    return replace(opt, converged=False, message=f"a parameter reached its search bound ({names})")
