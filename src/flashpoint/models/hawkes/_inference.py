@@ -30,7 +30,7 @@ stats = lazy_module("scipy.stats")
 
 __all__: list[str] = []
 
-PROFILE_XTOL = 2e-4
+PROFILE_XTOL = 5e-4
 """Precision of a profile-likelihood interval's ends (branching ratios, exogenous sizes)."""
 
 
@@ -41,14 +41,19 @@ def lr_test(ll_full: float, ll_restr: float, df: int) -> tuple[float, float]:
 
 
 def _root(f: Callable[[float], float], a: float, fa: float, b: float, fb: float) -> float:
-    """Root of ``f`` in ``[a, b]`` given ``f(a)``, ``f(b)`` of opposite signs (Illinois)."""
+    """Root of ``f`` in ``[a, b]`` given ``f(a)``, ``f(b)`` of opposite signs (Illinois).
+
+    Stops when the bracket is shorter than :data:`PROFILE_XTOL`, or when ``|f(c)|``
+    divided by the bracket's slope is (``f`` is a signed-root deviance, nearly linear, so
+    this takes two or three steps).
+    """
     side = 0
     for _ in range(60):
         c = (a * fb - b * fa) / (fb - fa)
         if abs(b - a) < PROFILE_XTOL:
             return float(c)
         fc = f(c)
-        if fc == 0.0:
+        if abs(fc) * abs(b - a) < PROFILE_XTOL * abs(fb - fa):  # |fc| / slope: c is that close
             return float(c)
         if np.sign(fc) == np.sign(fb):
             b, fb = c, fc
@@ -73,51 +78,73 @@ class ProfileCI:
 
 
 def profile_ci(
-    d: _Design, theta: np.ndarray, ll_hat: float, i: int, q: float, se: float
+    d: _Design, theta: np.ndarray, ll_hat: float, i: int, q: float, cov: np.ndarray
 ) -> ProfileCI:
     """Profile-likelihood interval ``{v: 2 (ll_hat - max ll | theta_i = v) <= q}``.
 
-    The deviance ``dev(v) - q`` is ``-q`` at the estimate by definition (it is never
-    re-evaluated there: a re-maximisation that lands a hair below the maximum would close
-    the interval onto the estimate), and each end is the root between the estimate and
-    the parameter's bound (found by the Illinois method). Each profile point is a
-    maximisation over the other parameters, warm-started from the previous point on the
-    same side.
+    Each end is the root, between the estimate and the parameter's bound, of the signed-root
+    deviance ``sqrt(2 (ll_hat - max ll | theta_i = v)) - sqrt(q)``, which is nearly linear
+    in ``v`` (so the Illinois method needs two or three profile points a side). It is
+    ``-sqrt(q)`` at the estimate by definition (never re-evaluated there: a re-maximisation
+    that lands a hair below the maximum would close the interval onto the estimate). Each
+    profile point maximises over the other parameters from the previous point on the same
+    side moved along the covariance (``+ cov[:, i] / cov[i, i] * (v - v_previous)``, the
+    linearised profile path), which needs few iterations.
     """
     lo_b, hi_b = d.layout.bounds()[i]
     est = float(theta[i])
-    last = {"side": theta.copy()}
+    col = cov[:, i] / cov[i, i] if cov[i, i] > 0 else np.zeros_like(theta)
+    path = np.where(np.isfinite(col), col, 0.0)
+    bounds = np.array(d.layout.bounds())
+    root_q = float(np.sqrt(q))
+    stat = {"zero": 0.0}
+    last = [(est, theta)]  # the last profile point on the current side
 
     def dev(v: float) -> float:
-        start = last["side"].copy()
+        v0, th0 = last[-1]
+        start = np.clip(th0 + path * (v - v0), bounds[:, 0], bounds[:, 1])
         start[i] = v
-        th, ll, _, _ = maximize(d, start, fixed={i: v}, ftol=1e-10)
-        last["side"] = th
-        return 2.0 * (ll_hat - ll) - q
+        th, ll, _, _ = maximize(d, start, fixed={i: v}, ftol=1e-9)
+        last.append((v, th))
+        d2 = max(2.0 * (ll_hat - ll), 0.0)
+        if v == 0.0:
+            stat["zero"] = d2
+        return float(np.sqrt(d2)) - root_q
 
-    lower, stat_zero = lo_b, 0.0
+    lower = lo_b
     if est - lo_b > 1e-8:
         f_lo = dev(lo_b)
-        stat_zero = max(f_lo + q, 0.0)
         if f_lo > 0:
-            lower = _root(dev, lo_b, f_lo, est, -q)
-    last["side"] = theta.copy()
+            lower = _root(dev, lo_b, f_lo, est, -root_q)
+    last[:] = [(est, theta)]
     if d.layout.kinds()[i] == "eta":
         upper = hi_b
         if hi_b - est > 1e-8:
+            # probe a little beyond the Wald end first: usually a bracket, and near
+            probe = est + 1.25 * root_q * float(np.sqrt(cov[i, i])) if cov[i, i] > 0 else hi_b
+            if probe < hi_b:
+                f_probe = dev(probe)
+                if f_probe > 0:
+                    return ProfileCI(
+                        float(lower), _root(dev, est, -root_q, probe, f_probe), stat["zero"]
+                    )
+                est_side, f_est_side = probe, f_probe
+            else:
+                est_side, f_est_side = est, -root_q
             f_hi = dev(hi_b)
             if f_hi > 0:
-                upper = _root(dev, est, -q, hi_b, f_hi)
-        return ProfileCI(float(lower), float(upper), stat_zero)
+                upper = _root(dev, est_side, f_est_side, hi_b, f_hi)
+        return ProfileCI(float(lower), float(upper), stat["zero"])
     # exogenous size: no upper bound in practice; bracket upwards
+    se = float(np.sqrt(cov[i, i])) if cov[i, i] > 0 else np.nan
     hi = est + max(4 * se if np.isfinite(se) else 0.0, est, 0.5)
     f_hi = dev(hi)
     while f_hi <= 0:
         if hi >= KAPPA_MAX:
-            return ProfileCI(float(lower), float("inf"), stat_zero)
+            return ProfileCI(float(lower), float("inf"), stat["zero"])
         hi = min(2 * hi, KAPPA_MAX)
         f_hi = dev(hi)
-    return ProfileCI(float(lower), _root(dev, est, -q, hi, f_hi), stat_zero)
+    return ProfileCI(float(lower), _root(dev, est, -root_q, hi, f_hi), stat["zero"])
 
 
 def regime_spans(
@@ -193,7 +220,7 @@ def _excitation_test(c: _Ctx, i: int, hi_b: float) -> dict[str, Any]:
         if m.theta[i] <= 1e-8:  # on the boundary: no evidence against 0
             out.update(lo=0.0, statistic=0.0, p_value=1.0)
         return out
-    pci = profile_ci(m.design, m.theta, m.loglik, i, c.q, float(c.se[i]))
+    pci = profile_ci(m.design, m.theta, m.loglik, i, c.q, np.nan_to_num(m.cov))
     # LR test of "= 0", chi-square(1): p < alpha exactly when the interval excludes 0
     # (conservative: 0 is on the boundary, Self & Liang 1987)
     return {

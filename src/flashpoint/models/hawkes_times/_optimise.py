@@ -7,11 +7,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from flashpoint.models.hawkes_times._likelihood import (
-    _kernel_sums,
-    _log_likelihood,
-    _log_likelihood_from_sums,
-)
+from flashpoint.models.hawkes_times._likelihood import _kernel_sums, _log_likelihood_from_sums
 
 _TERMS = ("mu", "branching_ratio", "decay", "half_life_days")
 
@@ -86,6 +82,7 @@ class _Optimum:
     value: float | None = None  # log-likelihood at theta (None: not evaluated there)
     hessian: np.ndarray | None = None  # natural-scale Hessian at theta
     sums: np.ndarray | None = None  # kernel sums A at theta's decay
+    grad: np.ndarray | None = None  # natural-scale gradient at theta
 
 
 def _maximise(t: np.ndarray, window: float) -> _Optimum:
@@ -109,27 +106,39 @@ def _maximise(t: np.ndarray, window: float) -> _Optimum:
     return _newton(t, window, np.clip(start, lower, upper), lower, upper)
 
 
+def _evaluate(t: np.ndarray, window: float, theta: np.ndarray) -> _Optimum:
+    """Log-likelihood, natural-scale gradient (in ``message``-free fields) and Hessian."""
+    x = np.exp(theta)
+    sums = _kernel_sums(t, float(x[2]), 2)
+    value, g, h = _log_likelihood_from_sums(t, window, x, 2, sums)
+    return _Optimum(theta, False, "", value, h, sums[0], g)
+
+
 def _newton(
     t: np.ndarray, window: float, theta: np.ndarray, lower: np.ndarray, upper: np.ndarray
 ) -> _Optimum:
     """Maximise by a modified Newton method on the log-parameters, inside ``[lower, upper]``.
 
     The analytic Hessian (on the log scale) has its eigenvalues forced negative, steps are
-    capped and backtracked until the log-likelihood increases. It stops when the Newton
-    decrement ``g' (-H)^-1 g`` (twice the gain the next step promises) is below 1e-10,
-    keeping that evaluation (value, Hessian, kernel sums) for the caller, or when a step
-    no longer increases the log-likelihood.
+    capped and halved until the log-likelihood increases. Each trial point is evaluated
+    with its derivatives (one pass over the events per step: an accepted step's derivatives
+    serve the next one). It stops when the Newton decrement ``g' (-H)^-1 g`` (twice the
+    gain the next step promises) is below 1e-10, keeping that evaluation (value, Hessian,
+    kernel sums) for the caller, or when a step no longer increases the log-likelihood.
     """
     n = t.size
-    converged, message = False, "the iteration limit (200) was reached"
+    cur = _evaluate(t, window, theta)
     for _ in range(200):
-        x = np.exp(theta)
-        sums = _kernel_sums(t, float(x[2]), 2)
-        value, g, h = _log_likelihood_from_sums(t, window, x, 2, sums)
-        if g is None or h is None:
+        if (
+            cur.value is None
+            or cur.grad is None
+            or cur.hessian is None
+            or not np.isfinite(cur.value)
+        ):
             return _Optimum(theta, False, "the intensity became non-positive")
-        g_theta = g * x
-        h_theta = h * np.outer(x, x) + np.diag(g_theta)
+        x = np.exp(theta)
+        g_theta = cur.grad * x
+        h_theta = cur.hessian * np.outer(x, x) + np.diag(g_theta)
         w, v = np.linalg.eigh(h_theta)
         w = np.minimum(w, -1e-8 * max(float(np.max(np.abs(w))), 1e-12))
         step = -(v @ ((v.T @ g_theta) / w))
@@ -137,28 +146,26 @@ def _newton(
         stuck = ((theta <= lower) & (g_theta < 0)) | ((theta >= upper) & (g_theta > 0))
         step[stuck] = 0.0
         if float(g_theta @ step) < 1e-10:
-            return _checked(_Optimum(theta, True, "converged", value, h, sums[0]), lower, upper)
+            return _checked(replace(cur, converged=True, message="converged"), lower, upper)
         longest = float(np.max(np.abs(step)))
         if longest > 2.0:
             step *= 2.0 / longest
-        accepted = False
         for _ in range(40):
-            cand = np.clip(theta + step, lower, upper)
-            cand_value = _log_likelihood(t, window, np.exp(cand))[0]
-            if cand_value >= value:
-                accepted = True
+            cand = _evaluate(t, window, np.clip(theta + step, lower, upper))
+            if cand.value is not None and cand.value >= cur.value:
                 break
             step *= 0.5
-        moved = float(np.max(np.abs(cand - theta))) if accepted else 0.0
-        if accepted:
-            gain = cand_value - value
-            theta, value = cand, cand_value
-        if not accepted or moved < 1e-10 or (accepted and gain < 1e-12 * max(1.0, abs(value))):
-            free = ~stuck
-            converged = bool(np.max(np.abs(g_theta[free]), initial=0.0) < 1e-4 * max(1.0, n))
+        else:
+            converged = bool(np.max(np.abs(g_theta[~stuck]), initial=0.0) < 1e-4 * max(1.0, n))
             message = "converged" if converged else "no further increase of the likelihood"
-            break
-    return _checked(_Optimum(theta, converged, message), lower, upper)
+            return _checked(replace(cur, converged=converged, message=message), lower, upper)
+        moved = float(np.max(np.abs(cand.theta - theta)))
+        new_value = float(cand.value)
+        gain = new_value - cur.value
+        theta, cur = cand.theta, cand
+        if moved < 1e-10 or gain < 1e-12 * max(1.0, abs(new_value)):
+            return _checked(replace(cur, converged=True, message="converged"), lower, upper)
+    return _checked(replace(cur, message="the iteration limit (200) was reached"), lower, upper)
 
 
 def _checked(opt: _Optimum, lower: np.ndarray, upper: np.ndarray) -> _Optimum:
