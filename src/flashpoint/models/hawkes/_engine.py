@@ -148,6 +148,19 @@ class _Design:
         return self.y > 0
 
     @cached_property
+    def pos_group(self) -> np.ndarray:
+        """Group index of every positive count (row-major order)."""
+        return np.nonzero(self.positive)[0]
+
+    @cached_property
+    def y_pos(self) -> np.ndarray:
+        return self.y[self.positive]
+
+    @cached_property
+    def n_positive(self) -> np.ndarray:
+        return self.positive.sum(axis=1).astype(float)
+
+    @cached_property
     def mu_onehot(self) -> np.ndarray:
         out = np.zeros((self.layout.K_mu, len(self.mu_regime)))
         out[self.mu_regime, np.arange(len(self.mu_regime))] = 1.0
@@ -199,7 +212,16 @@ def components(
 
 
 def loglik(theta_flat: np.ndarray, d: _Design, grad: bool = True) -> tuple[float, np.ndarray]:
-    """Log-likelihood (without the constant sum log y!) and its gradient."""
+    """Log-likelihood (without the constant sum log y!) and its gradient.
+
+    The NB2 terms are those of :func:`flashpoint.models._likelihood.nb_logpmf` (the
+    reported log-likelihood is computed with it, and the tests check both against scipy),
+    written out here because the optimiser calls this thousands of times: the pieces
+    ``log(r + lambda)``, ``log1p(lambda / r)`` and the per-group ``gammaln(r)`` feed the
+    exact gradient in the same pass, ``gammaln`` runs on positive counts only and the
+    constant ``-log y!`` is left out (``nb_logpmf`` would evaluate ``gammaln`` on every day
+    three times per call).
+    """
     lay = d.layout
     th = lay.unpack(theta_flat)
     g, dg, hs = kernels(th, d)
@@ -223,11 +245,13 @@ def loglik(theta_flat: np.ndarray, d: _Design, grad: bool = True) -> tuple[float
         rl = r + lam
         log_r_lam = np.log(rl)
         log1p_lr = np.log1p(lam / r)
-        # gammaln(y + r) - gammaln(r) is 0 where y == 0: evaluate it on positive counts only
-        pos = d.positive
-        rr = np.broadcast_to(r, y.shape)[pos]
+        # gammaln(y + r) - gammaln(r) is 0 where y == 0: sum it over positive counts only,
+        # with gammaln(r) once per group (r is shared by a group's days)
+        r_pos = r[d.pos_group, 0]
+        n_pos = d.n_positive
         ll = float(
-            (special.gammaln(y[pos] + rr) - special.gammaln(rr)).sum()
+            special.gammaln(d.y_pos + r_pos).sum()
+            - (special.gammaln(r[:, 0]) * n_pos).sum()
             - (r * log1p_lr).sum()
             + (y * (log_lam - log_r_lam)).sum()
         )
@@ -259,9 +283,11 @@ def loglik(theta_flat: np.ndarray, d: _Design, grad: bool = True) -> tuple[float
             kD = th["kappa"] @ D  # (J, n)
             out[sl["gamma"]] = [float(kD[m] @ (d.exo_lags[m] @ hs[m][1])) for m in range(lay.J)]
     if lay.negbin:
-        dpsi = np.zeros(y.shape)
-        dpsi[pos] = special.digamma(y[pos] + rr) - special.digamma(rr)
-        dr = (dpsi - log1p_lr + (lam - y) / rl).sum(axis=1)
+        psi = (
+            np.bincount(d.pos_group, weights=special.digamma(d.y_pos + r_pos), minlength=lay.G)
+            - special.digamma(r[:, 0]) * n_pos
+        )
+        dr = psi + (-log1p_lr + (lam - y) / rl).sum(axis=1)
         out[sl["logdisp"]] = -r[:, 0] * dr
     return ll, out
 
