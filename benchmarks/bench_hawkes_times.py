@@ -195,11 +195,16 @@ def main() -> None:
 
     datasets = {n: simulated_times(n) for n in args.sizes}
     rows = []
-    for n, (t, end) in datasets.items():
+    peers: dict | str = {}
+    for n, (t, end) in datasets.items():  # each size: flashpoint, then the peers, in turn
         repeats = args.repeats if n <= 10_000 else max(1, args.repeats // 2)
         res = time_flashpoint(t, end, repeats)
         rows.append((n, len(t), "flashpoint fit_hawkes_times (full MLE)", res))
-    peers = run_peers(args.peer_python, datasets)
+        got = run_peers(args.peer_python, {n: (t, end)})
+        if isinstance(got, dict) and isinstance(peers, dict):
+            peers.update(got)
+        else:
+            peers = got
 
     print(
         f"Simulated exponential Hawkes (NOT real data): mu={MU}/day, branching={BRANCHING}, "
