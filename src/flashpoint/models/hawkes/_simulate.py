@@ -231,9 +231,10 @@ def simulate_hawkes_counts(
 
     Notes
     -----
-    ``lambda_{i,t} = mu_i exp(trend * t / 365.25) + sum_j eta_{ij} sum_{l=1}^{L} g(l)
+    ``lambda_{i,t} = mu_i exp(trend * t / 365.25) s_t + sum_j eta_{ij} sum_{l=1}^{L} g(l)
     y_{j,t-l} + kappa_i sum_{l=1}^{L} h(l) x_{t-l}`` with ``g(l) ∝ decay**(l-1)`` and
-    ``h(l) ∝ exogenous_decay**(l-1)`` normalised to sum 1 on ``1..L``; ``y_{i,t}`` is
+    ``h(l) ∝ exogenous_decay**(l-1)`` normalised to sum 1 on ``1..L`` and ``s_t`` the
+    product of the ``background_steps`` ratios in force on day ``t``; ``y_{i,t}`` is
     Poisson or NB2 with mean ``lambda_{i,t}`` (the binned Hawkes / INGARCH process of
     Kirchner 2016 and Fokianos, Rahbek & Tjøstheim 2009). Simulated data only: never real.
 
