@@ -27,12 +27,12 @@ The peers run in their own venv (never the project's)::
 Algorithm (flashpoint): the exact log-likelihood, gradient and Hessian by Ozaki's O(n)
 recursion (blocked, vectorised across sqrt(n) blocks), maximised by Newton's method. Since
 the scale work of issue 13, the start comes from a fit to the first 20,000 events (a grid of
-decays there), so all 10^6 events are visited about 9 times in all (before: a 16-decay grid
-with 30 Newton sub-steps each on every event); the kernel sums are computed once for the
-residuals and the intensity curve, whose rows are merged by position; the KS p-value uses
-Kolmogorov's limit above 10,000 events. Target (issue 13): at 10^6 events at least as fast
-as the fastest peer that estimates the same three parameters (Omi's Hawkes), same
-estimates.
+decays there), and each Newton trial point is evaluated with its derivatives, so all 10^6
+events are visited 4 times in all (before: a 16-decay grid with 30 Newton sub-steps each on
+every event, then about 10 more passes); the last evaluation also gives the covariance and
+the kernel sums of the residuals and the intensity curve, whose rows are merged by position.
+Target (issue 13): at 10^6 events at least as fast as the fastest peer that estimates the
+same three parameters (Omi's Hawkes), same estimates.
 
 Run:  python benchmarks/bench_hawkes_times.py [--peer-python /tmp/hawkes-venv/bin/python]
       python benchmarks/bench_hawkes_times.py --sizes 1000 10000

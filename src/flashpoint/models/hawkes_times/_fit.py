@@ -36,7 +36,6 @@ FEW_EVENTS = 50
 """Below this many events a :class:`~flashpoint.errors.ShortSeriesWarning` is emitted."""
 
 _TIES = ("spread", "keep", "raise")
-KS_EXACT_MAX = 10_000
 
 
 def _summary_table(x: np.ndarray, cov: np.ndarray, alpha: float) -> pd.DataFrame:
@@ -344,14 +343,8 @@ def _ks_check(steps: np.ndarray, alpha: float) -> tuple[float, float, pd.DataFra
     d_plus = float(np.max(rank / n - uniform))
     d_minus = float(np.max(uniform - (rank - 1) / n))
     statistic = max(d_plus, d_minus)
-    # exact distribution up to 10,000 events (as scipy.stats.kstest's "auto"), Kolmogorov's
-    # limit above (the exact one costs seconds at 10^6 events)
-    if n <= KS_EXACT_MAX:
-        pvalue = float(stats.kstwo.sf(statistic, n))
-        half_width = float(stats.kstwo.ppf(1.0 - alpha, n))
-    else:
-        pvalue = float(stats.kstwobign.sf(statistic * math.sqrt(n)))
-        half_width = float(stats.kstwobign.ppf(1.0 - alpha)) / math.sqrt(n)
+    pvalue = float(stats.kstwo.sf(statistic, n))  # as scipy.stats.kstest
+    half_width = float(stats.kstwo.ppf(1.0 - alpha, n))
     expected = (rank - 0.5) / n
     curve = pd.DataFrame(
         {
