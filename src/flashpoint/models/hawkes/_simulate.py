@@ -154,6 +154,36 @@ def _as_vector(value: float | Sequence[float] | np.ndarray, G: int, name: str) -
     return arr
 
 
+def _group_parameters(
+    branching_ratio: Any, background: Any, dispersion: Any, exogenous_size: Any, groups: Any
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the number of groups and the per-group parameters, checked."""
+    eta_in = np.asarray(branching_ratio, dtype=float)
+    G = eta_in.shape[0] if eta_in.ndim == 2 else 1
+    for v in (background, dispersion, exogenous_size):
+        if np.ndim(v) == 1:
+            G = max(G, len(np.asarray(v)))
+    if groups is not None:
+        if G > 1 and len(groups) != G:
+            raise FlashpointValueError(f"{len(groups)} group labels for {G} groups")
+        G = len(groups)
+    eta = _as_matrix(branching_ratio, G, "branching_ratio")
+    mu = _as_vector(background, G, "background")
+    disp = _as_vector(dispersion, G, "dispersion")
+    kap = _as_vector(exogenous_size, G, "exogenous_size")
+    if np.any(mu <= 0) or np.any(eta < 0) or np.any(kap < 0) or np.any(disp <= 0):
+        raise FlashpointValueError(
+            "background and dispersion must be > 0; branching_ratio and exogenous_size >= 0"
+        )
+    rho = float(np.max(np.abs(np.linalg.eigvals(eta))))
+    if rho >= 1 or np.any(eta > ETA_MAX):
+        raise ModelSpecError(
+            f"the branching matrix has spectral radius {rho:.3f}; a stationary process needs "
+            "it below 1 (every branching ratio < 1)"
+        )
+    return G, eta, mu, disp, kap
+
+
 def simulate_hawkes_counts(
     n_days: int,
     *,
@@ -256,29 +286,9 @@ def simulate_hawkes_counts(
         raise FlashpointValueError(
             f"exogenous_decay must be in {DECAY_BOUNDS}, got {exogenous_decay}"
         )
-    eta_in = np.asarray(branching_ratio, dtype=float)
-    G = eta_in.shape[0] if eta_in.ndim == 2 else 1
-    for v in (background, dispersion, exogenous_size):
-        if np.ndim(v) == 1:
-            G = max(G, len(np.asarray(v)))
-    if groups is not None:
-        if G > 1 and len(groups) != G:
-            raise FlashpointValueError(f"{len(groups)} group labels for {G} groups")
-        G = len(groups)
-    eta = _as_matrix(branching_ratio, G, "branching_ratio")
-    mu = _as_vector(background, G, "background")
-    disp = _as_vector(dispersion, G, "dispersion")
-    kap = _as_vector(exogenous_size, G, "exogenous_size")
-    if np.any(mu <= 0) or np.any(eta < 0) or np.any(kap < 0) or np.any(disp <= 0):
-        raise FlashpointValueError(
-            "background and dispersion must be > 0; branching_ratio and exogenous_size >= 0"
-        )
-    rho = float(np.max(np.abs(np.linalg.eigvals(eta))))
-    if rho >= 1 or np.any(eta > ETA_MAX):
-        raise ModelSpecError(
-            f"the branching matrix has spectral radius {rho:.3f}; a stationary process needs "
-            "it below 1 (every branching ratio < 1)"
-        )
+    G, eta, mu, disp, kap = _group_parameters(
+        branching_ratio, background, dispersion, exogenous_size, groups
+    )
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     dates = pd.date_range(pd.Timestamp(start), periods=n_days, freq="D")
     J = 1 if exogenous_dates is not None else 0
