@@ -14,6 +14,7 @@ import flashpoint as fp
 from flashpoint.errors import EventRangeError, FlashpointValueError, ModelSpecError
 from flashpoint.models.hawkes import (
     HawkesResult,
+    IdentifiabilityWarning,
     NonStationaryWarning,
     fit_hawkes,
     simulate_hawkes_counts,
@@ -28,6 +29,8 @@ SUMMARY_COLUMNS = [
     "regime_end",
     "estimate",
     "std_err",
+    "statistic",
+    "p_value",
     "ci_lower",
     "ci_upper",
     "conf_level",
@@ -240,7 +243,7 @@ def test_decomposition_sums_to_the_expected_count() -> None:
         seed=9,
     )
     res = fit_hawkes(
-        simulated, exogenous=["2020-02-01", "2020-06-01"], trend="linear", ci_method="wald"
+        simulated, exogenous=["2020-02-01", "2020-06-01"], baseline="linear", ci_method="wald"
     )
     dec = res.decomposition
     assert list(dec.columns) == [
@@ -331,7 +334,9 @@ def test_explosive_series_warns() -> None:
         y[t] = rng.poisson(0.2 + (1.1 * y[max(0, t - 3) : t].mean() if t else 0.0))
     growing = pd.DataFrame({"date": pd.date_range("2020-01-01", periods=150), "count": y})
     with pytest.warns(NonStationaryWarning, match="stationarity bound"):
-        res = fit_hawkes(growing, family="poisson", max_lag=7, ci_method="wald")
+        res = fit_hawkes(
+            growing, family="poisson", max_lag=7, ci_method="wald", baseline="constant"
+        )
     assert res.branching_ratios()["estimate"].iloc[0] == pytest.approx(0.999)
 
 
@@ -372,22 +377,31 @@ def test_binned_continuous_time_hawkes_gives_the_binning_adjusted_branching_rati
 
 @pytest.mark.slow
 def test_profile_intervals_cover_the_truth_across_seeds() -> None:
+    """Coverage of the 95% profile interval (constant background, the true model).
+
+    17/20 here; 0.99 over 100 other seeds and 1,000 days (benchmarks/bench_hawkes_daily.py).
+    The intervals never close onto the estimate.
+    """
     hits = 0
     for seed in range(20):
         simulated = simulate_hawkes_counts(
             1000, background=0.8, branching_ratio=0.6, seed=1000 + seed
         )
-        br = fit_hawkes(simulated).branching_ratios().iloc[0]
+        br = fit_hawkes(simulated, baseline="constant").branching_ratios().iloc[0]
         hits += br["ci_lower"] <= 0.6 <= br["ci_upper"]
+        assert br["ci_upper"] - br["ci_lower"] > 0.1
     assert hits >= 16  # nominal 95%: 19/20 expected; >= 16 holds with prob. > 0.99
 
 
 def test_bundled_data_branching_ratio_before_and_after_the_kh_strike() -> None:
+    """The bundled counts are too short to tell excitation from a changing background."""
     counts = fp.count_daily(fp.load_attacks(), by="country")
     counts = counts[counts["country"] != "Jordan"]
     ke = fp.load_key_events()
     strikes = ke[ke["kind"] == "us_strike"]
-    res = fit_hawkes(counts, exogenous=strikes, regimes=[fp.datasets.KH_STRIKE])
+    with pytest.warns(IdentifiabilityWarning, match="spans more than half"):
+        res = fit_hawkes(counts, exogenous=strikes, regimes=[fp.datasets.KH_STRIKE])
+    assert not res.identifiable
     br = res.branching_ratios().set_index(["country", "regime"])
     np.testing.assert_allclose(
         br[["estimate", "ci_lower", "ci_upper"]].to_numpy(),
@@ -395,9 +409,18 @@ def test_bundled_data_branching_ratio_before_and_after_the_kh_strike() -> None:
         atol=2e-3,
     )
     assert res.exogenous == ("us_strike",)
-    p = res.tests.set_index("country")["p_value"]
+    assert dict(res.baseline_used) == {"Iraq": "constant", "Syria": "constant"}
+    p = res.regime_test().set_index("country")["p_value"]
     assert p["Iraq"] == pytest.approx(0.0205, abs=1e-3)
     assert p["Syria"] == pytest.approx(0.0460, abs=1e-3)
+    # the strikes' extra events are significant in Iraq only: "triggered by" only there
+    eff = res.exogenous_effects().set_index("country")
+    assert eff["significant"].to_dict() == {"Iraq": True, "Syria": False}
+    assert eff.loc["Iraq", "p_value"] < 0.05 < eff.loc["Syria", "p_value"]
+    assert eff.loc["Syria", "ci_lower"] == 0.0
+    names = [t.name for t in res.plot().data]
+    assert names[2] == "triggered by us_strike events"
+    assert names[6] == "after us_strike events"
 
 
 def test_plot_hawkes_structure() -> None:
@@ -412,7 +435,8 @@ def test_plot_hawkes_structure() -> None:
     res = fit_hawkes(simulated, exogenous=["2020-03-01"], ci_method="wald")
     fig = plot_hawkes(res, events=pd.DataFrame({"date": ["2020-03-01"], "label": ["strike"]}))
     names = [t.name for t in fig.data]
-    assert names == ["background", "self-triggered", "event-triggered", "observed"] * 2 + ["events"]
+    label = "after exogenous events"  # the stream's size is not significant here
+    assert names == ["background", "self-excited", label, "observed"] * 2 + ["events"]
     assert fig.layout.yaxis.title.text == "attacks per day"
     assert fig.layout.xaxis2.title.text == "Date"
     dec = res.decomposition
@@ -420,11 +444,12 @@ def test_plot_hawkes_structure() -> None:
     assert list(fig.data[0].x) == list(iraq["date"])
     np.testing.assert_allclose(fig.data[3].y, iraq["count"])
     assert "Self-excitation" in fig.layout.title.text
+    assert not any("trigger" in t.name for t in fig.data)
     mv = fit_hawkes(simulated, multivariate=True, ci_method="wald")
     assert [t.name for t in mv.plot().data][:4] == [
         "background",
-        "triggered by Iraq",
-        "triggered by Syria",
+        "after Iraq attacks",
+        "after Syria attacks",
         "observed",
     ]
 
@@ -434,7 +459,7 @@ def test_exact_gradient_matches_finite_differences(family: str) -> None:
     from scipy.optimize import approx_fprime
 
     from flashpoint.models._base import split_counts
-    from flashpoint.models.hawkes import _engine, _fit
+    from flashpoint.models.hawkes import _baseline, _engine, _fit
 
     simulated = simulate_hawkes_counts(
         300, background=[0.5, 0.8], branching_ratio=0.4, groups=["A", "B"], seed=12
@@ -447,10 +472,84 @@ def test_exact_gradient_matches_finite_differences(family: str) -> None:
         fixed_kernel=None,
         max_lag=14,
         regime_starts=(pd.Timestamp("2020-06-01"),),
-        trend=True,
+        baseline=_baseline.parse_baseline("spline", 3, ["2020-03-01"]),
         family=family,
     )
     theta = _fit._starts(d)[0] + np.random.default_rng(0).uniform(0.01, 0.05, d.layout.size)
     grad = _engine.loglik(theta, d)[1]
     num = approx_fprime(theta, lambda x: _engine.loglik(x, d, grad=False)[0], 1e-7)
     np.testing.assert_allclose(grad, num, rtol=1e-4, atol=1e-4)
+
+
+def _trend_and_step(n: int, seed: int, eta: float) -> pd.DataFrame:
+    """Simulated counts whose background doubles over the period and doubles again mid-way."""
+    half = pd.Timestamp("2020-01-01") + pd.Timedelta(days=n // 2)
+    return simulate_hawkes_counts(
+        n,
+        background=1.0 - eta,
+        branching_ratio=eta,
+        trend=np.log(2.0) * 365.25 / n,
+        background_steps={half: 2.0},
+        seed=seed,
+    )
+
+
+def test_trend_and_step_without_excitation_are_not_read_as_excitation() -> None:
+    """No excitation at all: the constant background reads about 0.9, the default about 0.
+
+    Over 20 seeds (730 days): default mean 0.03, interval covers 0 in 18/20 (here 6 of 8
+    required); constant background 0.87-0.95 (the issue's "0.87").
+    """
+    covers, estimates = 0, []
+    for seed in range(8):
+        simulated = _trend_and_step(730, 500 + seed, 0.0)
+        br = fit_hawkes(simulated).branching_ratios().iloc[0]
+        estimates.append(br["estimate"])
+        covers += br["ci_lower"] == 0.0
+    assert covers >= 6
+    assert np.mean(estimates) < 0.1
+    with pytest.warns(IdentifiabilityWarning, match="reads that change as excitation"):
+        old = fit_hawkes(simulated, baseline="constant", ci_method="wald")
+    assert old.branching_ratios()["estimate"].iloc[0] > 0.7
+    assert not old.identifiable
+    assert "reads that change as excitation" in old.notes[0]
+    assert old.tests.set_index("test").loc["baseline_varies", "p_value"] < 1e-4
+
+
+@pytest.mark.parametrize(("eta", "tol"), [(0.3, 0.12), (0.6, 0.15)])
+def test_excitation_is_still_recovered_over_a_trend_and_a_step(eta: float, tol: float) -> None:
+    """Over 20 seeds (730 days): mean 0.24 (SD 0.06) for 0.3, 0.51 (SD 0.07) for 0.6."""
+    res = fit_hawkes(_trend_and_step(730, 40, eta))
+    br = res.branching_ratios().iloc[0]
+    assert dict(res.baseline_used) == {None: "spline"}
+    assert abs(br["estimate"] - eta) < tol
+    assert br["p_value"] < 1e-3
+    assert br["ci_lower"] > 0
+    assert res.identifiable
+
+
+def test_baseline_breaks_carry_a_known_step() -> None:
+    from flashpoint.models.changepoints import detect_changepoints
+
+    half = pd.Timestamp("2020-01-01") + pd.Timedelta(days=300)
+    simulated = simulate_hawkes_counts(
+        600, background=1.2, branching_ratio=0.3, background_steps={half: 2.5}, seed=8
+    )
+    res = fit_hawkes(simulated, baseline="constant", baseline_breaks=[half], ci_method="wald")
+    step = res.summary().set_index("term").loc["baseline_step"]
+    assert step["source"] == str(half.date())
+    assert step["ci_lower"] <= 2.5 <= step["ci_upper"]
+    assert step["p_value"] < 1e-6
+    assert abs(res.branching_ratios()["estimate"].iloc[0] - 0.3) < 0.15
+    assert res.baseline_breaks == ((None, half),)
+    cps = detect_changepoints(simulated, method="pelt", family="negbin")
+    res2 = fit_hawkes(simulated, baseline="constant", baseline_breaks=cps, ci_method="wald")
+    assert len(res2.baseline_breaks) >= 1
+    with pytest.raises(EventRangeError, match="baseline break 2030-01-01"):
+        fit_hawkes(simulated, baseline_breaks=["2030-01-01"])
+    with pytest.raises(ModelSpecError, match="also a regime start"):
+        fit_hawkes(simulated, baseline_breaks=[half], regimes=[half])
+    with pytest.raises(FlashpointValueError, match="baseline_df"):
+        fit_hawkes(simulated, baseline="linear", baseline_df=3)
+    with pytest.raises(FlashpointValueError, match="baseline must be one of"):
+        fit_hawkes(simulated, baseline="wiggly")  # type: ignore[arg-type]

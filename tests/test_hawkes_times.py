@@ -549,3 +549,30 @@ def test_daily_count_model_agrees_with_the_timestamp_model() -> None:
     assert abs(float(daily["branching_ratio"]) - 0.6) < 0.06
     assert float(daily["kernel_mean_lag"]) == pytest.approx(1 / times_fit.decay, rel=0.25)
     assert float(daily["background"]) == pytest.approx(times_fit.mu, rel=0.15)
+
+
+def test_ks_check_equals_scipy_kstest() -> None:
+    from flashpoint.models.hawkes_times import _fit
+
+    rng = np.random.default_rng(4)
+    for n in (500, 12_000):  # scipy's exact and asymptotic modes
+        steps = rng.exponential(1.0, n) * 1.02
+        statistic, pvalue, curve = _fit._ks_check(steps, 0.05)
+        ref = stats.kstest(steps, "expon")
+        assert statistic == pytest.approx(ref.statistic, rel=1e-12)
+        assert pvalue == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-12)
+        assert curve["observed_interval"].is_monotonic_increasing
+
+
+def test_subsample_start_reaches_the_same_maximum(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Newton from a fit to the first events (the path taken above 20,000 events)."""
+    from flashpoint.models.hawkes_times import _optimise
+
+    simulated = simulate_hawkes_times(mu=2.0, branching=0.5, decay=3.0, end=1500.0, seed=9)
+    direct = fit_hawkes_times(simulated, start=0.0, end=1500.0)
+    monkeypatch.setattr(_optimise, "SUBSAMPLE", 400)
+    staged = fit_hawkes_times(simulated, start=0.0, end=1500.0)
+    assert staged.converged
+    assert staged.log_likelihood == pytest.approx(direct.log_likelihood, rel=1e-12)
+    for name in ("mu", "branching_ratio", "decay"):
+        assert getattr(staged, name) == pytest.approx(getattr(direct, name), rel=1e-6)

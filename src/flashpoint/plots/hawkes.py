@@ -45,8 +45,42 @@ def _room_for_subtitle(fig: go.Figure) -> go.Figure:
     return fig
 
 
+def _exogenous_label(result: HawkesResult, group: Any) -> str:
+    """Name of the exogenous part: "triggered by" only when every stream's size is significant.
+
+    Otherwise the neutral "after <kind> events" (expected extra events after them, which
+    the data do not distinguish from chance at the result's level).
+    """
+    eff = result.exogenous_effects()
+    if result.by is not None:
+        eff = eff[eff[result.by] == group]
+    kinds = " / ".join(str(k) for k in eff["source"].unique())
+    verb = "triggered by" if len(eff) and bool(eff["significant"].all()) else "after"
+    return f"{verb} {kinds} events"
+
+
+def _areas(result: HawkesResult, grp: Any, dec: Any, x: list[Any]) -> list[tuple[Any, ...]]:
+    """Return the stacked parts of one panel: (name, x, y, colour, legend group)."""
+    colors = _THEME["colors"]
+    areas: list[tuple[Any, ...]] = [
+        ("background", x, dec["background"], colors["background"], "background")
+    ]
+    if result.multivariate:
+        src = group_rows(result.self_excitation, result.by, grp)
+        for j, source in enumerate(result.groups):
+            part = src[src["source"] == source]
+            name = f"after {source} attacks"
+            areas.append((name, part["date"], part["self_excited"], group_color(j + 6), name))
+    else:
+        areas.append(("self-excited", x, dec["self_excited"], colors["self"], "self"))
+    if result.exogenous:
+        name = _exogenous_label(result, grp)
+        areas.append((name, x, dec["exogenous"], colors["exogenous"], name))
+    return areas
+
+
 def plot_hawkes(result: HawkesResult, *, events: Any = None) -> go.Figure:
-    """Stacked expected attacks per day: background, self-triggered, event-triggered.
+    """Stacked expected attacks per day: background, self-excited and exogenous parts.
 
     Parameters
     ----------
@@ -60,79 +94,66 @@ def plot_hawkes(result: HawkesResult, *, events: Any = None) -> go.Figure:
     -------
     plotly.graph_objects.Figure
         One panel per group (small multiples): stacked areas ``background``,
-        ``self-triggered`` (for a multivariate model one area per source group,
-        ``triggered by <source>``) and ``event-triggered`` (when the model has exogenous
-        events), and the observed counts as markers (``observed``).
+        ``self-excited`` (for a multivariate model one area per source group, ``after
+        <source> attacks``) and, when the model has exogenous events, the expected extra
+        attacks after them: ``triggered by <kind> events`` when every exogenous size of
+        the group is significant at the result's level, ``after <kind> events``
+        otherwise; and the observed counts as markers (``observed``). The subtitle says
+        when excitation is not identified (``result.identifiable``).
 
     Examples
     --------
     >>> from flashpoint.models.hawkes import fit_hawkes, simulate_hawkes_counts
     >>> res = fit_hawkes(simulate_hawkes_counts(120, seed=2), ci_method="wald")
     >>> [t.name for t in plot_hawkes(res).data]
-    ['background', 'self-triggered', 'observed']
+    ['background', 'self-excited', 'observed']
     """
     groups = list(result.groups)
     rows = len(groups)
     fig = new_figure(rows, row_titles=group_titles(groups) if rows > 1 else None)
-    colors = _THEME["colors"]
-    by = result.by
+    shown: set[str] = set()
     for i, grp in enumerate(groups, start=1):
-        dec = group_rows(result.decomposition, by, grp)
+        dec = group_rows(result.decomposition, result.by, grp)
         row = i if rows > 1 else None
-        first = i == 1
         x = list(dec["date"])
-        stack = f"stack{i}"
-        # the causes of the expected attacks, stacked: (name, x, y, colour, legend group)
-        areas: list[tuple[str, Any, Any, str, str]] = [
-            ("background", x, dec["background"], colors["background"], "background")
-        ]
-        if result.multivariate:
-            src = group_rows(result.self_excitation, by, grp)
-            for j, source in enumerate(groups):
-                part = src[src["source"] == source]
-                name = f"triggered by {source}"
-                areas.append((name, part["date"], part["self_excited"], group_color(j + 6), name))
-        else:
-            areas.append(("self-triggered", x, dec["self_excited"], colors["self"], "self"))
-        if result.exogenous:
-            areas.append(("event-triggered", x, dec["exogenous"], colors["exogenous"], "exogenous"))
-        for name, xs, ys, color, legendgroup in areas:
+        for name, xs, ys, color, legendgroup in _areas(result, grp, dec, x):
             fig.add_trace(
                 go.Scatter(
                     x=list(xs),
                     y=list(ys),
                     name=name,
-                    stackgroup=stack,
+                    stackgroup=f"stack{i}",
                     mode="lines",
                     line={"width": 0.5, "color": color},
                     legendgroup=legendgroup,
-                    showlegend=first,
+                    showlegend=legendgroup not in shown,
                     hovertemplate=hover(UNIT),
                 ),
                 **place(row),
             )
+            shown.add(legendgroup)
         fig.add_trace(
             go.Scatter(
                 x=x,
                 y=list(dec["count"]),
                 name="observed",
                 mode="markers",
-                marker={"size": 5, "color": colors["observed"]},
+                marker={"size": 5, "color": _THEME["colors"]["observed"]},
                 legendgroup="observed",
-                showlegend=first,
+                showlegend=i == 1,
                 hovertemplate=hover(UNIT, fmt=".0f"),
             ),
             **place(row),
         )
     add_events(fig, events, rows=rows)
-    br = result.branching_ratios()
+    caveat = "" if result.identifiable else "; excitation not identified (see notes)"
     sub = (
-        f"{result.family} model, {result.max_lag}-day kernel; expected attacks per day "
-        f"split by cause ({len(br)} branching ratio(s), see summary())"
+        f"{result.family} model, {result.max_lag}-day kernel; expected attacks per day split "
+        f"into background, self-excited and exogenous parts{caveat}"
     )
     finish(
         fig,
-        title="Self-excitation: background, self-triggered and event-triggered attacks",
+        title="Self-excitation: background, self-excited and exogenous parts",
         y_title=UNIT,
         rows=rows,
         subtitle=sub,

@@ -10,12 +10,17 @@ The continuous-time model on exact timestamps lives in :mod:`flashpoint.models.h
 from __future__ import annotations
 
 from flashpoint.models.hawkes._api import HawkesResult, fit_hawkes
-from flashpoint.models.hawkes._fit import HawkesConvergenceWarning, NonStationaryWarning
+from flashpoint.models.hawkes._fit import (
+    HawkesConvergenceWarning,
+    IdentifiabilityWarning,
+    NonStationaryWarning,
+)
 from flashpoint.models.hawkes._simulate import simulate_hawkes_counts
 
 __all__ = [
     "HawkesConvergenceWarning",
     "HawkesResult",
+    "IdentifiabilityWarning",
     "NonStationaryWarning",
     "fit_hawkes",
     "simulate_hawkes_counts",

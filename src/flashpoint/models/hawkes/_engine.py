@@ -9,7 +9,8 @@ the exact gradient) and profile likelihoods build on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -60,14 +61,18 @@ class _Layout:
     K_mu: int
     K_eta: int
     J: int
-    trend: bool
+    P: int  # baseline columns per group (trend, spline, steps)
     geometric: bool
     negbin: bool
+    # day index (from the first fitted day; may lie beyond it) -> baseline columns (G, H, P)
+    extrapolate: Callable[[np.ndarray], np.ndarray] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def _sizes(self) -> list[tuple[str, int]]:
         return [
             ("a", self.G * self.K_mu),
-            ("b", self.G if self.trend else 0),
+            ("b", self.G * self.P),
             ("eta", self.K_eta * self.G * self.G),
             ("beta", 1 if self.geometric else 0),
             ("kappa", self.J * self.G),
@@ -94,7 +99,7 @@ class _Layout:
         sl = self.slice_map
         return {
             "a": theta[sl["a"]].reshape(self.G, self.K_mu),
-            "b": theta[sl["b"]],
+            "b": theta[sl["b"]].reshape(self.G, self.P),
             "eta": theta[sl["eta"]].reshape(self.K_eta, self.G, self.G),
             "beta": theta[sl["beta"]],
             "kappa": theta[sl["kappa"]].reshape(self.J, self.G),
@@ -127,9 +132,12 @@ class _Design:
     exo_lags: np.ndarray  # (J, n, L) lagged exogenous counts
     mu_regime: np.ndarray  # (n,) int
     eta_regime: np.ndarray  # (n,) int
-    tau: np.ndarray  # (n,) years since the first day (trend covariate)
+    basis: np.ndarray  # (G, n, P) baseline columns
     fixed_kernel: np.ndarray | None  # (L,) weights when the kernel is fixed
     layout: _Layout
+    # per group, per baseline column: its label ("trend", "spline_1", "step 2023-11-24") or
+    # None for a padding column (a group with fewer steps than another in a joint model)
+    basis_labels: tuple[tuple[str | None, ...], ...] = ()
 
     @cached_property
     def const(self) -> float:
@@ -138,6 +146,19 @@ class _Design:
     @cached_property
     def positive(self) -> np.ndarray:
         return self.y > 0
+
+    @cached_property
+    def pos_group(self) -> np.ndarray:
+        """Group index of every positive count (row-major order)."""
+        return np.nonzero(self.positive)[0]
+
+    @cached_property
+    def y_pos(self) -> np.ndarray:
+        return self.y[self.positive]
+
+    @cached_property
+    def n_positive(self) -> np.ndarray:
+        return self.positive.sum(axis=1).astype(float)
 
     @cached_property
     def mu_onehot(self) -> np.ndarray:
@@ -164,6 +185,14 @@ def kernels(theta: dict[str, np.ndarray], d: _Design) -> tuple[np.ndarray, np.nd
     return g, dg, hs
 
 
+def log_background(th: dict[str, np.ndarray], d: _Design) -> np.ndarray:
+    """Log background ``a_{i,r(t)} + sum_p b_{i,p} B_{i,t,p}``, shape (G, n)."""
+    out = th["a"][:, d.mu_regime]
+    if d.layout.P:
+        out = out + np.einsum("gtp,gp->gt", d.basis, th["b"])
+    return out
+
+
 def components(
     theta_flat: np.ndarray, d: _Design
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -172,10 +201,7 @@ def components(
     th = lay.unpack(theta_flat)
     g, _, hs = kernels(th, d)
     n = d.y.shape[1]
-    logmu = th["a"][:, d.mu_regime]
-    if lay.trend:
-        logmu = logmu + th["b"][:, None] * d.tau[None, :]
-    mu = np.exp(logmu)
+    mu = np.exp(log_background(th, d))
     S = d.lags @ g  # (G, n)
     eta_t = th["eta"][d.eta_regime]  # (n, G, G)
     by_source = np.einsum("tij,jt->ijt", eta_t, S)
@@ -186,17 +212,23 @@ def components(
 
 
 def loglik(theta_flat: np.ndarray, d: _Design, grad: bool = True) -> tuple[float, np.ndarray]:
-    """Log-likelihood (without the constant sum log y!) and its gradient."""
+    """Log-likelihood (without the constant sum log y!) and its gradient.
+
+    The NB2 terms are those of :func:`flashpoint.models._likelihood.nb_logpmf` (the
+    reported log-likelihood is computed with it, and the tests check both against scipy),
+    written out here because the optimiser calls this thousands of times: the pieces
+    ``log(r + lambda)``, ``log1p(lambda / r)`` and the per-group ``gammaln(r)`` feed the
+    exact gradient in the same pass, ``gammaln`` runs on positive counts only and the
+    constant ``-log y!`` is left out (``nb_logpmf`` would evaluate ``gammaln`` on every day
+    three times per call).
+    """
     lay = d.layout
     th = lay.unpack(theta_flat)
     g, dg, hs = kernels(th, d)
     y = d.y
     n = y.shape[1]
     Reta = d.eta_onehot  # (K_eta, n)
-    logmu = th["a"][:, d.mu_regime]
-    if lay.trend:
-        logmu = logmu + th["b"][:, None] * d.tau[None, :]
-    mu = np.exp(logmu)
+    mu = np.exp(log_background(th, d))
     S = d.lags @ g  # (G, n)
     E = th["eta"]  # (K, G, G)
     self_part = E[0] @ S if lay.K_eta == 1 else np.einsum("kit,kt->it", E @ S, Reta)
@@ -213,11 +245,13 @@ def loglik(theta_flat: np.ndarray, d: _Design, grad: bool = True) -> tuple[float
         rl = r + lam
         log_r_lam = np.log(rl)
         log1p_lr = np.log1p(lam / r)
-        # gammaln(y + r) - gammaln(r) is 0 where y == 0: evaluate it on positive counts only
-        pos = d.positive
-        rr = np.broadcast_to(r, y.shape)[pos]
+        # gammaln(y + r) - gammaln(r) is 0 where y == 0: sum it over positive counts only,
+        # with gammaln(r) once per group (r is shared by a group's days)
+        r_pos = r[d.pos_group, 0]
+        n_pos = d.n_positive
         ll = float(
-            (special.gammaln(y[pos] + rr) - special.gammaln(rr)).sum()
+            special.gammaln(d.y_pos + r_pos).sum()
+            - (special.gammaln(r[:, 0]) * n_pos).sum()
             - (r * log1p_lr).sum()
             + (y * (log_lam - log_r_lam)).sum()
         )
@@ -231,8 +265,8 @@ def loglik(theta_flat: np.ndarray, d: _Design, grad: bool = True) -> tuple[float
     sl = lay.slice_map
     Dmu = D * mu
     out[sl["a"]] = (Dmu @ d.mu_onehot.T).ravel()
-    if lay.trend:
-        out[sl["b"]] = Dmu @ d.tau
+    if lay.P:
+        out[sl["b"]] = np.einsum("gt,gtp->gp", Dmu, d.basis).ravel()
     if lay.K_eta == 1:
         out[sl["eta"]] = (D @ S.T).ravel()
     else:
@@ -249,9 +283,11 @@ def loglik(theta_flat: np.ndarray, d: _Design, grad: bool = True) -> tuple[float
             kD = th["kappa"] @ D  # (J, n)
             out[sl["gamma"]] = [float(kD[m] @ (d.exo_lags[m] @ hs[m][1])) for m in range(lay.J)]
     if lay.negbin:
-        dpsi = np.zeros(y.shape)
-        dpsi[pos] = special.digamma(y[pos] + rr) - special.digamma(rr)
-        dr = (dpsi - log1p_lr + (lam - y) / rl).sum(axis=1)
+        psi = (
+            np.bincount(d.pos_group, weights=special.digamma(d.y_pos + r_pos), minlength=lay.G)
+            - special.digamma(r[:, 0]) * n_pos
+        )
+        dr = psi + (-log1p_lr + (lam - y) / rl).sum(axis=1)
         out[sl["logdisp"]] = -r[:, 0] * dr
     return ll, out
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -10,6 +10,7 @@ import pandas as pd
 
 from flashpoint.errors import FlashpointValueError, ModelSpecError
 from flashpoint.models._base import check_choice
+from flashpoint.models.hawkes._baseline import DAYS_PER_YEAR
 from flashpoint.models.hawkes._engine import DECAY_BOUNDS, ETA_MAX, _Layout
 
 __all__ = ["simulate_hawkes_counts"]
@@ -48,7 +49,9 @@ def forward(
     future_x
         Exogenous counts on the simulated days ``(J, H)`` (known in advance; zeros for none).
     tau
-        Trend covariate (years since the first fitted day) of each simulated day ``(H,)``.
+        Years since the first fitted day of each simulated day ``(H,)`` (``day / 365.25``);
+        the background's columns on those days come from ``layout.extrapolate`` (a trend
+        continues, a spline and steps stay at their last fitted value).
     mu_regime, eta_regime
         Regime index of each simulated day (an int for all days, or ``(H,)``).
 
@@ -63,7 +66,13 @@ def forward(
     th = np.broadcast_to(theta, (n_sim, layout.size))
     sl = layout.slices()
     a = th[:, sl["a"]].reshape(n_sim, G, layout.K_mu)
-    b = th[:, sl["b"]] if layout.trend else np.zeros((n_sim, G))
+    b = th[:, sl["b"]].reshape(n_sim, G, layout.P)
+    if layout.P and layout.extrapolate is not None:
+        days = np.rint(np.asarray(tau, dtype=float) * DAYS_PER_YEAR)
+        basis = np.asarray(layout.extrapolate(days))  # (G, H, P)
+        log_base = np.einsum("sgp,gtp->sgt", b, basis)
+    else:
+        log_base = np.zeros((n_sim, G, H))
     eta = th[:, sl["eta"]].reshape(n_sim, layout.K_eta, G, G)
     kappa = th[:, sl["kappa"]].reshape(n_sim, J, G)
     if fixed_kernel is not None:
@@ -87,7 +96,7 @@ def forward(
     for t in range(H):
         win = buf[:, :, t : L + t][:, :, ::-1]  # lag 1 first
         S = np.einsum("sgl,sl->sg", win, g)
-        lam = np.exp(a[:, :, mu_k[t]] + b * tau[t])
+        lam = np.exp(a[:, :, mu_k[t]] + log_base[:, :, t])
         lam = lam + np.einsum("sij,sj->si", eta[:, eta_k[t]], S)
         if J:
             xw = xbuf[:, t : L + t][:, ::-1]
@@ -98,6 +107,28 @@ def forward(
         buf[:, :, L + t] = draw
         lam_out[:, :, t] = lam
     return buf[:, :, L:], lam_out
+
+
+def _background_columns(
+    G: int, dates: pd.DatetimeIndex, trend: float, steps: Mapping[Any, float] | None
+) -> tuple[Any, np.ndarray]:
+    """Columns of the simulated log background (trend, steps) and their coefficients."""
+    starts, coefs = [], [float(trend)] if trend != 0.0 else []
+    for when, ratio in (steps or {}).items():
+        if not np.isfinite(ratio) or ratio <= 0:
+            raise FlashpointValueError(f"background_steps ratios must be > 0; got {ratio!r}")
+        starts.append(int(dates.get_indexer(pd.DatetimeIndex([pd.Timestamp(when)]))[0]))
+        coefs.append(float(np.log(ratio)))
+    if any(p < 0 for p in starts):
+        raise FlashpointValueError("background_steps dates must fall within the simulated days")
+
+    def columns(days: np.ndarray) -> np.ndarray:
+        cols = [days / DAYS_PER_YEAR] if trend != 0.0 else []
+        cols += [(days >= p).astype(float) for p in starts]
+        out = np.stack(cols, axis=-1) if cols else np.zeros((days.size, 0))
+        return np.broadcast_to(out, (G, *out.shape))
+
+    return columns, np.asarray(coefs, dtype=float)
 
 
 def _as_matrix(value: Any, G: int, name: str) -> np.ndarray:
@@ -123,6 +154,36 @@ def _as_vector(value: float | Sequence[float] | np.ndarray, G: int, name: str) -
     return arr
 
 
+def _group_parameters(
+    branching_ratio: Any, background: Any, dispersion: Any, exogenous_size: Any, groups: Any
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the number of groups and the per-group parameters, checked."""
+    eta_in = np.asarray(branching_ratio, dtype=float)
+    G = eta_in.shape[0] if eta_in.ndim == 2 else 1
+    for v in (background, dispersion, exogenous_size):
+        if np.ndim(v) == 1:
+            G = max(G, len(np.asarray(v)))
+    if groups is not None:
+        if G > 1 and len(groups) != G:
+            raise FlashpointValueError(f"{len(groups)} group labels for {G} groups")
+        G = len(groups)
+    eta = _as_matrix(branching_ratio, G, "branching_ratio")
+    mu = _as_vector(background, G, "background")
+    disp = _as_vector(dispersion, G, "dispersion")
+    kap = _as_vector(exogenous_size, G, "exogenous_size")
+    if np.any(mu <= 0) or np.any(eta < 0) or np.any(kap < 0) or np.any(disp <= 0):
+        raise FlashpointValueError(
+            "background and dispersion must be > 0; branching_ratio and exogenous_size >= 0"
+        )
+    rho = float(np.max(np.abs(np.linalg.eigvals(eta))))
+    if rho >= 1 or np.any(eta > ETA_MAX):
+        raise ModelSpecError(
+            f"the branching matrix has spectral radius {rho:.3f}; a stationary process needs "
+            "it below 1 (every branching ratio < 1)"
+        )
+    return G, eta, mu, disp, kap
+
+
 def simulate_hawkes_counts(
     n_days: int,
     *,
@@ -136,6 +197,7 @@ def simulate_hawkes_counts(
     exogenous_size: float | Sequence[float] = 0.0,
     exogenous_decay: float = 0.5,
     trend: float = 0.0,
+    background_steps: Mapping[Any, float] | None = None,
     groups: Sequence[str] | None = None,
     by: str = "group",
     start: str | pd.Timestamp = "2020-01-01",
@@ -169,6 +231,9 @@ def simulate_hawkes_counts(
         Geometric decay of the exogenous kernel.
     trend
         Log-linear trend of the background, in log rate ratio per year (365.25 days).
+    background_steps
+        Steps of the background: ``{date: rate ratio}`` (e.g. ``{"2021-01-01": 2.0}``
+        doubles the background from that day on), for data whose background changes.
     groups
         Group labels (``None``: one series and no group column, unless several groups are
         implied by the parameters, then ``"g0", "g1", ...``).
@@ -196,9 +261,10 @@ def simulate_hawkes_counts(
 
     Notes
     -----
-    ``lambda_{i,t} = mu_i exp(trend * t / 365.25) + sum_j eta_{ij} sum_{l=1}^{L} g(l)
+    ``lambda_{i,t} = mu_i exp(trend * t / 365.25) s_t + sum_j eta_{ij} sum_{l=1}^{L} g(l)
     y_{j,t-l} + kappa_i sum_{l=1}^{L} h(l) x_{t-l}`` with ``g(l) ∝ decay**(l-1)`` and
-    ``h(l) ∝ exogenous_decay**(l-1)`` normalised to sum 1 on ``1..L``; ``y_{i,t}`` is
+    ``h(l) ∝ exogenous_decay**(l-1)`` normalised to sum 1 on ``1..L`` and ``s_t`` the
+    product of the ``background_steps`` ratios in force on day ``t``; ``y_{i,t}`` is
     Poisson or NB2 with mean ``lambda_{i,t}`` (the binned Hawkes / INGARCH process of
     Kirchner 2016 and Fokianos, Rahbek & Tjøstheim 2009). Simulated data only: never real.
 
@@ -220,29 +286,9 @@ def simulate_hawkes_counts(
         raise FlashpointValueError(
             f"exogenous_decay must be in {DECAY_BOUNDS}, got {exogenous_decay}"
         )
-    eta_in = np.asarray(branching_ratio, dtype=float)
-    G = eta_in.shape[0] if eta_in.ndim == 2 else 1
-    for v in (background, dispersion, exogenous_size):
-        if np.ndim(v) == 1:
-            G = max(G, len(np.asarray(v)))
-    if groups is not None:
-        if G > 1 and len(groups) != G:
-            raise FlashpointValueError(f"{len(groups)} group labels for {G} groups")
-        G = len(groups)
-    eta = _as_matrix(branching_ratio, G, "branching_ratio")
-    mu = _as_vector(background, G, "background")
-    disp = _as_vector(dispersion, G, "dispersion")
-    kap = _as_vector(exogenous_size, G, "exogenous_size")
-    if np.any(mu <= 0) or np.any(eta < 0) or np.any(kap < 0) or np.any(disp <= 0):
-        raise FlashpointValueError(
-            "background and dispersion must be > 0; branching_ratio and exogenous_size >= 0"
-        )
-    rho = float(np.max(np.abs(np.linalg.eigvals(eta))))
-    if rho >= 1 or np.any(eta > ETA_MAX):
-        raise ModelSpecError(
-            f"the branching matrix has spectral radius {rho:.3f}; a stationary process needs "
-            "it below 1 (every branching ratio < 1)"
-        )
+    G, eta, mu, disp, kap = _group_parameters(
+        branching_ratio, background, dispersion, exogenous_size, groups
+    )
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     dates = pd.date_range(pd.Timestamp(start), periods=n_days, freq="D")
     J = 1 if exogenous_dates is not None else 0
@@ -251,12 +297,18 @@ def simulate_hawkes_counts(
         ex = pd.DatetimeIndex([pd.Timestamp(v) for v in exogenous_dates]).normalize()
         idx = dates.get_indexer(ex)
         np.add.at(x[0], idx[idx >= 0], 1.0)
+    columns, coefs = _background_columns(G, dates, trend, background_steps)
     layout = _Layout(
-        G=G, K_mu=1, K_eta=1, J=J, trend=trend != 0.0, geometric=True, negbin=family == "negbin"
+        G=G,
+        K_mu=1,
+        K_eta=1,
+        J=J,
+        P=len(coefs),
+        geometric=True,
+        negbin=family == "negbin",
+        extrapolate=columns,
     )
-    parts = [np.log(mu)]
-    if layout.trend:
-        parts.append(np.full(G, float(trend)))
+    parts = [np.log(mu), np.tile(coefs, G)]
     parts += [eta.ravel(), [decay]]
     if J:
         parts += [kap, [exogenous_decay]]

@@ -21,7 +21,7 @@ from flashpoint.models._base import check_alpha, check_choice, warn
 from flashpoint.models.hawkes_times._likelihood import (
     _compensator_steps,
     _kernel_sums,
-    _log_likelihood,
+    _log_likelihood_from_sums,
 )
 from flashpoint.models.hawkes_times._optimise import _maximise
 from flashpoint.models.hawkes_times._result import HawkesTimesResult
@@ -63,28 +63,46 @@ def _times_column(times: _Times, days: np.ndarray) -> pd.Series | np.ndarray:
     return pd.Series(times.origin + pd.to_timedelta(np.round(days * 86_400e9), unit="ns"))
 
 
+_POINT_KINDS = ["before_event", "grid", "after_event"]
+
+
 def _intensity_frame(
-    times: _Times, mu: float, eta: float, beta: float, grid_size: int
+    times: _Times, mu: float, eta: float, beta: float, a: np.ndarray, grid_size: int
 ) -> pd.DataFrame:
+    """Intensity on a grid and just before/after every event, merged in time order.
+
+    ``a`` holds the kernel sums at the events. At equal times the order is: just before
+    the event, grid point, just after. The merge is by position (binary search of the
+    small grid among the events), not by sorting all rows.
+    """
     t = times.days
-    a, _, _ = _kernel_sums(t, beta, 0)
+    n = t.size
     grid = np.linspace(0.0, times.window, grid_size)
     last = np.searchsorted(t, grid, side="left") - 1  # last event strictly before
     excite = np.zeros(grid_size)
     has = last >= 0
     excite[has] = (a[last[has]] + 1.0) * np.exp(-beta * (grid[has] - t[last[has]]))
-    days = np.concatenate([grid, t, t])
-    value = mu + eta * beta * np.concatenate([excite, a, a + 1.0])
-    kind = np.repeat(np.array(["grid", "before_event", "after_event"]), [grid_size, t.size, t.size])
-    order = np.lexsort((np.repeat([1, 0, 2], [grid_size, t.size, t.size]), days))
-    days, value, kind = days[order], value[order], kind[order]
+    ev = np.arange(n)
+    pos_before = 2 * ev + np.searchsorted(grid, t, side="left")
+    pos_after = 2 * ev + 1 + np.searchsorted(grid, t, side="right")
+    lo, hi = np.searchsorted(t, grid, side="left"), np.searchsorted(t, grid, side="right")
+    pos_grid = np.arange(grid_size) + 2 * lo + (hi - lo)
+    days = np.empty(2 * n + grid_size)
+    value = np.empty_like(days)
+    codes = np.empty(days.size, dtype=np.int8)
+    for pos, d, v, code in (
+        (pos_before, t, a, 0),
+        (pos_grid, grid, excite, 1),
+        (pos_after, t, a + 1.0, 2),
+    ):
+        days[pos], value[pos], codes[pos] = d, v, code
     return pd.DataFrame(
         {
             "time": _times_column(times, days),
             "days": days,
-            "intensity": value,
-            "background": mu,
-            "point": kind,
+            "intensity": mu + eta * beta * value,
+            "background": np.full(days.size, mu),
+            "point": pd.Categorical.from_codes(codes, categories=_POINT_KINDS),  # type: ignore[call-overload]
         }
     )
 
@@ -234,12 +252,62 @@ def fit_hawkes_times(
             "reliable (the decay especially)",
             ShortSeriesWarning,
         )
-    theta, converged, message = _maximise(t, window)
-    x = np.exp(theta)
+    x, cov, converged, value, a = _fit_parameters(t, window)
     mu, eta, beta = (float(v) for v in x)
-    value, _, hess = _log_likelihood(t, window, x, order=2)
-    if not converged:
-        warn(f"the likelihood maximisation did not converge ({message})", ConvergenceWarning)
+    steps = _compensator_steps(t, mu, eta, beta, a)
+    residuals = pd.DataFrame(
+        {
+            "event": np.arange(n),
+            "time": _times_column(times, t),
+            "days": t,
+            "intensity": mu + eta * beta * a,
+            "compensator": np.cumsum(steps),
+            "interval": steps,
+            "uniform": -np.expm1(-steps),
+        }
+    )
+    ks_statistic, ks_pvalue, ks_curve = _ks_check(steps, alpha)
+    poisson = n * math.log(n / window) - n
+    return HawkesTimesResult(
+        mu=mu,
+        branching_ratio=eta,
+        decay=beta,
+        half_life_days=math.log(2.0) / beta,
+        alpha=alpha,
+        n_events=n,
+        n_ties=times.n_ties,
+        ties=times.ties,
+        start=times.start,
+        end=times.end,
+        window_days=window,
+        log_likelihood=value,
+        poisson_log_likelihood=poisson,
+        converged=converged,
+        ks_statistic=ks_statistic,
+        ks_pvalue=ks_pvalue,
+        covariance=cov,
+        table=_summary_table(x, cov, alpha),
+        residuals=residuals,
+        intensity=_intensity_frame(times, mu, eta, beta, a, grid_size),
+        ks_curve=ks_curve,
+    )
+
+
+def _fit_parameters(
+    t: np.ndarray, window: float
+) -> tuple[np.ndarray, np.ndarray, bool, float, np.ndarray]:
+    """ML ``(mu, eta, beta)``, covariance, convergence (warns), log-lik, kernel sums ``A``."""
+    opt = _maximise(t, window)
+    x = np.exp(opt.theta)
+    eta = float(x[1])
+    if not opt.converged:
+        warn(f"the likelihood maximisation did not converge ({opt.message})", ConvergenceWarning)
+    if opt.value is None or opt.hessian is None or opt.sums is None:
+        sums = _kernel_sums(t, float(x[2]), 2)
+        value, _, hess = _log_likelihood_from_sums(t, window, x, 2, sums)
+        a = sums[0]
+    else:
+        value, hess, a = opt.value, opt.hessian, opt.sums
     cov = np.full((3, 3), np.nan)
     if hess is not None:
         info = -hess
@@ -263,55 +331,30 @@ def fit_hawkes_times(
             "long-run quantities",
             NonStationaryWarning,
         )
-    steps = _compensator_steps(t, mu, eta, beta)
-    ks = stats.kstest(steps, "expon")
-    a, _, _ = _kernel_sums(t, beta, 0)
-    residuals = pd.DataFrame(
-        {
-            "event": np.arange(n),
-            "time": _times_column(times, t),
-            "days": t,
-            "intensity": mu + eta * beta * a,
-            "compensator": np.cumsum(steps),
-            "interval": steps,
-            "uniform": -np.expm1(-steps),
-        }
-    )
+    return x, cov, opt.converged, value, a
+
+
+def _ks_check(steps: np.ndarray, alpha: float) -> tuple[float, float, pd.DataFrame]:
+    """KS test that the rescaled intervals are Exp(1), and the KS-plot frame (one sort)."""
+    n = steps.size
+    ordered = np.sort(steps)
+    uniform = -np.expm1(-ordered)  # increasing in the interval: already sorted
     rank = np.arange(1, n + 1)
-    expected = (rank - 0.5) / n
+    d_plus = float(np.max(rank / n - uniform))
+    d_minus = float(np.max(uniform - (rank - 1) / n))
+    statistic = max(d_plus, d_minus)
+    pvalue = float(stats.kstwo.sf(statistic, n))  # as scipy.stats.kstest
     half_width = float(stats.kstwo.ppf(1.0 - alpha, n))
-    ks_curve = pd.DataFrame(
+    expected = (rank - 0.5) / n
+    curve = pd.DataFrame(
         {
             "rank": rank,
             "expected_uniform": expected,
-            "observed_uniform": np.sort(residuals["uniform"].to_numpy()),
+            "observed_uniform": uniform,
             "band_lower": np.clip(expected - half_width, 0.0, 1.0),
             "band_upper": np.clip(expected + half_width, 0.0, 1.0),
             "expected_interval": -np.log1p(-expected),
-            "observed_interval": np.sort(steps),
+            "observed_interval": ordered,
         }
     )
-    poisson = n * math.log(n / window) - n
-    return HawkesTimesResult(
-        mu=mu,
-        branching_ratio=eta,
-        decay=beta,
-        half_life_days=math.log(2.0) / beta,
-        alpha=alpha,
-        n_events=n,
-        n_ties=times.n_ties,
-        ties=times.ties,
-        start=times.start,
-        end=times.end,
-        window_days=window,
-        log_likelihood=value,
-        poisson_log_likelihood=poisson,
-        converged=converged,
-        ks_statistic=float(ks.statistic),
-        ks_pvalue=float(ks.pvalue),
-        covariance=cov,
-        table=_summary_table(x, cov, alpha),
-        residuals=residuals,
-        intensity=_intensity_frame(times, mu, eta, beta, grid_size),
-        ks_curve=ks_curve,
-    )
+    return statistic, pvalue, curve

@@ -113,8 +113,19 @@ def _log_likelihood(
 
         loglik = sum_i log(mu + eta beta A_i) - mu T - eta sum_i (1 - exp(-beta (T - t_i)))
     """
+    sums = _kernel_sums(t, float(params[2]), order)
+    return _log_likelihood_from_sums(t, window, params, order, sums)
+
+
+Sums = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
+
+
+def _log_likelihood_from_sums(
+    t: np.ndarray, window: float, params: Sequence[float], order: int, sums: Sums
+) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+    """:func:`_log_likelihood` from kernel sums already computed at ``params``' decay."""
     mu, eta, beta = (float(v) for v in params)
-    a, b, c = _kernel_sums(t, beta, order)
+    a, b, c = sums
     lam = mu + eta * beta * a
     if np.any(lam <= 0):
         return -math.inf, None, None
@@ -147,12 +158,16 @@ def _log_likelihood(
     return value, grad, hess
 
 
-def _compensator_steps(t: np.ndarray, mu: float, eta: float, beta: float) -> np.ndarray:
+def _compensator_steps(
+    t: np.ndarray, mu: float, eta: float, beta: float, a: np.ndarray | None = None
+) -> np.ndarray:
     """Compensator increments between consecutive events (the first from the window start).
 
-    ``Lambda(t_i) - Lambda(t_{i-1}) = mu D_i + eta (1 + A_{i-1}) (1 - exp(-beta D_i))``.
+    ``Lambda(t_i) - Lambda(t_{i-1}) = mu D_i + eta (1 + A_{i-1}) (1 - exp(-beta D_i))``;
+    ``a`` are the kernel sums ``A`` at ``beta`` when already computed.
     """
-    a, _, _ = _kernel_sums(t, beta, 0)
+    if a is None:
+        a, _, _ = _kernel_sums(t, beta, 0)
     gaps = np.diff(t, prepend=0.0)
     prev = np.concatenate([[-1.0], a[:-1]])  # 1 + A_{i-1} is 0 before the first event
     return mu * gaps + eta * (1.0 + prev) * -np.expm1(-beta * gaps)

@@ -136,81 +136,92 @@ def _spread_ties(days: np.ndarray, resolution: float, end: float | None) -> np.n
     return out
 
 
-def _prepare_times(
-    events: pd.DataFrame | np.ndarray | Sequence[float],
-    *,
-    time: str,
-    start: Any,
-    end: Any,
-    ties: str,
-    resolution: Any,
-) -> _Times:
-    origin: pd.Timestamp | None
-    clock: float | None = None
-    s0 = 0.0
-    start_ts: pd.Timestamp | float
-    if isinstance(events, pd.Series) and pd.api.types.is_datetime64_any_dtype(events):
-        events = events.to_frame(name=time)  # a column of timestamps
-    if isinstance(events, pd.DataFrame):
-        ts = _timestamps_from_table(events, time)
-        ts = ts.sort_values()
-        first, last = ts.iloc[0], ts.iloc[-1]
-        start_ts = _as_timestamp(start, "start") if start is not None else first
-        end_ts = _as_timestamp(end, "end") if end is not None else None
-        origin = start_ts
-        days = _days_since(ts, origin)
-        end_days = None if end_ts is None else (end_ts - origin) / _DAY
-        unit = _clock_resolution(ts)
-        clock = None if unit is None else unit / _DAY
-        if isinstance(resolution, str | pd.Timedelta):
-            clock = pd.Timedelta(resolution) / _DAY
-        elif resolution is not None:
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    """Sorted event times in days from the origin, before window checks and ties."""
+
+    days: np.ndarray
+    end_days: float | None
+    origin: pd.Timestamp | None  # None: the input was an array of days
+    s0: float  # start of an array input (days)
+    start: pd.Timestamp | float
+    clock: float | None  # clock resolution in days, when known
+    label: tuple[Any, Any]  # first and last event, for messages
+
+
+def _from_table(events: pd.DataFrame, time: str, start: Any, end: Any, resolution: Any) -> _Raw:
+    ts = _timestamps_from_table(events, time).sort_values()
+    first, last = ts.iloc[0], ts.iloc[-1]
+    start_ts = _as_timestamp(start, "start") if start is not None else first
+    end_ts = _as_timestamp(end, "end") if end is not None else None
+    unit = _clock_resolution(ts)
+    clock = None if unit is None else unit / _DAY
+    if isinstance(resolution, str | pd.Timedelta):
+        clock = pd.Timedelta(resolution) / _DAY
+    elif resolution is not None:
+        raise FlashpointTypeError(
+            f"resolution must be a time span such as '1min' for an events table; got {resolution!r}"
+        )
+    return _Raw(
+        days=_days_since(ts, start_ts),
+        end_days=None if end_ts is None else (end_ts - start_ts) / _DAY,
+        origin=start_ts,
+        s0=0.0,
+        start=start_ts,
+        clock=clock,
+        label=(first, last),
+    )
+
+
+def _from_array(events: Any, start: Any, end: Any, resolution: Any) -> _Raw:
+    if isinstance(events, pd.Series | pd.Index):
+        events = events.to_numpy()
+    if isinstance(events, str | bytes) or not isinstance(events, Sequence | np.ndarray):
+        raise FlashpointTypeError(
+            "events must be an event table (DataFrame with exact times) or a 1-D array "
+            f"of event times in days; got {type(events).__name__}"
+        )
+    try:
+        arr = np.asarray(events, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise FlashpointTypeError(
+            f"event times must be numbers (days); could not convert them: {err}"
+        ) from err
+    if arr.ndim != 1:
+        raise FlashpointValueError(
+            f"event times must be a 1-D array of days; got an array of shape {arr.shape}"
+        )
+    if arr.size and not np.all(np.isfinite(arr)):
+        bad = np.flatnonzero(~np.isfinite(arr))[:5].tolist()
+        raise FlashpointValueError(
+            f"event times must be finite numbers; positions {bad} are NaN or infinite"
+        )
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and not isinstance(value, int | float | np.number):
             raise FlashpointTypeError(
-                f"resolution must be a time span such as '1min' for an events table; "
-                f"got {resolution!r}"
+                f"{name} must be a number of days when events is an array; got {value!r}"
             )
-        label = (first, last)
-    else:
-        if isinstance(events, pd.Series | pd.Index):
-            events = events.to_numpy()
-        if isinstance(events, str | bytes) or not isinstance(events, Sequence | np.ndarray):
-            raise FlashpointTypeError(
-                "events must be an event table (DataFrame with exact times) or a 1-D array "
-                f"of event times in days; got {type(events).__name__}"
-            )
-        try:
-            arr = np.asarray(events, dtype=float)
-        except (TypeError, ValueError) as err:
-            raise FlashpointTypeError(
-                f"event times must be numbers (days); could not convert them: {err}"
-            ) from err
-        if arr.ndim != 1:
-            raise FlashpointValueError(
-                f"event times must be a 1-D array of days; got an array of shape {arr.shape}"
-            )
-        if arr.size and not np.all(np.isfinite(arr)):
-            bad = np.flatnonzero(~np.isfinite(arr))[:5].tolist()
-            raise FlashpointValueError(
-                f"event times must be finite numbers; positions {bad} are NaN or infinite"
-            )
-        for name, value in (("start", start), ("end", end)):
-            if value is not None and not isinstance(value, int | float | np.number):
-                raise FlashpointTypeError(
-                    f"{name} must be a number of days when events is an array; got {value!r}"
-                )
-        arr = np.sort(arr)
-        origin = None
-        s0 = float(start) if start is not None else (float(arr[0]) if arr.size else 0.0)
-        days = arr - s0
-        end_days = None if end is None else float(end) - s0
-        if isinstance(resolution, int | float) and not isinstance(resolution, bool):
-            clock = float(resolution)
-        elif resolution is not None:
-            raise FlashpointTypeError(
-                f"resolution must be a number of days when events is an array; got {resolution!r}"
-            )
-        label = (arr[0], arr[-1]) if arr.size else (None, None)
-        start_ts = s0
+    if isinstance(resolution, bool) or not (
+        resolution is None or isinstance(resolution, int | float)
+    ):
+        raise FlashpointTypeError(
+            f"resolution must be a number of days when events is an array; got {resolution!r}"
+        )
+    arr = np.sort(arr)
+    s0 = float(start) if start is not None else (float(arr[0]) if arr.size else 0.0)
+    return _Raw(
+        days=arr - s0,
+        end_days=None if end is None else float(end) - s0,
+        origin=None,
+        s0=s0,
+        start=s0,
+        clock=None if resolution is None else float(resolution),
+        label=(arr[0], arr[-1]) if arr.size else (None, None),
+    )
+
+
+def _check_window(raw: _Raw, start: Any, end: Any) -> None:
+    days, end_days, label = raw.days, raw.end_days, raw.label
     n = days.size
     if n < MIN_EVENTS:
         raise FlashpointValueError(
@@ -228,46 +239,69 @@ def _prepare_times(
         outside = int(np.sum(days < 0)) + (0 if end_days is None else int(np.sum(days > end_days)))
         raise FlashpointValueError(
             f"{outside} of {n} events lie outside the observation window [start, end] = "
-            f"[{start_ts if start is not None else 'first event'}, "
+            f"[{raw.start if start is not None else 'first event'}, "
             f"{end if end is not None else 'last event'}] (events span {label[0]} .. "
             f"{label[1]}); filter the events to the window or widen start/end"
         )
+
+
+def _handle_ties(raw: _Raw, ties: str) -> tuple[np.ndarray, int, float | None]:
+    """Tied times: raise, keep, or spread them (with a warning); returns days, count, r."""
+    days, end_days = raw.days, raw.end_days
+    n = days.size
     distinct = np.diff(days) > 0
     n_ties = int(n - 1 - np.count_nonzero(distinct))
-    res_days: float | None = None
-    if n_ties:
-        if ties == "raise":
-            raise FlashpointValueError(
-                f"{n_ties} events share their time with an earlier event; a Hawkes process "
-                "has distinct event times. Use ties='spread' (spread tied events over the "
-                "clock resolution) or ties='keep'"
-            )
-        if ties == "spread":
-            positive = np.diff(days)[distinct]
-            min_gap = float(positive.min()) if positive.size else math.inf
-            res_days = clock if clock is not None else min_gap
-            if not math.isfinite(res_days):
-                res_days = 1.0 if end_days is None else float(end_days - days[0])
-            days = _spread_ties(days, res_days, end_days)
-            warn(
-                f"{n_ties} of {n} events share their time with an earlier event; they were "
-                f"spread evenly over at most {res_days * 86400:.6g} s after the shared time "
-                "(before it at the end of the window; ties='spread'). Pass ties='keep' to "
-                "keep them tied",
-                DataQualityWarning,
-            )
-    if end_days is None:
-        end_days = float(days[-1])
-    if origin is None:
-        end_value: pd.Timestamp | float = s0 + end_days
+    if not n_ties or ties == "keep":
+        return days, n_ties, None
+    if ties == "raise":
+        raise FlashpointValueError(
+            f"{n_ties} events share their time with an earlier event; a Hawkes process "
+            "has distinct event times. Use ties='spread' (spread tied events over the "
+            "clock resolution) or ties='keep'"
+        )
+    positive = np.diff(days)[distinct]
+    min_gap = float(positive.min()) if positive.size else math.inf
+    res_days = raw.clock if raw.clock is not None else min_gap
+    if not math.isfinite(res_days):
+        res_days = 1.0 if end_days is None else float(end_days - days[0])
+    warn(
+        f"{n_ties} of {n} events share their time with an earlier event; they were "
+        f"spread evenly over at most {res_days * 86400:.6g} s after the shared time "
+        "(before it at the end of the window; ties='spread'). Pass ties='keep' to "
+        "keep them tied",
+        DataQualityWarning,
+    )
+    return _spread_ties(days, res_days, end_days), n_ties, res_days
+
+
+def _prepare_times(
+    events: pd.DataFrame | np.ndarray | Sequence[float],
+    *,
+    time: str,
+    start: Any,
+    end: Any,
+    ties: str,
+    resolution: Any,
+) -> _Times:
+    """Check the events and the window; return sorted days since the start, ties handled."""
+    if isinstance(events, pd.Series) and pd.api.types.is_datetime64_any_dtype(events):
+        events = events.to_frame(name=time)  # a column of timestamps
+    if isinstance(events, pd.DataFrame):
+        raw = _from_table(events, time, start, end, resolution)
     else:
-        end_value = origin + pd.Timedelta(days=end_days)
+        raw = _from_array(events, start, end, resolution)
+    _check_window(raw, start, end)
+    days, n_ties, res_days = _handle_ties(raw, ties)
+    end_days = float(days[-1]) if raw.end_days is None else raw.end_days
+    end_value: pd.Timestamp | float = (
+        raw.s0 + end_days if raw.origin is None else raw.origin + pd.Timedelta(days=end_days)
+    )
     return _Times(
         days=days,
         window=float(end_days),
-        start=start_ts,
+        start=raw.start,
         end=end_value,
-        origin=origin,
+        origin=raw.origin,
         n_ties=n_ties,
         ties=ties,
         resolution_days=res_days,
