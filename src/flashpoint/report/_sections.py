@@ -414,21 +414,37 @@ def hawkes_section(
     res = fit_hawkes(counts, exogenous=exogenous, regimes=regimes)
     state["hawkes"] = res
     s.intro = (
-        "Discrete-time Hawkes model: each day's expected count is a background rate, "
-        "plus attacks triggered by earlier attacks (the branching ratio: expected "
-        "direct offspring per attack), plus attacks triggered by "
-        + (f"the {kind} events. " if exogenous is not None else "exogenous events. ")
+        "Discrete-time Hawkes model: each day's expected count is a background rate (which "
+        "may drift; the model tests whether it does), plus events that follow earlier "
+        "events (the branching ratio: expected direct offspring per event)"
+        + (f", plus extra events after the {kind} events" if exogenous is not None else "")
+        + ". "
         + (
-            f"The branching ratio may differ before and after {interventions[0].name}."
+            f"The branching ratio may differ before and after {interventions[0].name}; the "
+            "likelihood-ratio test of equal ratios is in the tests table."
             if regimes
             else ""
         )
     )
     s.figures.append(plot_hawkes(res))
     s.tables.append(("Parameters (95% profile-likelihood intervals)", res.summary()))
+    s.tables.append(("Tests (likelihood ratio)", res.tests))
+    if exogenous is not None:
+        effects = res.exogenous_effects()
+        s.tables.append(("Extra events after each exogenous event", effects))
+        for _, row in effects.iterrows():
+            where = "" if res.by is None else f"{row[res.by]}: "
+            s.notes.append(
+                f"{where}the {kind} events are followed by significantly more events "
+                "than the background and self-excitation predict."
+                if row["significant"]
+                else f"{where}no significant change after the {kind} events; nothing here "
+                "says they triggered events."
+            )
+    s.notes.extend(res.notes)
     s.notes.append(
-        "A high branching ratio after an event can also reflect pauses and bursts "
-        "set by outside decisions (a truce, a halt): read it as clustering."
+        "A high branching ratio can also reflect pauses and bursts set by outside decisions "
+        "(a truce, a halt) that the background does not follow: read it as clustering."
     )
 
 
