@@ -29,6 +29,7 @@ from flashpoint.models._likelihood import nb_logpmf
 from flashpoint.models._separation import empty_window_bound, zero_mean_rows
 
 sm = lazy_module("statsmodels.api")
+linalg = lazy_module("scipy.linalg")
 optimize = lazy_module("scipy.optimize")
 special = lazy_module("scipy.special")
 stats = lazy_module("scipy.stats")
@@ -382,7 +383,7 @@ def _fit_not_estimable(
     names, offset = kwargs["names"], kwargs["offset"]
     keep_rows = ~zero
     Xr = X[keep_rows]
-    null = np.linalg.svd(Xr, full_matrices=True)[2][np.linalg.matrix_rank(Xr) :].T
+    null = linalg.null_space(Xr)
     bad = [j for j in range(X.shape[1]) if np.max(np.abs(null[j]), initial=0.0) > 1e-8]
     keep_cols = list(range(X.shape[1]))
     for j in reversed(bad):  # leave out event columns (last) before the baseline
