@@ -16,10 +16,12 @@ plain-text tables:
 4. data: per-country ITS for the KH strike (step) with the Gaza truce (pulse) on the
    bundled attacks, ``basis="official"`` and all rows, with in-time placebo p-values;
 5. decay-null: size of the test of a ``decay`` event whose half-life is estimated, on
-   365-day NB2 series without effect: the p-value fit_its reports (Davies' bound for the
-   score statistic maximised over the half-life), the Wald test with the half-life's
+   365-day NB2 series without effect: the p-value fit_its reports (the score statistic
+   maximised over the half-life, null distribution simulated from the fitted null model),
+   the same statistic with Davies' Gaussian bound, the Wald test with the half-life's
    uncertainty in the standard error, and the Wald test at the estimated half-life (what
-   fit_its reported before);
+   fit_its reported before); then, with a decay of RR 2 and half-life 7 days, the coverage
+   of the rate ratio's 95% interval with and without the half-life's uncertainty;
 6. bands: coverage of the counterfactual bands on 365-day NB2 series with a step of RR 2
    at day 200, against the counts that would have happened without it (simulated on the
    same days): daily counts inside ``counterfactual_pred_lower/_upper`` (predictive) and
@@ -730,7 +732,11 @@ def bundled_data() -> None:
 # ------------------------------------------------------------------------------------------
 # 5. size of the test of a decay with an estimated half-life
 # ------------------------------------------------------------------------------------------
-def _decay_null_task(sims: range) -> list[tuple[float, float, float, float]]:
+def _decay_null_task(sims: range) -> list[tuple[float, ...]]:
+    from flashpoint.models._base import CountSeries
+    from flashpoint.models.design import build_design
+    from flashpoint.models.its._decay import decay_test
+
     out = []
     for sim in sims:
         rng = np.random.default_rng([SEED, 55, sim])
@@ -738,14 +744,39 @@ def _decay_null_task(sims: range) -> list[tuple[float, float, float, float]]:
         event = fp.EventSpec(date=_date(STEP_DAY), shape="decay", label="decay")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            row = fp.fit_its(simulated_counts, event, n_sim=2).table.iloc[0]
+            row = fp.fit_its(simulated_counts, event, n_sim=2, seed=sim).table.iloc[0]
             at_h = fp.fit_its(
                 simulated_counts,
                 fp.EventSpec(date=event.date, shape="decay", half_life=float(row["half_life"])),
                 n_sim=2,
             ).table.iloc[0]
+            series = CountSeries(
+                None,
+                pd.DatetimeIndex(simulated_counts["date"]),
+                simulated_counts["count"].to_numpy(),
+            )
+            design = build_design(series.dates, [event], freq="D")
+            _z, davies, _m = decay_test(
+                series,
+                design,
+                event,
+                design.event_cols["decay [decay]"],
+                family="negbin",
+                cov_type="model",
+                maxlags=None,
+                where="",
+                calibration="davies",
+            )
         joint = 2 * stats.norm.sf(abs(row["estimate"] / row["std_err"]))
-        out.append((float(row["p_value"]), float(joint), float(at_h["p_value"]), row["half_life"]))
+        out.append(
+            (
+                float(row["p_value"]),
+                float(davies),
+                float(joint),
+                float(at_h["p_value"]),
+                float(row["half_life"]),
+            )
+        )
     return out
 
 
@@ -757,7 +788,8 @@ def decay_null_study(n_sims: int, workers: int) -> pd.DataFrame:
     rows = []
     for k, test in enumerate(
         (
-            "fit_its p_value: Davies bound, sup of the score over the half-life",
+            "fit_its p_value: sup of the score over the half-life, simulated null",
+            "the same statistic, Davies' (1987) Gaussian bound",
             "Wald, s.e. with the half-life's uncertainty (fit_its std_err)",
             "Wald at the estimated half-life (fit_its before issue 11)",
         )
@@ -783,8 +815,74 @@ def decay_null_study(n_sims: int, workers: int) -> pd.DataFrame:
     size = table[(table["level"] == 0.05) & table["test"].str.startswith("fit_its")]
     met = float(size["reject_rate"].iloc[0]) <= 0.065
     print(f"size at 5% of the reported p-value <= 6.5%: {'met' if met else 'NOT met'}")
-    print(f"median estimated half-life {np.median(p[:, 3]):.1f} days")
+    print(f"median estimated half-life {np.median(p[:, 4]):.1f} days")
     print(f"[{len(p)} series in {elapsed:.1f} s, {workers} worker(s)]")
+    return table
+
+
+DECAY_RR, DECAY_HALF_LIFE = 2.0, 7.0
+
+
+def _decay_effect_task(sims: range) -> list[tuple[float, float, float, float, float]]:
+    out = []
+    r = 1.0 / NB_ALPHA
+    lag = np.arange(N_DAYS) - STEP_DAY
+    shape = np.where(lag >= 0, np.exp2(-np.maximum(lag, 0) / DECAY_HALF_LIFE), 0.0)
+    for sim in sims:
+        rng = np.random.default_rng([SEED, 77, sim])
+        mu = BASELINE * np.exp(np.log(DECAY_RR) * shape)
+        y = rng.negative_binomial(r, r / (r + mu))
+        counts = pd.DataFrame({"date": pd.date_range(START, periods=N_DAYS), "count": y})
+        event = fp.EventSpec(date=_date(STEP_DAY), shape="decay", label="decay")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            row = fp.fit_its(counts, event, n_sim=2).table.iloc[0]
+            fixed = fp.fit_its(
+                counts,
+                fp.EventSpec(date=event.date, shape="decay", half_life=float(row["half_life"])),
+                n_sim=2,
+            ).table.iloc[0]
+        out.append(
+            (
+                float(row["rate_ratio_lower"]),
+                float(row["rate_ratio_upper"]),
+                float(fixed["rate_ratio_lower"]),
+                float(fixed["rate_ratio_upper"]),
+                float(row["p_value"]),
+            )
+        )
+    return out
+
+
+def decay_effect_study(n_sims: int, workers: int) -> pd.DataFrame:
+    t0 = time.perf_counter()
+    parts = _map(_decay_effect_task, _chunks(n_sims, 25), workers)
+    elapsed = time.perf_counter() - t0
+    a = np.array([r for part in parts for r in part])
+    rows = []
+    for name, lo, hi in (
+        ("Wald, s.e. with the half-life's uncertainty (fit_its)", a[:, 0], a[:, 1]),
+        ("Wald at the estimated half-life (before issue 11)", a[:, 2], a[:, 3]),
+    ):
+        cover = float(np.mean((lo <= DECAY_RR) & (hi >= DECAY_RR)))
+        rows.append(
+            {
+                "interval": name,
+                "n_series": len(a),
+                "coverage": cover,
+                "mc_se": np.sqrt(cover * (1 - cover) / len(a)),
+                "median_width_rr": float(np.median(hi - lo)),
+            }
+        )
+    table = pd.DataFrame(rows)
+    print(
+        f"simulated NB2 series: {N_DAYS} days, baseline {BASELINE}/day, dispersion {NB_ALPHA}, "
+        f"decay of RR {DECAY_RR} and half-life {DECAY_HALF_LIFE} days at day {STEP_DAY}; "
+        "half-life estimated; 95% intervals of the rate ratio at the event"
+    )
+    print(_table(table))
+    print(f"power of the reported (sup-score) p-value at 5%: {np.mean(a[:, 4] <= 0.05):.3f}")
+    print(f"[{len(a)} series in {elapsed:.1f} s, {workers} worker(s)]")
     return table
 
 
@@ -882,6 +980,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--placebo-sims", type=int, default=None, help="default 1000 (100)")
     parser.add_argument("--decay-sims", type=int, default=None, help="default 1000 (200)")
     parser.add_argument("--band-sims", type=int, default=None, help="default 500 (100)")
+    parser.add_argument("--decay-effect-sims", type=int, default=None, help="default 300 (50)")
     parser.add_argument("--causalimpact-venv", default="/tmp/fp-causalimpact-venv")
     parser.add_argument("--no-create-venv", action="store_true")
     parser.add_argument("--causalimpact-days", type=int, default=LONG_DAYS)
@@ -895,6 +994,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     pl_sims = args.placebo_sims or (100 if args.quick else 1000)
     decay_sims = args.decay_sims or (200 if args.quick else 1000)
     band_sims = args.band_sims or (100 if args.quick else 500)
+    decay_effect_sims = args.decay_effect_sims or (50 if args.quick else 300)
 
     import scipy
     import statsmodels
@@ -922,6 +1022,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if "decay-null" in sections:
         _header(f"5. Size of the test of a decay with estimated half-life ({decay_sims} series)")
         decay_null_study(decay_sims, args.workers)
+        print()
+        decay_effect_study(decay_effect_sims, args.workers)
     if "bands" in sections:
         _header(f"6. Coverage of the counterfactual and excess bands ({band_sims} series)")
         bands_study(band_sims, args.workers)

@@ -8,7 +8,7 @@ minus counterfactual) per day and cumulated, with predictive bands (parameter un
 and count noise) or parameter-only bands.
 
 Modules: ``_fit`` (:func:`fit_its` and its steps), ``_decay`` (half-lives estimated by
-profile likelihood, Davies' test of a decay term, the half-life's share of the
+profile likelihood, the sup-score test of a decay term, the half-life's share of the
 covariance), ``_paths`` (fitted, counterfactual and excess paths with their bands) and
 ``_result`` (:class:`ITSResult`).
 """

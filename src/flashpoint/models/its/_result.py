@@ -119,10 +119,12 @@ class ITSResult(ResultMixin):
               non-zero (e.g. a truce without attacks): the estimate is ``-inf``, the rate
               ratio 0, its upper bound from the profile likelihood and the p-value from a
               likelihood-ratio test (divided by the dispersion for quasi-Poisson);
-            - ``"wald (half-life estimated)"``/``"davies"``: a decay whose half-life was
-              estimated: the standard error includes the half-life's uncertainty, and the
-              p-value is Davies' bound for the score statistic maximised over the
-              half-life (``statistic``; the half-life does not exist without an effect);
+            - ``"wald (half-life estimated)"``/``"sup-score bootstrap"`` (``"davies"``
+              with ``cov_type="hac"``): a decay whose half-life was estimated: the
+              standard error includes the half-life's uncertainty, and the p-value is that
+              of the score statistic maximised over the half-life (``statistic``), whose
+              null distribution is simulated from the fitted model without the decay
+              (the half-life does not exist without an effect);
             - ``"not estimable"``: everything ``nan`` (e.g. no event before a step).
         """
         return self.table.copy()
