@@ -14,17 +14,30 @@ plain-text tables:
    tfcausalimpact (run in its own venv, see ``causalimpact_env.sh``); (c) 1,000 in-time
    placebo fits on a 365-day series vs a loop of plain statsmodels refits;
 4. data: per-country ITS for the KH strike (step) with the Gaza truce (pulse) on the
-   bundled attacks, ``basis="official"`` and all rows, with in-time placebo p-values.
+   bundled attacks, ``basis="official"`` and all rows, with in-time placebo p-values;
+5. decay-null: size of the test of a ``decay`` event whose half-life is estimated, on
+   365-day NB2 series without effect: the p-value fit_its reports (the score statistic
+   maximised over the half-life, null distribution simulated from the fitted null model),
+   the same statistic with Davies' Gaussian bound, the Wald test with the half-life's
+   uncertainty in the standard error, and the Wald test at the estimated half-life (what
+   fit_its reported before); then, with a decay of RR 2 and half-life 7 days, the coverage
+   of the rate ratio's 95% interval with and without the half-life's uncertainty;
+6. bands: coverage of the counterfactual bands on 365-day NB2 series with a step of RR 2
+   at day 200, against the counts that would have happened without it (simulated on the
+   same days): daily counts inside ``counterfactual_pred_lower/_upper`` (predictive) and
+   ``counterfactual_lower/_upper`` (mean only), and the true cumulative excess inside the
+   cumulative excess band, ``band="predictive"`` and ``band="parameter"``.
 
 Run (from the repository root):
     python benchmarks/bench_its.py                    # everything (~10 min on 2 cores, ~8 of
                                                       # them the 3 tfcausalimpact fits)
     python benchmarks/bench_its.py --quick            # fewer simulations and repeats
     python benchmarks/bench_its.py --sections speed --skip-causalimpact
+    python benchmarks/bench_its.py --sections decay-null,bands   # issue 11 (~10 min)
 Flags: --quick, --skip-prophet, --skip-causalimpact, --sections, --workers,
 --causalimpact-venv (created on first use by causalimpact_env.sh, default
 /tmp/fp-causalimpact-venv), --causalimpact-days, --causalimpact-repeats, --coverage-sims,
---placebo-sims.
+--placebo-sims, --decay-sims, --band-sims.
 """
 
 from __future__ import annotations
@@ -74,7 +87,7 @@ THREAD_VARS = (
     "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
 )
-SECTIONS = ("coverage", "placebo-null", "speed", "data")
+SECTIONS = ("coverage", "placebo-null", "speed", "data", "decay-null", "bands")
 
 
 # ------------------------------------------------------------------------------------------
@@ -472,10 +485,14 @@ def speed(args: argparse.Namespace) -> None:
     )
     ours_t, ours = _timed(lambda: fp.fit_its(simulated_long, step), reps)
     fit_only_t, _ = _timed(lambda: fp.fit_its(simulated_long, step, n_sim=2), reps)
+    param_t, _ = _timed(lambda: fp.fit_its(simulated_long, step, band="parameter"), reps)
     r = ours.table.iloc[0]
     ours_med = ours_t.median
     effect = f"RR {r['rate_ratio']:.3f} [{r['rate_ratio_lower']:.3f}, {r['rate_ratio_upper']:.3f}]"
     rows.append(_row("fit_its negbin, defaults (n_sim=1000)", LONG_DAYS, ours_t, ours_med, effect))
+    rows.append(
+        _row("fit_its negbin, band='parameter' (n_sim=1000)", LONG_DAYS, param_t, ours_med, effect)
+    )
     rows.append(_row("fit_its negbin, n_sim=2 (fit only)", LONG_DAYS, fit_only_t, ours_med, effect))
     notes = []
     if args.skip_prophet:
@@ -713,6 +730,241 @@ def bundled_data() -> None:
 
 
 # ------------------------------------------------------------------------------------------
+# 5. size of the test of a decay with an estimated half-life
+# ------------------------------------------------------------------------------------------
+def _decay_null_task(sims: range) -> list[tuple[float, ...]]:
+    from flashpoint.models._base import CountSeries
+    from flashpoint.models.design import build_design
+    from flashpoint.models.its._decay import decay_test
+
+    out = []
+    for sim in sims:
+        rng = np.random.default_rng([SEED, 55, sim])
+        simulated_counts = simulate_nb_counts(rng, rate_ratio=1.0, step_day=None)
+        event = fp.EventSpec(date=_date(STEP_DAY), shape="decay", label="decay")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            row = fp.fit_its(simulated_counts, event, n_sim=2, seed=sim).table.iloc[0]
+            at_h = fp.fit_its(
+                simulated_counts,
+                fp.EventSpec(date=event.date, shape="decay", half_life=float(row["half_life"])),
+                n_sim=2,
+            ).table.iloc[0]
+            series = CountSeries(
+                None,
+                pd.DatetimeIndex(simulated_counts["date"]),
+                simulated_counts["count"].to_numpy(),
+            )
+            design = build_design(series.dates, [event], freq="D")
+            _z, davies, _m = decay_test(
+                series,
+                design,
+                event,
+                design.event_cols["decay [decay]"],
+                family="negbin",
+                cov_type="model",
+                maxlags=None,
+                where="",
+                calibration="davies",
+            )
+        joint = 2 * stats.norm.sf(abs(row["estimate"] / row["std_err"]))
+        out.append(
+            (
+                float(row["p_value"]),
+                float(davies),
+                float(joint),
+                float(at_h["p_value"]),
+                float(row["half_life"]),
+            )
+        )
+    return out
+
+
+def decay_null_study(n_sims: int, workers: int) -> pd.DataFrame:
+    t0 = time.perf_counter()
+    parts = _map(_decay_null_task, _chunks(n_sims, 25), workers)
+    elapsed = time.perf_counter() - t0
+    p = np.array([r for part in parts for r in part])
+    rows = []
+    for k, test in enumerate(
+        (
+            "fit_its p_value: sup of the score over the half-life, simulated null",
+            "the same statistic, Davies' (1987) Gaussian bound",
+            "Wald, s.e. with the half-life's uncertainty (fit_its std_err)",
+            "Wald at the estimated half-life (fit_its before issue 11)",
+        )
+    ):
+        for level in (0.01, 0.05, 0.10):
+            rate = float(np.mean(p[:, k] <= level))
+            rows.append(
+                {
+                    "test": test,
+                    "level": level,
+                    "n_series": len(p),
+                    "reject_rate": rate,
+                    "mc_se": np.sqrt(level * (1 - level) / len(p)),
+                }
+            )
+    table = pd.DataFrame(rows)
+    print(
+        f"simulated NB2 series without an effect: {N_DAYS} days, baseline {BASELINE}/day, "
+        f"dispersion {NB_ALPHA}; decay event at day {STEP_DAY}, half-life estimated "
+        "(profile likelihood, 0.5 to 120 days); NB ITS with linear trend"
+    )
+    print(_table(table))
+    size = table[(table["level"] == 0.05) & table["test"].str.startswith("fit_its")]
+    met = float(size["reject_rate"].iloc[0]) <= 0.065
+    print(f"size at 5% of the reported p-value <= 6.5%: {'met' if met else 'NOT met'}")
+    print(f"median estimated half-life {np.median(p[:, 4]):.1f} days")
+    print(f"[{len(p)} series in {elapsed:.1f} s, {workers} worker(s)]")
+    return table
+
+
+DECAY_RR, DECAY_HALF_LIFE = 2.0, 7.0
+
+
+def _decay_effect_task(sims: range) -> list[tuple[float, float, float, float, float]]:
+    out = []
+    r = 1.0 / NB_ALPHA
+    lag = np.arange(N_DAYS) - STEP_DAY
+    shape = np.where(lag >= 0, np.exp2(-np.maximum(lag, 0) / DECAY_HALF_LIFE), 0.0)
+    for sim in sims:
+        rng = np.random.default_rng([SEED, 77, sim])
+        mu = BASELINE * np.exp(np.log(DECAY_RR) * shape)
+        y = rng.negative_binomial(r, r / (r + mu))
+        counts = pd.DataFrame({"date": pd.date_range(START, periods=N_DAYS), "count": y})
+        event = fp.EventSpec(date=_date(STEP_DAY), shape="decay", label="decay")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            row = fp.fit_its(counts, event, n_sim=2).table.iloc[0]
+            fixed = fp.fit_its(
+                counts,
+                fp.EventSpec(date=event.date, shape="decay", half_life=float(row["half_life"])),
+                n_sim=2,
+            ).table.iloc[0]
+        out.append(
+            (
+                float(row["rate_ratio_lower"]),
+                float(row["rate_ratio_upper"]),
+                float(fixed["rate_ratio_lower"]),
+                float(fixed["rate_ratio_upper"]),
+                float(row["p_value"]),
+            )
+        )
+    return out
+
+
+def decay_effect_study(n_sims: int, workers: int) -> pd.DataFrame:
+    t0 = time.perf_counter()
+    parts = _map(_decay_effect_task, _chunks(n_sims, 25), workers)
+    elapsed = time.perf_counter() - t0
+    a = np.array([r for part in parts for r in part])
+    rows = []
+    for name, lo, hi in (
+        ("Wald, s.e. with the half-life's uncertainty (fit_its)", a[:, 0], a[:, 1]),
+        ("Wald at the estimated half-life (before issue 11)", a[:, 2], a[:, 3]),
+    ):
+        cover = float(np.mean((lo <= DECAY_RR) & (hi >= DECAY_RR)))
+        rows.append(
+            {
+                "interval": name,
+                "n_series": len(a),
+                "coverage": cover,
+                "mc_se": np.sqrt(cover * (1 - cover) / len(a)),
+                "median_width_rr": float(np.median(hi - lo)),
+            }
+        )
+    table = pd.DataFrame(rows)
+    print(
+        f"simulated NB2 series: {N_DAYS} days, baseline {BASELINE}/day, dispersion {NB_ALPHA}, "
+        f"decay of RR {DECAY_RR} and half-life {DECAY_HALF_LIFE} days at day {STEP_DAY}; "
+        "half-life estimated; 95% intervals of the rate ratio at the event"
+    )
+    print(_table(table))
+    print(f"power of the reported (sup-score) p-value at 5%: {np.mean(a[:, 4] <= 0.05):.3f}")
+    print(f"[{len(a)} series in {elapsed:.1f} s, {workers} worker(s)]")
+    return table
+
+
+# ------------------------------------------------------------------------------------------
+# 6. coverage of the counterfactual and excess bands
+# ------------------------------------------------------------------------------------------
+BAND_RR = 2.0
+
+
+def _bands_task(sims: range) -> list[dict[str, float]]:
+    out = []
+    r = 1.0 / NB_ALPHA
+    for sim in sims:
+        rng = np.random.default_rng([SEED, 66, sim])
+        mu = np.full(N_DAYS, BASELINE)
+        without = rng.negative_binomial(r, r / (r + mu))  # what happens without the event
+        with_event = rng.negative_binomial(r, r / (r + BAND_RR * mu))
+        y = np.where(np.arange(N_DAYS) >= STEP_DAY, with_event, without)
+        counts = pd.DataFrame({"date": pd.date_range(START, periods=N_DAYS), "count": y})
+        post = slice(STEP_DAY, None)
+        true_cum = np.cumsum(y[post] - without[post])
+        row: dict[str, float] = {}
+        for band in ("predictive", "parameter"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                f = fp.fit_its(counts, _date(STEP_DAY), band=band, n_sim=1000, seed=sim).fitted
+            f = f.iloc[STEP_DAY:]
+            lo = f["cumulative_excess_lower"].to_numpy()
+            hi = f["cumulative_excess_upper"].to_numpy()
+            row[f"cumulative_{band}"] = float(np.mean((lo <= true_cum) & (true_cum <= hi)))
+            row[f"cumulative_end_{band}"] = float(lo[-1] <= true_cum[-1] <= hi[-1])
+            if band == "predictive":
+                cf = without[post]
+                row["daily_predictive"] = float(
+                    np.mean(
+                        (f["counterfactual_pred_lower"] <= cf)
+                        & (cf <= f["counterfactual_pred_upper"])
+                    )
+                )
+                row["daily_mean_band"] = float(
+                    np.mean((f["counterfactual_lower"] <= cf) & (cf <= f["counterfactual_upper"]))
+                )
+        out.append(row)
+    return out
+
+
+def bands_study(n_sims: int, workers: int) -> pd.DataFrame:
+    t0 = time.perf_counter()
+    parts = _map(_bands_task, _chunks(n_sims, 25), workers)
+    elapsed = time.perf_counter() - t0
+    frame = pd.DataFrame([r for part in parts for r in part])
+    labels = {
+        "daily_predictive": "daily counts without the event in counterfactual_pred band",
+        "daily_mean_band": "daily counts without the event in counterfactual_lower/_upper",
+        "cumulative_predictive": "true cumulative excess in band='predictive' (all days)",
+        "cumulative_parameter": "true cumulative excess in band='parameter' (all days)",
+        "cumulative_end_predictive": "true cumulative excess, last day, band='predictive'",
+        "cumulative_end_parameter": "true cumulative excess, last day, band='parameter'",
+    }
+    table = pd.DataFrame(
+        [
+            {
+                "coverage_of": text,
+                "n_series": len(frame),
+                "coverage": frame[col].mean(),
+                "mc_se": frame[col].std(ddof=1) / np.sqrt(len(frame)),
+            }
+            for col, text in labels.items()
+        ]
+    )
+    print(
+        f"simulated NB2 series: {N_DAYS} days, baseline {BASELINE}/day, dispersion {NB_ALPHA}, "
+        f"step RR {BAND_RR} at day {STEP_DAY}; the counts without the event are simulated on "
+        "the same days; NB ITS with linear trend, 95% bands, n_sim=1000; coverage over the "
+        f"{N_DAYS - STEP_DAY} post-event days (daily rows: integer quantiles, so at least 95%)"
+    )
+    print(_table(table))
+    print(f"[{len(frame)} series in {elapsed:.1f} s, {workers} worker(s)]")
+    return table
+
+
+# ------------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -726,6 +978,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--coverage-sims", type=int, default=None, help="default 1000 (100)")
     parser.add_argument("--placebo-sims", type=int, default=None, help="default 1000 (100)")
+    parser.add_argument("--decay-sims", type=int, default=None, help="default 1000 (200)")
+    parser.add_argument("--band-sims", type=int, default=None, help="default 500 (100)")
+    parser.add_argument("--decay-effect-sims", type=int, default=None, help="default 300 (50)")
     parser.add_argument("--causalimpact-venv", default="/tmp/fp-causalimpact-venv")
     parser.add_argument("--no-create-venv", action="store_true")
     parser.add_argument("--causalimpact-days", type=int, default=LONG_DAYS)
@@ -737,6 +992,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error(f"unknown sections {sorted(unknown)}; choose from {SECTIONS}")
     cov_sims = args.coverage_sims or (100 if args.quick else 1000)
     pl_sims = args.placebo_sims or (100 if args.quick else 1000)
+    decay_sims = args.decay_sims or (200 if args.quick else 1000)
+    band_sims = args.band_sims or (100 if args.quick else 500)
+    decay_effect_sims = args.decay_effect_sims or (50 if args.quick else 300)
 
     import scipy
     import statsmodels
@@ -761,6 +1019,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     if "data" in sections:
         _header("4. Bundled data: KH strike (step) and Gaza truce (pulse), per country")
         bundled_data()
+    if "decay-null" in sections:
+        _header(f"5. Size of the test of a decay with estimated half-life ({decay_sims} series)")
+        decay_null_study(decay_sims, args.workers)
+        print()
+        decay_effect_study(decay_effect_sims, args.workers)
+    if "bands" in sections:
+        _header(f"6. Coverage of the counterfactual and excess bands ({band_sims} series)")
+        bands_study(band_sims, args.workers)
     print(
         f"\ntotal {time.perf_counter() - t_start:.0f} s; load average "
         f"{os.getloadavg()[0]:.2f} at the end (other processes share this machine)"

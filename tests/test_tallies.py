@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 
 import flashpoint as fp
-from flashpoint.errors import DataQualityWarning, FewEventsWarning
+from flashpoint.errors import (
+    DataQualityWarning,
+    EventRangeError,
+    FewEventsWarning,
+    NotEstimableWarning,
+)
 from flashpoint.models.tallies import _llf_grad, _membership
 
 KH = fp.EventSpec(date="2023-11-22", label="KH strike")
@@ -152,3 +157,48 @@ def test_compare_sources_side_by_side() -> None:
     fig = res.plot()
     assert fig.layout.xaxis.type == "log"
     assert {t.legendgroup for t in fig.data if t.legendgroup} == set(res.sources)
+    truce_iraq = s[(s["event"] == "truce") & (s["group"] == "Iraq")].set_index("source")
+    official = truce_iraq.loc["official tallies"]
+    # quasi-Poisson: the likelihood-ratio statistic divided by the Pearson dispersion
+    # (0.39 / p = 0.003 when it was not)
+    assert official["ci_method"] == "profile"
+    assert 0.01 < official["p_value"] < 0.06
+    assert 0.5 < official["rate_ratio_upper"] < 1
+
+
+# ---- edges ----------------------------------------------------------------------------------
+def test_quasipoisson_empty_window_bound_equals_the_daily_model() -> None:
+    """One-day tallies of seeded simulated overdispersed counts with an empty window: the
+    tally model's scaled profile bound equals fit_its' (both via the shared function)."""
+    rng = np.random.default_rng(4)
+    start = pd.Timestamp("2023-01-01")
+    daily = rng.negative_binomial(1.0, 0.25, size=150)
+    daily[80:90] = 0
+    window = fp.EventSpec(
+        date=start + pd.Timedelta(days=80), end=start + pd.Timedelta(days=89), shape="pulse"
+    )
+    tally = fp.fit_tally_rates(
+        tallies_from_daily(daily, start, np.arange(150)), window, start=start, family="quasipoisson"
+    ).summary()
+    counts = pd.DataFrame({"date": pd.date_range(start, periods=150), "count": daily})
+    its = fp.fit_its(counts, window, family="quasipoisson", n_sim=2).summary()
+    assert tally["ci_method"].iloc[0] == its["ci_method"].iloc[0] == "profile"
+    assert tally["ci_upper"].iloc[0] == pytest.approx(its["ci_upper"].iloc[0], abs=1e-3)
+    assert tally["p_value"].iloc[0] == pytest.approx(its["p_value"].iloc[0], rel=1e-3)
+    assert 0.1 < tally["rate_ratio_upper"].iloc[0] < 1
+
+
+def test_no_attack_before_a_step_is_nan_not_a_huge_rate_ratio(rng: np.random.Generator) -> None:
+    start = pd.Timestamp("2023-01-01")
+    daily = simulated_daily(rng, 120, 30, 2.0)
+    daily[:30] = 0
+    ends = np.array([9, 19, 29, 34, 45, 60, 70, 85, 100, 119])
+    event = fp.EventSpec(date=start + pd.Timedelta(days=30), label="e")
+    with pytest.warns(NotEstimableWarning, match=r"group 'total'.*'e \[step\]'"):
+        res = fp.fit_tally_rates(tallies_from_daily(daily, start, ends), event, start=start)
+    row = res.summary().iloc[0]
+    assert row["ci_method"] == "not estimable"
+    assert row[["rate_ratio", "rate_ratio_lower", "rate_ratio_upper", "p_value"]].isna().all()
+    assert res.daily["counterfactual"].isna().all()
+    with pytest.raises(EventRangeError, match="at or before start=2023-01-01"):
+        fp.fit_tally_rates(tallies_from_daily(daily, start, ends), start, start=start)

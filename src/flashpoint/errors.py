@@ -36,6 +36,7 @@ __all__ = [
     "MissingExtraError",
     "ModelSpecError",
     "NonStationaryWarning",
+    "NotEstimableWarning",
     "OverdispersionWarning",
     "SchemaValidationError",
     "ShortSeriesWarning",
@@ -128,6 +129,14 @@ class ConvergenceWarning(FlashpointWarning):
 
 class OverdispersionWarning(FlashpointWarning):
     """The counts are overdispersed relative to a Poisson model."""
+
+
+class NotEstimableWarning(FlashpointWarning):
+    """A model term cannot be estimated from these data; it is reported as ``NaN``.
+
+    For example a step with no event before it (all-zero pre-event counts or tallies): its
+    estimate would diverge to infinity, which an optimiser reports as a rate ratio of 1e10.
+    """
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)

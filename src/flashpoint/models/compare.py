@@ -78,8 +78,10 @@ class SourceComparisonResult(ResultMixin):
         pandas.DataFrame
             ``source``, ``group`` (``total``, ``Iraq``, ``Syria``), ``event``,
             ``rate_ratio`` with ``rate_ratio_lower/upper``, ``p_value``, ``ci_method``
-            (``wald``, or ``profile`` when no attack fell in the event's window),
-            ``conf_level``.
+            (``wald``; ``profile`` when no attack fell in the event's window;
+            ``wald (half-life estimated)`` for a decay with an estimated half-life; ``not
+            estimable`` when the source cannot estimate the effect, e.g. no attack before
+            it: the row is ``nan``), ``conf_level``.
         """
         return self.table.copy()
 
@@ -177,10 +179,7 @@ def compare_sources(
             groups=[g.lower() for g in wanted],
             alpha=alpha,
         )
-        t = tally.summary()
-        t["ci_method"] = "wald"
-        t.loc[t["rate_ratio_lower"] == 0, "ci_method"] = "profile"
-        rows.append(t.assign(source="official tallies"))
+        rows.append(tally.summary().assign(source="official tallies"))
         for label, subset in (
             ("event rows (official basis)", attacks[attacks[BASIS] == official_basis]),
             ("event rows (all)", attacks),

@@ -11,6 +11,9 @@
 
 Times are in periods of the series (days for daily counts); ``unit`` is a week for daily
 series and one period otherwise, so slopes and trends read "per week" on daily data.
+A slope column's coefficient is the *change* of the log-rate's slope at the event (with a
+linear trend ``b_1 t``, the slope is ``b_1`` before and ``b_1 + b_k`` after);
+:func:`flashpoint.fit_its` reports either (``slope="change"`` or ``"post"``).
 The functions here build the columns of a design matrix; they are shared by the
 interrupted-time-series, trend, placebo and event-study models.
 """

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from flashpoint.plots._theme import (
     _THEME,
+    add_band,
     add_bars,
     add_events,
     add_fit,
@@ -37,10 +38,13 @@ def _suffix(by: str | None, group: Any) -> str:
 def plot_its(result: ITSResult, *, events: Any = None, title: str | None = None) -> go.Figure:
     """Draw an interrupted time series fit: paths per group and cumulative excess attacks.
 
-    For each group, a panel with the observed counts, the fitted mean with its band and
-    the counterfactual (events removed) with its band; below it, a panel with the
-    cumulative excess attacks (observed minus counterfactual) since the first event,
-    with its simulation band.
+    For each group, a panel with the observed counts, the fitted mean with the confidence
+    band of the mean, and the counterfactual (events removed) with two bands: the
+    confidence band of its mean (parameter uncertainty) and the wider prediction band of
+    the counts (parameters and count noise: what could have happened); below it, a panel
+    with the cumulative excess attacks (observed minus counterfactual) since the first
+    event, with the band the fit chose (``result.band``). Each band's name says what it
+    covers (legend group and hover).
 
     Parameters
     ----------
@@ -64,7 +68,7 @@ def plot_its(result: ITSResult, *, events: Any = None, title: str | None = None)
     ...                           "count": rng.poisson(2, 60)})
     >>> fig = fp.plot_its(fp.fit_its(simulated, "2023-02-01", family="poisson"))
     >>> [t.name for t in fig.data][:3]
-    ['observed', 'fitted (lower)', 'fitted']
+    ['observed', 'fitted: 95% CI of the mean (lower)', 'fitted: 95% CI of the mean']
     """
     groups = result.groups
     by = result.by
@@ -77,6 +81,10 @@ def plot_its(result: ITSResult, *, events: Any = None, title: str | None = None)
     fig = new_figure(n_rows, row_titles=titles, row_heights=heights)
     colors = _THEME["colors"]
     unit = f"attacks per {_period_name(result.freq)}"
+    level = f"{1 - result.alpha:.0%}"
+    mean_ci = f"{level} CI of the mean"
+    prediction = f"{level} prediction interval (parameters + count noise)"
+    excess_band = prediction if result.band == "predictive" else f"{level} CI (parameters only)"
     for k, group in enumerate(groups):
         frame = group_rows(result.fitted, by, group)
         x = list(frame["date"])
@@ -97,18 +105,31 @@ def plot_its(result: ITSResult, *, events: Any = None, title: str | None = None)
             fig,
             frame,
             "fitted",
-            name=f"fitted{sfx}",
+            name=f"fitted: {mean_ci}{sfx}",
+            line_name=f"fitted{sfx}",
             color=colors["fitted"],
             value_label=unit,
             row=main,
             legendgroup="fitted",
             showlegend=True,
         )
+        add_band(
+            fig,
+            x,
+            frame["counterfactual_pred_lower"],
+            frame["counterfactual_pred_upper"],
+            name=f"counterfactual: {prediction}{sfx}",
+            color=colors["counterfactual"],
+            row=main,
+            legendgroup="counterfactual",
+            showlegend=False,
+            value_label=unit,
+        )
         add_fit(
             fig,
             frame,
             "counterfactual",
-            name=f"counterfactual{sfx}",
+            name=f"counterfactual: {mean_ci}{sfx}",
             line_name=f"counterfactual (no events){sfx}",
             dash="dash",
             color=colors["counterfactual"],
@@ -121,7 +142,8 @@ def plot_its(result: ITSResult, *, events: Any = None, title: str | None = None)
             fig,
             frame,
             "cumulative_excess",
-            name=f"cumulative excess{sfx}",
+            name=f"cumulative excess: {excess_band}{sfx}",
+            line_name=f"cumulative excess{sfx}",
             color=colors["excess"],
             value_label="attacks",
             row=lower,
@@ -131,11 +153,10 @@ def plot_its(result: ITSResult, *, events: Any = None, title: str | None = None)
         fig.add_hline(y=0, line={"color": colors["reference"], "width": 1}, row=lower, col=1)
     add_events(fig, result.events if events is None else events, rows=n_rows)
     y_titles = [unit, "excess attacks"] * len(groups)
-    level = f"{1 - result.alpha:.0%}"
     return finish(
         fig,
         title=title or "Interrupted time series: rate before and after the events",
-        subtitle=f"{result.family} model, {result.trend} trend; bands: {level} intervals",
+        subtitle=f"{result.family} model, {result.trend} trend; excess band: {excess_band}",
         y_title=unit,
         rows=n_rows,
         row_y_titles=y_titles,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -13,17 +14,21 @@ from flashpoint.counts import DAYS, TALLY_GROUP, tally_intervals
 from flashpoint.errors import (
     ConvergenceWarning,
     DataQualityWarning,
+    EventRangeError,
     FewEventsWarning,
     FlashpointValueError,
+    NotEstimableWarning,
 )
 from flashpoint.models._base import check_alpha, check_choice, warn
 from flashpoint.models.design import (
+    Design,
+    EventSpec,
     as_event_specs,
     build_design,
     event_term_names,
     group_specs,
 )
-from flashpoint.models.tallies._likelihood import _fit_intervals, _membership
+from flashpoint.models.tallies._likelihood import _FAR, _fit_intervals, _IntervalFit, _membership
 from flashpoint.models.tallies._result import TallyRatesResult
 from flashpoint.schemas import DATE
 
@@ -94,8 +99,19 @@ def fit_tally_rates(
 
     Raises
     ------
+    EventRangeError
+        When an event is on or before ``start`` (no tally counts attacks before it).
     FlashpointValueError
         When fewer intervals than parameters remain for a group.
+
+    Warns
+    -----
+    NotEstimableWarning
+        When a term cannot be estimated from a group's tallies (e.g. a step with no
+        attack counted before it, or an event after the group's last tally): its row is
+        ``nan`` (``ci_method="not estimable"``), and so is the group's counterfactual.
+    DataQualityWarning, FewEventsWarning, ConvergenceWarning
+        As their names say.
 
     Notes
     -----
@@ -106,7 +122,14 @@ def fit_tally_rates(
     counts; the daily counts being independent Poisson makes ``A_j`` exactly Poisson with
     mean ``Lambda_j``, so with one-day intervals the fit equals the daily Poisson
     regression. Maximum likelihood by Newton's method with the analytic Hessian; standard
-    errors from the observed information.
+    errors from the observed information (times the Pearson dispersion, when above 1, for
+    ``"quasipoisson"``).
+
+    A term whose days hold no attack the intervals can attribute to them has the estimate
+    minus infinity (rate ratio 0): its upper bound is from the profile likelihood and its
+    p-value from a likelihood-ratio test, the statistic divided by the Pearson dispersion
+    for ``"quasipoisson"`` (``ci_method="profile"``). A term whose likelihood grows without
+    bound as its effect grows (a step with no attack counted before it) is not estimable.
 
     Examples
     --------
@@ -123,6 +146,97 @@ def fit_tally_rates(
     check_choice("family", family, FAMILIES)
     check_choice("trend", trend, ("linear", "spline", "none"))
     specs = as_event_specs(events) if events is not None else ()
+    first_day = pd.Timestamp(start).normalize()
+    for sp in specs:
+        if sp.date <= first_day:
+            raise EventRangeError(
+                f"event {sp.name!r} on {sp.date.date()} is at or before start={first_day.date()}, "
+                "the first day the tallies count: its effect cannot be separated from the "
+                "baseline. Pass an earlier start= or drop the event"
+            )
+    iv = _usable_intervals(tallies, official=official, qualifier=qualifier, start=start, end=end)
+    chosen = _choose_groups(iv, groups, min_attacks)
+    parts = [
+        _fit_group(
+            iv,
+            g,
+            specs,
+            family=family,
+            trend=trend,
+            spline_df=spline_df,
+            alpha=alpha,
+            first_day=first_day,
+        )
+        for g in chosen
+    ]
+    return TallyRatesResult(
+        family=family,
+        trend=trend,
+        alpha=alpha,
+        groups=tuple(_group_label(g) for g in chosen),
+        events=tuple(specs),
+        table=pd.DataFrame([r for part in parts for r in part.rows], columns=_TABLE_COLUMNS),
+        intervals=pd.concat([part.intervals for part in parts], ignore_index=True),
+        daily=pd.concat([part.daily for part in parts], ignore_index=True),
+        dispersion=pd.DataFrame([part.dispersion for part in parts]),
+        params={part.label: part.params for part in parts},
+        cov={part.label: part.cov for part in parts},
+    )
+
+
+_TABLE_COLUMNS = [
+    "group",
+    "event",
+    "shape",
+    "term",
+    "estimate",
+    "std_err",
+    "statistic",
+    "p_value",
+    "ci_lower",
+    "ci_upper",
+    "ci_method",
+    "rate_ratio",
+    "rate_ratio_lower",
+    "rate_ratio_upper",
+    "n_intervals",
+    "conf_level",
+]
+_INTERVAL_COLUMNS = [
+    TALLY_GROUP,
+    "start",
+    "end",
+    DAYS,
+    "attacks",
+    "rate",
+    "expected",
+    "expected_rate",
+    "pearson_residual",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupPart:
+    """One tally group's share of the result."""
+
+    label: str
+    rows: list[dict[str, Any]]
+    intervals: pd.DataFrame
+    daily: pd.DataFrame
+    dispersion: dict[str, Any]
+    params: np.ndarray
+    cov: np.ndarray
+
+
+def _usable_intervals(
+    tallies: pd.DataFrame,
+    *,
+    official: bool | None,
+    qualifier: Sequence[str],
+    start: str | pd.Timestamp,
+    end: str | pd.Timestamp | None,
+) -> pd.DataFrame:
+    """Interval counts up to ``end``, without the negative ones (with a warning)."""
     iv = tally_intervals(tallies, official=official, qualifier=qualifier, start=start)
     if end is not None:
         iv = iv[iv["end"] <= pd.Timestamp(end)]
@@ -135,10 +249,14 @@ def fit_tally_rates(
             DataQualityWarning,
         )
         iv = iv[iv["monotone"]]
+    return iv
+
+
+def _choose_groups(iv: pd.DataFrame, groups: Sequence[str] | None, min_attacks: int) -> list[str]:
+    """Return the groups asked for, or every group with ``min_attacks`` attacks or more."""
     available = list(pd.unique(iv[TALLY_GROUP]))
     if groups is None:
         totals = iv.groupby(TALLY_GROUP, sort=False)["attacks"].sum()
-        chosen = [g for g in available if totals[g] >= min_attacks]
         few = [g for g in available if totals[g] < min_attacks]
         if few:
             warn(
@@ -146,155 +264,174 @@ def fit_tally_rates(
                 "out (pass groups= to fit them anyway)",
                 FewEventsWarning,
             )
-    else:
-        chosen = [g for g in groups if g in available]
-    if groups is not None and len(chosen) < len(groups):
-        missing = sorted(set(groups) - set(available))
+        return [g for g in available if totals[g] >= min_attacks]
+    missing = sorted(set(groups) - set(available))
+    if missing:
         raise FlashpointValueError(
             f"no tally intervals for group(s) {missing}; groups: {available}"
         )
-    first_day = pd.Timestamp(start).normalize()
-    z = stats.norm.ppf(1 - alpha / 2)
-    rows, iv_frames, daily_frames, disp_rows = [], [], [], []
-    params: dict[Hashable, np.ndarray] = {}
-    covs: dict[Hashable, np.ndarray] = {}
-    for g in chosen:
-        label = _group_label(g)
-        gi = iv[iv[TALLY_GROUP] == g].reset_index(drop=True)
-        gi[TALLY_GROUP] = label
-        last_day = gi["end"].max()
-        dates = pd.date_range(first_day, last_day, freq="D")
-        mine = [s for s in group_specs(specs, g) if first_day < s.date <= last_day]
-        design = build_design(dates, mine, freq="D", trend=trend, spline_df=spline_df)
-        X = design.X
-        s_idx = ((gi["start"] - first_day).dt.days).to_numpy()
-        e_idx = ((gi["end"] - first_day).dt.days).to_numpy()
-        M = _membership(s_idx, e_idx, len(dates))
-        A = gi["attacks"].to_numpy(dtype=float)
-        if len(A) <= X.shape[1]:
-            raise FlashpointValueError(
-                f"group {g!r} has {len(A)} tally intervals for {X.shape[1]} parameters; use "
-                "fewer terms (trend='none', fewer events) or more tallies"
-            )
-        fit = _fit_intervals(
-            X, M, A, family=family, event_cols=list(design.event_cols.values()), alpha=alpha
+    return list(groups)
+
+
+def _fit_group(
+    iv: pd.DataFrame,
+    g: str,
+    specs: Sequence[EventSpec],
+    *,
+    family: str,
+    trend: str,
+    spline_df: int,
+    alpha: float,
+    first_day: pd.Timestamp,
+) -> _GroupPart:
+    """Fit one tally group and build its rows, intervals, daily rates and dispersion."""
+    label = _group_label(g)
+    gi = iv[iv[TALLY_GROUP] == g].reset_index(drop=True)
+    gi[TALLY_GROUP] = label
+    last_day = gi["end"].max()
+    dates = pd.date_range(first_day, last_day, freq="D")
+    mine = list(group_specs(specs, g))
+    inside = [s for s in mine if s.date <= last_day]
+    design = build_design(dates, inside, freq="D", trend=trend, spline_df=spline_df)
+    s_idx = ((gi["start"] - first_day).dt.days).to_numpy()
+    e_idx = ((gi["end"] - first_day).dt.days).to_numpy()
+    M = _membership(s_idx, e_idx, len(dates))
+    A = gi["attacks"].to_numpy(dtype=float)
+    if len(A) <= design.X.shape[1]:
+        raise FlashpointValueError(
+            f"group {g!r} has {len(A)} tally intervals for {design.X.shape[1]} parameters; use "
+            "fewer terms (trend='none', fewer events) or more tallies"
         )
-        beta, cov, converged, nb_alpha = fit.beta, fit.cov, fit.converged, fit.nb_alpha
-        finite = np.isfinite(beta)
-        lam = np.exp(np.where(X[:, ~finite].any(axis=1), -np.inf, X[:, finite] @ beta[finite]))
-        Lam = M @ lam
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pearson = float(np.nansum((A - Lam) ** 2 / Lam) / max(len(A) - X.shape[1], 1))
-        if family == "quasipoisson":
-            cov = cov * max(pearson, 1.0)
-        if not converged:
-            warn(f"the tally model for group {g!r} did not converge", ConvergenceWarning)
-        params[label], covs[label] = beta, cov
-        se = np.sqrt(np.clip(np.diag(cov), 0, None))
-        for sp, term in zip(mine, event_term_names(mine), strict=True):
-            j = design.event_cols[term]
-            est, err = beta[j], se[j]
+    fit = _fit_intervals(
+        design.X, M, A, family=family, event_cols=list(design.event_cols.values()), alpha=alpha
+    )
+    if not fit.converged:
+        warn(f"the tally model for group {g!r} did not converge", ConvergenceWarning)
+    _warn_not_estimable(g, design, fit, [s for s in mine if s.date > last_day], last_day)
+    Lam = M @ fit.rate
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gi = gi.assign(
+            rate=A / gi[DAYS].to_numpy(),
+            expected=Lam,
+            expected_rate=Lam / gi[DAYS].to_numpy(),
+            pearson_residual=np.where(Lam > 0, (A - Lam) / np.sqrt(Lam), 0.0),
+        )
+    return _GroupPart(
+        label=label,
+        rows=_event_rows(label, mine, inside, design, fit, n_intervals=len(A), alpha=alpha),
+        intervals=gi[_INTERVAL_COLUMNS],
+        daily=_daily(label, dates, design, fit, alpha=alpha),
+        dispersion={
+            "group": label,
+            "n_intervals": len(A),
+            "pearson_dispersion": fit.pearson,
+            "nb_alpha": fit.nb_alpha,
+            "converged": fit.converged,
+        },
+        params=fit.beta,
+        cov=fit.cov,
+    )
+
+
+def _warn_not_estimable(
+    g: str, design: Design, fit: _IntervalFit, late: list[EventSpec], last_day: pd.Timestamp
+) -> None:
+    """One warning per group naming the terms reported as ``nan``."""
+    terms = [n for n, j in design.event_cols.items() if j in fit.not_estimable]
+    reasons = []
+    if terms:
+        reasons.append(
+            f"{', '.join(map(repr, terms))}: the likelihood keeps growing with the effect "
+            "(e.g. no attack counted before it)"
+        )
+    if late:
+        reasons.append(
+            f"{', '.join(repr(s.name) for s in late)}: after the last tally ({last_day.date()})"
+        )
+    if reasons:
+        warn(
+            f"not estimable from the tallies of group {g!r}, reported as NaN: "
+            + "; ".join(reasons),
+            NotEstimableWarning,
+        )
+
+
+def _event_rows(
+    label: str,
+    mine: Sequence[EventSpec],
+    inside: Sequence[EventSpec],
+    design: Design,
+    fit: _IntervalFit,
+    *,
+    n_intervals: int,
+    alpha: float,
+) -> list[dict[str, Any]]:
+    """One summary row per event of the group (``nan`` for events it cannot estimate)."""
+    z = stats.norm.ppf(1 - alpha / 2)
+    se = np.sqrt(np.clip(np.diag(fit.cov), 0, None))
+    terms = dict(zip(inside, event_term_names(inside), strict=True))
+    rows = []
+    for sp, name in zip(mine, event_term_names(mine), strict=True):
+        j = design.event_cols.get(terms[sp]) if sp in terms else None
+        est = err = lo = hi = stat = p_value = np.nan
+        method = "not estimable"
+        if j is not None and j in fit.separated:
+            est, lo, (hi, p_value), method = -np.inf, -np.inf, fit.separated[j], "profile"
+        elif j is not None and np.isfinite(fit.beta[j]):
+            est, err = fit.beta[j], se[j]
             lo, hi = est - z * err, est + z * err
             stat = est / err if err > 0 else np.nan
-            p_value = 2 * stats.norm.sf(abs(stat))
-            if j in fit.separated:
-                lo, (hi, p_value) = -np.inf, fit.separated[j]
-            rows.append(
-                {
-                    "group": label,
-                    "event": sp.name,
-                    "shape": sp.shape,
-                    "term": term,
-                    "estimate": est,
-                    "std_err": err,
-                    "statistic": stat,
-                    "p_value": p_value,
-                    "ci_lower": lo,
-                    "ci_upper": hi,
-                    "rate_ratio": np.exp(est),
-                    "rate_ratio_lower": np.exp(lo),
-                    "rate_ratio_upper": np.exp(hi),
-                    "n_intervals": len(A),
-                    "conf_level": 1 - alpha,
-                }
-            )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gi = gi.assign(
-                rate=A / gi[DAYS].to_numpy(),
-                expected=Lam,
-                expected_rate=Lam / gi[DAYS].to_numpy(),
-                pearson_residual=np.where(Lam > 0, (A - Lam) / np.sqrt(Lam), 0.0),
-            )
-        iv_frames.append(
-            gi[
-                [
-                    TALLY_GROUP,
-                    "start",
-                    "end",
-                    DAYS,
-                    "attacks",
-                    "rate",
-                    "expected",
-                    "expected_rate",
-                    "pearson_residual",
-                ]
-            ]
-        )
-        Xf = X[:, finite]
-        cov_f = cov[np.ix_(finite, finite)]
-        band = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", Xf, cov_f, Xf), 0, None))
-        eta = np.log(np.maximum(lam, 1e-300))
-        eta_f = Xf @ beta[finite] + sum(bound * X[:, j] for j, (bound, _p) in fit.separated.items())
-        X_cf = X.copy()
-        X_cf[:, list(design.event_cols.values())] = 0.0
-        daily_frames.append(
-            pd.DataFrame(
-                {
-                    "group": label,
-                    DATE: dates,
-                    "rate": lam,
-                    "rate_lower": np.where(lam > 0, np.exp(eta - z * band), 0.0),
-                    "rate_upper": np.exp(eta_f + z * band),  # at a separated term: its bound
-                    "counterfactual": np.exp(X_cf[:, finite] @ beta[finite]),
-                }
-            )
-        )
-        disp_rows.append(
+            p_value, method = 2 * stats.norm.sf(abs(stat)), "wald"
+        with np.errstate(over="ignore"):
+            rr = np.exp([est, lo, hi])
+        rows.append(
             {
                 "group": label,
-                "n_intervals": len(A),
-                "pearson_dispersion": pearson,
-                "nb_alpha": nb_alpha,
-                "converged": converged,
+                "event": sp.name,
+                "shape": sp.shape,
+                "term": name,
+                "estimate": est,
+                "std_err": err,
+                "statistic": stat,
+                "p_value": p_value,
+                "ci_lower": lo,
+                "ci_upper": hi,
+                "ci_method": method,
+                "rate_ratio": rr[0],
+                "rate_ratio_lower": rr[1],
+                "rate_ratio_upper": rr[2],
+                "n_intervals": n_intervals,
+                "conf_level": 1 - alpha,
             }
         )
-    table_cols = [
-        "group",
-        "event",
-        "shape",
-        "term",
-        "estimate",
-        "std_err",
-        "statistic",
-        "p_value",
-        "ci_lower",
-        "ci_upper",
-        "rate_ratio",
-        "rate_ratio_lower",
-        "rate_ratio_upper",
-        "n_intervals",
-        "conf_level",
-    ]
-    return TallyRatesResult(
-        family=family,
-        trend=trend,
-        alpha=alpha,
-        groups=tuple(_group_label(g) for g in chosen),
-        events=tuple(specs),
-        table=pd.DataFrame(rows, columns=table_cols),
-        intervals=pd.concat(iv_frames, ignore_index=True),
-        daily=pd.concat(daily_frames, ignore_index=True),
-        dispersion=pd.DataFrame(disp_rows),
-        params=params,
-        cov=covs,
+    return rows
+
+
+def _daily(
+    label: str, dates: pd.DatetimeIndex, design: Design, fit: _IntervalFit, *, alpha: float
+) -> pd.DataFrame:
+    """Fitted daily rate with its delta-method band, and the counterfactual."""
+    z = stats.norm.ppf(1 - alpha / 2)
+    X = design.X
+    free = np.isfinite(fit.beta)
+    Xf = X[:, free]
+    band = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", Xf, fit.cov[np.ix_(free, free)], Xf), 0, None))
+    lam = fit.rate
+    eta = Xf @ fit.beta[free] + sum((_FAR * X[:, j] for j in fit.not_estimable), np.zeros(len(X)))
+    # at a separated term's days the rate is 0 and the upper edge uses its bound
+    eta_up = eta + sum((bound * X[:, j] for j, (bound, _p) in fit.separated.items()), 0.0)
+    X_cf = X.copy()
+    X_cf[:, list(design.event_cols.values())] = 0.0
+    counterfactual = np.exp(X_cf[:, free] @ fit.beta[free])
+    if fit.not_estimable:
+        counterfactual = np.full(len(dates), np.nan)
+    return pd.DataFrame(
+        {
+            "group": label,
+            DATE: dates,
+            "rate": lam,
+            "rate_lower": np.where(lam > 0, np.exp(eta - z * band), 0.0),
+            "rate_upper": np.exp(eta_up + z * band),
+            "counterfactual": counterfactual,
+        }
     )
