@@ -27,6 +27,7 @@ __all__ = [
     "DataQualityWarning",
     "EventRangeError",
     "FewEventsWarning",
+    "FewPlacebosWarning",
     "FewPreEventDaysWarning",
     "FileFormatError",
     "FlashpointError",
@@ -37,6 +38,7 @@ __all__ = [
     "ModelSpecError",
     "NonStationaryWarning",
     "OverdispersionWarning",
+    "PoorFitWarning",
     "SchemaValidationError",
     "ShortSeriesWarning",
     "warn",
@@ -128,6 +130,14 @@ class ConvergenceWarning(FlashpointWarning):
 
 class OverdispersionWarning(FlashpointWarning):
     """The counts are overdispersed relative to a Poisson model."""
+
+
+class PoorFitWarning(FlashpointWarning):
+    """A comparison series (e.g. a synthetic control) does not track the data before an event."""
+
+
+class FewPlacebosWarning(FlashpointWarning):
+    """Too few placebos for a rank p-value to reach the significance level."""
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)

@@ -1,0 +1,493 @@
+"""``fit_synthetic_control``: checks, the analyses to run, and the tidy result."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from flashpoint.errors import (
+    AllZeroGroupWarning,
+    ConvergenceWarning,
+    EventRangeError,
+    FewPlacebosWarning,
+    FlashpointValueError,
+    ModelSpecError,
+    PoorFitWarning,
+)
+from flashpoint.models._base import check_alpha, check_choice, warn
+from flashpoint.models.design import EventSpec, as_event_specs, event_index
+from flashpoint.models.synth._analysis import (
+    Analysis,
+    Plan,
+    run_analysis,
+    treated_summary,
+    unit_statistics,
+)
+from flashpoint.models.synth._panel import (
+    RATE,
+    Panel,
+    PredictorSpec,
+    build_panel,
+    parse_predictors,
+)
+from flashpoint.models.synth._result import SyntheticControlResult
+from flashpoint.models.synth._solver import DEFAULT_TOL
+from flashpoint.schemas import DATE
+
+__all__ = ["fit_synthetic_control"]
+
+PLACEBO_POOLS = ("others", "donors")
+MISFIT_WARNING = 0.1
+"""``pre_misfit`` above which the treated unit's pre-period fit is called poor."""
+
+
+def fit_synthetic_control(
+    counts: pd.DataFrame,
+    *,
+    treated: Hashable | Sequence[Hashable],
+    event: Any,
+    donors: Sequence[Hashable] | None = None,
+    by: str | None = None,
+    exposure: str | None = None,
+    freq: str | None = None,
+    predictors: Mapping[str, Sequence[Any]] | None = None,
+    predictor_weights: Mapping[str, float] | None = None,
+    in_time: Any = None,
+    placebos: bool = True,
+    placebo_pool: str = "others",
+    poor_fit_ratio: float = 5.0,
+    min_pre: int = 5,
+    alpha: float = 0.05,
+    tol: float = DEFAULT_TOL,
+) -> SyntheticControlResult:
+    """Synthetic control: the treated unit against a weighted mix of comparable units.
+
+    Parameters
+    ----------
+    counts
+        Tidy counts with ``date``, a group column and ``count`` (and the exposure and
+        predictor columns, if used), every group on the same calendar, as made by
+        ``fp.count_daily(events, by=...)``.
+    treated
+        The treated group label, or several (each is analysed on its own; none is a
+        donor of another).
+    event
+        A date, an :class:`EventSpec`, a list of them or a key-events frame. An event with
+        a ``group`` applies to that treated unit only; a pulse event's post window ends
+        at its ``end``, any other's at the end of the data.
+    donors
+        The donor pool (default: every group that is not treated).
+    by
+        Group column (found by elimination when ``None``; give it when the table has
+        predictor columns).
+    exposure
+        Column of a positive exposure (population, days covered, ...): rates are ``count
+        / exposure``. Default: counts per period.
+    freq
+        Frequency of the series (inferred when ``None``).
+    predictors
+        Match on predictors instead of the outcome path (Abadie, Diamond & Hainmueller
+        2010): ``{name: (column, start, end)}``, each the mean of ``column`` over
+        ``[start, end]`` (dates, inclusive; ``None`` for the pre-period's first or last
+        period), cut at the event. The column ``"rate"`` stands for the outcome rate.
+        Weights on the predictors (the diagonal ``V``) are chosen to fit the pre-period
+        outcome path, unless ``predictor_weights`` gives them.
+    predictor_weights
+        Fixed ``V`` (``{name: weight}``, normalised to sum to one).
+    in_time
+        An in-time placebo date inside the pre-period: each analysis is repeated on the
+        data before its event with the event moved to this date (``kind="in_time"``).
+    placebos
+        Refit every donor as if treated (in-space placebos) for the rank p-values.
+    placebo_pool
+        A placebo's donors: ``"others"`` (every other unit, the treated one included, as
+        in Abadie, Diamond & Hainmueller 2010; every unit's statistic is then computed
+        the same way, which makes the p-value exact under exchangeability) or
+        ``"donors"`` (the donor pool without the treated unit, as pysyncon and tidysynth
+        do; it keeps the treated unit's post-event path out of the placebos, at the
+        price of a slightly anti-conservative test).
+    poor_fit_ratio
+        Placebos whose pre-period RMSPE exceeds this multiple of the treated unit's are
+        flagged ``poor_fit`` and left out of ``p_value_good_fit``.
+    min_pre
+        Fewest pre-event periods allowed.
+    alpha
+        Level of ``reject`` and of the warning when ``min_p_value > alpha``.
+    tol
+        Relative tolerance of the weight solver's optimality check.
+
+    Returns
+    -------
+    SyntheticControlResult
+        ``summary()`` (one row per treated unit and event), ``weights``, ``placebos``,
+        ``paths``, ``predictor_balance``, ``plot()``.
+
+    Raises
+    ------
+    ModelSpecError
+        On an unknown treated unit or donor, fewer than two donors, bad predictors.
+    EventRangeError
+        When an event (or the in-time date) leaves fewer than ``min_pre`` periods before
+        it, or lies outside the data.
+    FlashpointValueError
+        On a malformed counts table, groups on different calendars, a treated unit with
+        no event before its event date, or donors with no events at all.
+
+    Warns
+    -----
+    PoorFitWarning
+        When ``pre_misfit`` exceeds 0.1: the donors do not track the treated unit before
+        the event, so the gap after it is not a credible effect.
+    FewPlacebosWarning
+        When ``min_p_value > alpha``: no result can be significant at ``alpha``.
+    AllZeroGroupWarning
+        For donors without any event (left out of the pool).
+    ConvergenceWarning
+        When a weight fit stopped at its iteration cap.
+
+    See Also
+    --------
+    fit_its : the treated series against its own past.
+    placebo_test : in-time and across-group placebos of an ITS effect.
+
+    Notes
+    -----
+    Rates ``r_it = y_it / e_it`` (counts over exposure, or per period). The weights
+    minimise the pre-period squared distance between the treated rate path and the
+    weighted donor paths over the simplex (``w >= 0``, ``sum w = 1``; Abadie &
+    Gardeazabal 2003, AER 93:113-132; Abadie, Diamond & Hainmueller 2010, JASA
+    105:493-505), solved exactly by an active-set method (``flashpoint.models.synth``).
+    With ``predictors`` the weights match standardised predictors under a diagonal ``V``
+    chosen by nested optimisation, as in those papers. The synthetic rate times the
+    treated unit's exposure gives the counts it would have had; ``cumulative_gap`` is the
+    observed minus that.
+
+    Inference is by in-space placebos (Abadie, Diamond & Hainmueller 2010, 2015 AJPS
+    59:495-510): every donor is treated in turn, on the other donors, and the treated
+    unit's post/pre RMSPE ratio is ranked among all; ``p_value`` is the share of units
+    with a ratio at least as large (treated unit included), so it cannot fall below
+    ``1 / (J + 1)`` with ``J`` donors. It is a test of no effect anywhere in the post
+    window (two-sided in effect), exact when the treated unit is exchangeable with the
+    donors under the null.
+
+    The pre-period fit is reported as ``pre_rmspe``, ``pre_r2`` and ``pre_misfit``:
+    ``sqrt(max(0, mean(g^2) - mean(diff(g)^2)/2)) / mean(r)`` for the pre-period gaps
+    ``g`` of the treated unit, the misfit that count noise (serially independent) does
+    not explain, as a share of its mean rate.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import flashpoint as fp
+    >>> rng = np.random.default_rng(1)
+    >>> dates = pd.date_range("2023-01-01", periods=120)
+    >>> common = 4 + 2 * np.sin(np.arange(120) / 15)      # a shock every unit shares
+    >>> simulated = pd.concat(
+    ...     [pd.DataFrame({"date": dates, "unit": f"u{k}",
+    ...                    "count": rng.poisson(common * rng.uniform(0.5, 1.5))})
+    ...      for k in range(20)], ignore_index=True)
+    >>> hit = (simulated["unit"] == "u0") & (simulated["date"] >= "2023-04-01")
+    >>> simulated.loc[hit, "count"] = rng.poisson(2 * simulated.loc[hit, "count"] + 1)
+    >>> res = fp.fit_synthetic_control(simulated, treated="u0", event="2023-04-01")
+    >>> res.summary()[["rate_ratio", "p_value", "min_p_value"]].round(3)
+       rate_ratio  p_value  min_p_value
+    0       2.119    0.125        0.125
+    """
+    alpha = check_alpha(alpha)
+    check_choice("placebo_pool", placebo_pool, PLACEBO_POOLS)
+    if not (np.isfinite(poor_fit_ratio) and poor_fit_ratio > 0):
+        raise ModelSpecError(f"poor_fit_ratio must be a positive number, got {poor_fit_ratio!r}")
+    specs = parse_predictors(predictors)
+    v_fixed = _fixed_weights(predictor_weights, specs)
+    panel = build_panel(
+        counts,
+        by=by,
+        freq=freq,
+        exposure=exposure,
+        columns=sorted({s.column for s in specs if s.column != RATE}),
+    )
+    treated_units = _treated_units(panel, treated)
+    pool = _donor_pool(panel, treated_units, donors)
+    plans = _plans(panel, treated_units, as_event_specs(event), in_time, min_pre)
+    analyses = [
+        run_analysis(
+            panel,
+            plan,
+            pool,
+            specs=specs,
+            v_fixed=v_fixed,
+            placebos=placebos,
+            placebo_pool=placebo_pool,
+            tol=tol,
+        )
+        for plan in plans
+    ]
+    frames = _frames(panel, analyses, specs, poor_fit_ratio)
+    frames["table"]["reject"] = frames["table"]["p_value"] <= alpha
+    _warn(frames["table"], alpha)
+    return SyntheticControlResult(
+        by=panel.by,
+        freq=panel.freq,
+        rate_unit=f"per unit of {exposure}" if exposure else f"per {_period_name(panel.freq)}",
+        exposure=exposure,
+        treated=tuple(panel.units[t] for t in treated_units),
+        events=as_event_specs(event),
+        in_time=None if in_time is None else pd.Timestamp(in_time),
+        alpha=alpha,
+        poor_fit_ratio=float(poor_fit_ratio),
+        predictors=tuple(s.name for s in specs),
+        **frames,
+    )
+
+
+def _period_name(freq: str) -> str:
+    offset = pd.tseries.frequencies.to_offset(freq)
+    names = {
+        "D": "day",
+        "W": "week",
+        "MS": "month",
+        "ME": "month",
+        "QS": "quarter",
+        "QE": "quarter",
+        "YS": "year",
+        "YE": "year",
+        "h": "hour",
+    }
+    name = names.get(offset.rule_code.split("-")[0], "period")
+    return name if offset.n == 1 else f"period ({freq})"
+
+
+def _fixed_weights(
+    weights: Mapping[str, float] | None, specs: Sequence[PredictorSpec]
+) -> np.ndarray | None:
+    if weights is None:
+        return None
+    names = [s.name for s in specs]
+    if not specs:
+        raise ModelSpecError("predictor_weights= needs predictors= (the predictors they weight)")
+    if set(weights) != set(names):
+        raise ModelSpecError(
+            f"predictor_weights must give one weight per predictor {names}; got {list(weights)}"
+        )
+    v = np.array([float(weights[n]) for n in names])
+    if not np.all(np.isfinite(v)) or np.any(v < 0) or v.sum() <= 0:
+        raise ModelSpecError(f"predictor weights must be >= 0 and not all zero; got {v.tolist()}")
+    return v / v.sum()
+
+
+def _treated_units(panel: Panel, treated: Hashable | Sequence[Hashable]) -> list[int]:
+    labels = list(treated) if isinstance(treated, list | tuple) else [treated]
+    if not labels:
+        raise ModelSpecError("treated= is empty; name the treated group")
+    unknown = [t for t in labels if t not in panel.units]
+    if unknown:
+        raise ModelSpecError(
+            f"treated unit(s) {unknown} are not groups of {panel.by!r} (groups: "
+            f"{list(panel.units)[:20]}{' ...' if len(panel.units) > 20 else ''}); check "
+            "the spelling or the by= column"
+        )
+    return [panel.index(t) for t in labels]
+
+
+def _donor_pool(
+    panel: Panel, treated: Sequence[int], donors: Sequence[Hashable] | None
+) -> np.ndarray:
+    if donors is None:
+        pool = [i for i in range(len(panel.units)) if i not in treated]
+    else:
+        if isinstance(donors, str) or not isinstance(donors, Sequence):
+            raise ModelSpecError(f"donors must be a list of group labels, got {donors!r}")
+        unknown = [d for d in donors if d not in panel.units]
+        if unknown:
+            raise ModelSpecError(f"donor(s) {unknown} are not groups of {panel.by!r}")
+        clash = [d for d in donors if panel.index(d) in treated]
+        if clash:
+            raise ModelSpecError(f"donor(s) {clash} are also treated; leave them out of donors=")
+        pool = list(dict.fromkeys(panel.index(d) for d in donors))
+    silent = [i for i in pool if not panel.counts[:, i].any()]
+    for i in silent:
+        warn(
+            f"donor {panel.units[i]!r} has no events at all; it is left out of the pool",
+            AllZeroGroupWarning,
+        )
+    pool = [i for i in pool if i not in silent]
+    if len(pool) < 2:
+        raise ModelSpecError(
+            f"a synthetic control needs at least two donors with events; found {len(pool)}"
+            f"{' (every donor is all zero)' if silent else ''}. Add groups to the counts "
+            "(fp.count_daily(events, by=...)) or to donors="
+        )
+    return np.array(pool)
+
+
+def _plans(
+    panel: Panel,
+    treated: Sequence[int],
+    events: Sequence[EventSpec],
+    in_time: Any,
+    min_pre: int,
+) -> list[Plan]:
+    plans = []
+    for t in treated:
+        label = panel.units[t]
+        mine = [e for e in events if e.group is None or e.group == label]
+        if not mine:
+            raise ModelSpecError(f"no event applies to treated unit {label!r}")
+        for spec in mine:
+            pre_stop = _pre_periods(panel, spec.date, spec.name, label, min_pre)
+            stop = len(panel.dates)
+            if spec.shape == "pulse" and spec.end is not None:
+                stop = min(stop, event_index(panel.dates, spec.end) + 1)
+            _check_treated_events(panel, t, pre_stop)
+            plans.append(Plan(t, spec.name, "event", spec.date, pre_stop, stop))
+            if in_time is not None:
+                fake = pd.Timestamp(in_time)
+                if fake >= spec.date:
+                    raise EventRangeError(
+                        f"in_time={fake.date()} is not before event {spec.name!r} "
+                        f"({spec.date.date()}); an in-time placebo date lies in the pre-period"
+                    )
+                fake_stop = _pre_periods(panel, fake, "in-time placebo", label, min_pre)
+                plans.append(Plan(t, spec.name, "in_time", fake, fake_stop, pre_stop))
+    return plans
+
+
+def _pre_periods(panel: Panel, date: pd.Timestamp, name: str, label: Hashable, min_pre: int) -> int:
+    dates = panel.dates
+    if date > dates[-1]:
+        raise EventRangeError(
+            f"event {name!r} on {date.date()} is after the last date {dates[-1].date()}; "
+            "extend the counts (count_daily(..., end=...)) or drop the event"
+        )
+    n_pre = event_index(dates, date)
+    if n_pre < min_pre:
+        raise EventRangeError(
+            f"event {name!r} on {date.date()} leaves {max(n_pre, 0)} periods before it for "
+            f"{label!r} (from {dates[0].date()}); a synthetic control needs at least "
+            f"min_pre={min_pre} to fit the weights: start the counts earlier or lower min_pre="
+        )
+    return n_pre
+
+
+def _check_treated_events(panel: Panel, t: int, pre_stop: int) -> None:
+    if not panel.counts[:pre_stop, t].any():
+        raise FlashpointValueError(
+            f"treated unit {panel.units[t]!r} has no events before its event date "
+            f"({panel.dates[pre_stop].date()}); its pre-event path is flat zero, so there is "
+            "nothing for the donors to match. Start the counts earlier or use fp.fit_its"
+        )
+
+
+def _frames(
+    panel: Panel, analyses: Sequence[Analysis], specs: Sequence[PredictorSpec], ratio: float
+) -> dict[str, pd.DataFrame]:
+    rows = []
+    parts: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {
+        "weights": [],
+        "placebos": [],
+        "paths": [],
+        "predictor_balance": [],
+    }
+    for a in analyses:
+        key = {"treated": panel.units[a.plan.treated], "event": a.plan.event, "kind": a.plan.kind}
+        stats = unit_statistics(panel, a, ratio)
+        rows.append({"treated": key["treated"], **treated_summary(panel, a, stats)})
+        parts["weights"].append((key, _weights_columns(panel, a)))
+        parts["placebos"].append((key, {c: stats[c].to_numpy() for c in stats.columns}))
+        parts["paths"].append((key, _paths_columns(panel, a)))
+        if specs:
+            parts["predictor_balance"].append((key, _balance_columns(a, specs)))
+    table = pd.DataFrame(rows)
+    first = ["treated", "event", "date", "kind"]
+    table = table[first + [c for c in table.columns if c not in first]]
+    empty_balance = ["predictor", "v_weight", "treated_value", "synthetic_value", "donor_mean"]
+    frames = {name: _stack(chunks, empty_balance) for name, chunks in parts.items()}
+    return {"table": table, **frames}
+
+
+def _stack(
+    chunks: Sequence[tuple[dict[str, Any], dict[str, Any]]], empty: list[str]
+) -> pd.DataFrame:
+    """One frame from per-analysis columns, with the analysis key repeated in front."""
+    lead = ["treated", "event", "kind"]
+    if not chunks:
+        return pd.DataFrame(columns=lead + empty)
+    lengths = [len(next(iter(cols.values()))) for _, cols in chunks]
+    data: dict[str, Any] = {
+        name: np.repeat(np.array([key[name] for key, _ in chunks], dtype=object), lengths)
+        for name in lead
+    }
+    for column in chunks[0][1]:
+        data[column] = np.concatenate([np.asarray(cols[column]) for _, cols in chunks])
+    return pd.DataFrame(data)
+
+
+def _weights_columns(panel: Panel, a: Analysis) -> dict[str, Any]:
+    order = np.argsort(-a.fits[0].weights, kind="stable")
+    donors = np.array([panel.units[d] for d in a.pools[0]], dtype=object)
+    return {"donor": donors[order], "weight": a.fits[0].weights[order]}
+
+
+def _paths_columns(panel: Panel, a: Analysis) -> dict[str, Any]:
+    pre, stop = a.plan.pre_stop, a.plan.post_stop
+    observed = panel.rates[:stop][:, a.units]
+    gap = observed - a.synthetic
+    counts_gap = gap * panel.exposure[:stop][:, a.units]
+    cumulative = np.full_like(gap, np.nan)
+    cumulative[pre:] = np.cumsum(counts_gap[pre:], axis=0)
+    n_units = len(a.units)
+    return {
+        "unit": np.repeat(np.array([panel.units[u] for u in a.units], dtype=object), stop),
+        "role": np.repeat(np.array(["treated"] + ["placebo"] * (n_units - 1)), stop),
+        DATE: np.tile(panel.dates[:stop].to_numpy(), n_units),
+        "observed": observed.T.ravel(),
+        "synthetic": a.synthetic.T.ravel(),
+        "gap": gap.T.ravel(),
+        "cumulative_gap": cumulative.T.ravel(),
+    }
+
+
+def _balance_columns(a: Analysis, specs: Sequence[PredictorSpec]) -> dict[str, Any]:
+    X = a.predictor_values
+    assert X is not None  # built whenever there are predictors
+    v = a.fits[0].v
+    donors = X[:, 1 : len(a.pools[0]) + 1]
+    return {
+        "predictor": np.array([s.name for s in specs], dtype=object),
+        "v_weight": v if v is not None else np.full(len(specs), np.nan),
+        "treated_value": X[:, 0],
+        "synthetic_value": donors @ a.fits[0].weights,
+        "donor_mean": donors.mean(axis=1),
+    }
+
+
+def _warn(table: pd.DataFrame, alpha: float) -> None:
+    for _, row in table.iterrows():
+        what = f"{row['treated']!r}, {row['event']!r}" + (
+            " (in-time placebo)" if row["kind"] == "in_time" else ""
+        )
+        if row["pre_misfit"] > MISFIT_WARNING:
+            warn(
+                f"the synthetic control of {what} does not track it before the event: a "
+                f"systematic misfit of {row['pre_misfit']:.0%} of its mean rate (pre-period "
+                f"R^2 {row['pre_r2']:.2f}). The gap after the event is then not a credible "
+                "effect; choose donors that move with the treated unit, or compare it with "
+                "its own past (fp.fit_its)",
+                PoorFitWarning,
+            )
+        if row["min_p_value"] > alpha:
+            warn(
+                f"{row['n_placebos']} placebos for {what}: the smallest attainable p-value is "
+                f"{row['min_p_value']:.3g} > alpha={alpha}, so the placebo test cannot reject "
+                "at that level; add donors",
+                FewPlacebosWarning,
+            )
+        if not row["converged"]:
+            warn(
+                f"a weight fit for {what} stopped at its iteration cap; weights may be "
+                "inexact (raise tol=)",
+                ConvergenceWarning,
+            )
