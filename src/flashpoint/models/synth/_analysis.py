@@ -94,7 +94,9 @@ def run_analysis(
     )
 
 
-def unit_statistics(panel: Panel, analysis: Analysis, poor_fit_ratio: float) -> pd.DataFrame:
+def unit_statistics(
+    panel: Panel, analysis: Analysis, poor_fit_ratio: float
+) -> dict[str, np.ndarray]:
     """Per unit: pre/post RMSPE, their ratio, the average gap, its rank and the fit flag."""
     plan = analysis.plan
     pre, stop = plan.pre_stop, plan.post_stop
@@ -104,21 +106,22 @@ def unit_statistics(panel: Panel, analysis: Analysis, poor_fit_ratio: float) -> 
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = post_rmspe / pre_rmspe
     ratio = np.where(pre_rmspe > 0, ratio, np.where(post_rmspe > 0, np.inf, np.nan))
-    order = pd.Series(ratio).rank(ascending=False, method="min").to_numpy()
+    finite = ~np.isnan(ratio)
+    order = np.full(len(ratio), np.nan)
+    order[finite] = 1 + np.sum(ratio[finite][None, :] > ratio[finite][:, None], axis=1)
     poor = pre_rmspe > poor_fit_ratio * pre_rmspe[0]
     poor[0] = False
-    return pd.DataFrame(
-        {
-            "unit": [panel.units[u] for u in analysis.units],
-            "role": ["treated"] + ["placebo"] * (len(analysis.units) - 1),
-            "pre_rmspe": pre_rmspe,
-            "post_rmspe": post_rmspe,
-            "rmspe_ratio": ratio,
-            "average_gap": gap[pre:].mean(axis=0),
-            "rank": order,
-            "poor_fit": poor,
-        }
-    )
+    n_units = len(analysis.units)
+    return {
+        "unit": np.array([panel.units[u] for u in analysis.units], dtype=object),
+        "role": np.array(["treated"] + ["placebo"] * (n_units - 1)),
+        "pre_rmspe": pre_rmspe,
+        "post_rmspe": post_rmspe,
+        "rmspe_ratio": ratio,
+        "average_gap": gap[pre:].mean(axis=0),
+        "rank": order,
+        "poor_fit": poor,
+    }
 
 
 def rank_p_value(ratios: np.ndarray) -> float:
@@ -130,7 +133,9 @@ def rank_p_value(ratios: np.ndarray) -> float:
     return float(np.mean(finite >= observed))
 
 
-def treated_summary(panel: Panel, analysis: Analysis, units: pd.DataFrame) -> dict[str, object]:
+def treated_summary(
+    panel: Panel, analysis: Analysis, units: dict[str, np.ndarray]
+) -> dict[str, object]:
     """Return the summary row of one analysis (see ``SyntheticControlResult.summary``)."""
     plan = analysis.plan
     pre, stop = plan.pre_stop, plan.post_stop
@@ -141,12 +146,12 @@ def treated_summary(panel: Panel, analysis: Analysis, units: pd.DataFrame) -> di
     exposure = panel.exposure[pre:stop, t]
     observed_count = float(panel.counts[pre:stop, t].sum())
     synthetic_count = float(np.sum(synthetic[pre:] * exposure))
-    ratios = units["rmspe_ratio"].to_numpy()
-    good = ~units["poor_fit"].to_numpy()
-    n_placebos = len(units) - 1
+    ratios = units["rmspe_ratio"]
+    good = ~units["poor_fit"]
+    n_placebos = len(ratios) - 1
+    misfit, misfit_z = pre_misfit(observed[:pre], gap[:pre])
     p_value = rank_p_value(ratios) if n_placebos else float("nan")
     p_good = rank_p_value(ratios[good]) if n_placebos else float("nan")
-    row = units.iloc[0]
     return {
         "event": plan.event,
         "date": plan.date,
@@ -159,11 +164,12 @@ def treated_summary(panel: Panel, analysis: Analysis, units: pd.DataFrame) -> di
         "average_gap": float(gap[pre:].mean()),
         "cumulative_gap": observed_count - synthetic_count,
         "rate_ratio": observed_count / synthetic_count if synthetic_count > 0 else np.nan,
-        "pre_rmspe": float(row["pre_rmspe"]),
-        "post_rmspe": float(row["post_rmspe"]),
-        "rmspe_ratio": float(row["rmspe_ratio"]),
+        "pre_rmspe": float(units["pre_rmspe"][0]),
+        "post_rmspe": float(units["post_rmspe"][0]),
+        "rmspe_ratio": float(ratios[0]),
         "pre_r2": _r2(observed[:pre], gap[:pre]),
-        "pre_misfit": pre_misfit(observed[:pre], gap[:pre]),
+        "pre_misfit": misfit,
+        "pre_misfit_z": misfit_z,
         "p_value": p_value,
         "p_value_good_fit": p_good,
         "n_placebos": n_placebos,
@@ -178,16 +184,22 @@ def _r2(observed: np.ndarray, gap: np.ndarray) -> float:
     return 1.0 - float(np.sum(gap**2)) / total if total > 0 else float("nan")
 
 
-def pre_misfit(observed: np.ndarray, gap: np.ndarray) -> float:
-    """Systematic pre-period misfit relative to the mean rate.
+def pre_misfit(observed: np.ndarray, gap: np.ndarray) -> tuple[float, float]:
+    """Systematic pre-period misfit relative to the mean rate, and its noise z-score.
 
-    ``sqrt(max(0, mean(g^2) - mean(diff(g)^2) / 2)) / mean(observed)``: the mean squared
-    gap minus the part that period-to-period noise explains (von Neumann's mean square
-    successive difference estimates the variance of a serially independent gap), so that
-    count noise alone scores near zero and a level or trend the donors miss does not.
+    ``D = mean(g^2) - mean(diff(g)^2) / 2`` is the mean squared gap minus the part that
+    period-to-period noise explains (von Neumann's mean square successive difference
+    ``B = mean(diff(g)^2) / 2`` estimates the variance of a serially independent gap);
+    the misfit is ``sqrt(max(D, 0)) / mean(observed)``, so that count noise alone scores
+    near zero and a level or trend the donors miss does not. For independent normal gaps
+    ``D`` has mean 0 and standard deviation ``sigma^2 / sqrt(n)``, hence the z-score
+    ``D sqrt(n) / B``: a large misfit on a short, noisy series is only noise if z is small.
     """
     level = float(observed.mean())
-    if level <= 0 or len(gap) < 2:
-        return float("nan")
+    n = len(gap)
+    if level <= 0 or n < 3:
+        return float("nan"), float("nan")
     noise = float(np.mean(np.diff(gap) ** 2)) / 2.0
-    return float(np.sqrt(max(0.0, float(np.mean(gap**2)) - noise))) / level
+    excess = float(np.mean(gap**2)) - noise
+    z = excess * np.sqrt(n) / noise if noise > 0 else (np.inf if excess > 0 else 0.0)
+    return float(np.sqrt(max(0.0, excess))) / level, float(z)

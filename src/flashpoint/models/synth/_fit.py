@@ -41,7 +41,9 @@ __all__ = ["fit_synthetic_control"]
 
 PLACEBO_POOLS = ("others", "donors")
 MISFIT_WARNING = 0.1
-"""``pre_misfit`` above which the treated unit's pre-period fit is called poor."""
+MISFIT_Z = 3.0
+"""The treated unit's pre-period fit is called poor when ``pre_misfit > MISFIT_WARNING``
+and the misfit stands out of the period-to-period noise (``pre_misfit_z > MISFIT_Z``)."""
 
 
 def fit_synthetic_control(
@@ -139,8 +141,9 @@ def fit_synthetic_control(
     Warns
     -----
     PoorFitWarning
-        When ``pre_misfit`` exceeds 0.1: the donors do not track the treated unit before
-        the event, so the gap after it is not a credible effect.
+        When ``pre_misfit`` exceeds 0.1 and stands out of the noise (``pre_misfit_z >
+        3``): the donors do not track the treated unit before the event, so the gap after
+        it is not a credible effect.
     FewPlacebosWarning
         When ``min_p_value > alpha``: no result can be significant at ``alpha``.
     AllZeroGroupWarning
@@ -174,9 +177,11 @@ def fit_synthetic_control(
     donors under the null.
 
     The pre-period fit is reported as ``pre_rmspe``, ``pre_r2`` and ``pre_misfit``:
-    ``sqrt(max(0, mean(g^2) - mean(diff(g)^2)/2)) / mean(r)`` for the pre-period gaps
-    ``g`` of the treated unit, the misfit that count noise (serially independent) does
-    not explain, as a share of its mean rate.
+    ``sqrt(max(0, D)) / mean(r)`` with ``D = mean(g^2) - mean(diff(g)^2)/2`` for the
+    pre-period gaps ``g`` of the treated unit, the misfit that count noise (serially
+    independent) does not explain, as a share of its mean rate; ``pre_misfit_z = D
+    sqrt(n) / (mean(diff(g)^2)/2)`` says whether it stands out of that noise (about
+    standard normal for independent gaps).
 
     Examples
     --------
@@ -192,9 +197,14 @@ def fit_synthetic_control(
     >>> hit = (simulated["unit"] == "u0") & (simulated["date"] >= "2023-04-01")
     >>> simulated.loc[hit, "count"] = rng.poisson(2 * simulated.loc[hit, "count"] + 1)
     >>> res = fp.fit_synthetic_control(simulated, treated="u0", event="2023-04-01")
-    >>> res.summary()[["rate_ratio", "p_value", "min_p_value"]].round(3)
-       rate_ratio  p_value  min_p_value
-    0       2.119    0.125        0.125
+    >>> res.summary()[["rate_ratio", "cumulative_gap", "p_value", "min_p_value"]].round(2)
+       rate_ratio  cumulative_gap  p_value  min_p_value
+    0        2.45          220.91     0.05         0.05
+    >>> res.weights[["donor", "weight"]].head(3).round(3)
+      donor  weight
+    0    u6   0.224
+    1   u10   0.205
+    2    u3   0.143
     """
     alpha = check_alpha(alpha)
     check_choice("placebo_pool", placebo_pool, PLACEBO_POOLS)
@@ -396,7 +406,7 @@ def _frames(
         stats = unit_statistics(panel, a, ratio)
         rows.append({"treated": key["treated"], **treated_summary(panel, a, stats)})
         parts["weights"].append((key, _weights_columns(panel, a)))
-        parts["placebos"].append((key, {c: stats[c].to_numpy() for c in stats.columns}))
+        parts["placebos"].append((key, stats))
         parts["paths"].append((key, _paths_columns(panel, a)))
         if specs:
             parts["predictor_balance"].append((key, _balance_columns(a, specs)))
@@ -469,7 +479,7 @@ def _warn(table: pd.DataFrame, alpha: float) -> None:
         what = f"{row['treated']!r}, {row['event']!r}" + (
             " (in-time placebo)" if row["kind"] == "in_time" else ""
         )
-        if row["pre_misfit"] > MISFIT_WARNING:
+        if row["pre_misfit"] > MISFIT_WARNING and row["pre_misfit_z"] > MISFIT_Z:
             warn(
                 f"the synthetic control of {what} does not track it before the event: a "
                 f"systematic misfit of {row['pre_misfit']:.0%} of its mean rate (pre-period "

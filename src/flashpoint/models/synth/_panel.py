@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from flashpoint.errors import FlashpointValueError, ModelSpecError
-from flashpoint.models._base import split_counts
+from flashpoint.models._base import CountSeries, split_counts
 from flashpoint.schemas import DATE
 
 __all__ = ["RATE", "Panel", "PredictorSpec", "build_panel", "parse_predictors", "predictor_values"]
@@ -38,7 +38,7 @@ class Panel:
     dates
         The common calendar (``T`` periods).
     units
-        Unit labels (``N``), in table order.
+        Unit labels (``N``), sorted.
     counts, exposure, rates
         ``T x N`` arrays; ``exposure`` is one per period when no exposure column is given.
     columns
@@ -129,6 +129,7 @@ def build_panel(
             "a synthetic control compares one group with others, but the counts table has "
             "no group column; count with fp.count_daily(events, by='country') or pass by="
         )
+    series = _sorted_units(series)  # results do not depend on the row order
     dates = series[0].dates
     for s in series[1:]:
         if not s.dates.equals(dates):
@@ -159,6 +160,13 @@ def build_panel(
         rates=y / e,
         columns=wide,
     )
+
+
+def _sorted_units(series: list[CountSeries]) -> list[CountSeries]:
+    try:
+        return sorted(series, key=lambda s: s.group)  # type: ignore[arg-type,return-value]
+    except TypeError:  # labels of mixed types
+        return sorted(series, key=lambda s: (type(s.group).__name__, str(s.group)))
 
 
 def predictor_values(

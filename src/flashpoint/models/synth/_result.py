@@ -102,7 +102,8 @@ class SyntheticControlResult(ResultMixin):
             before / after, rate scale), ``rmspe_ratio`` (post / pre), ``pre_r2`` (share of
             the treated unit's pre-period variance the synthetic control explains),
             ``pre_misfit`` (systematic pre-period misfit as a share of the treated unit's
-            pre-period mean rate; see Notes of :func:`fit_synthetic_control`),
+            pre-period mean rate) and ``pre_misfit_z`` (how far it stands out of the
+            period-to-period noise; see Notes of :func:`fit_synthetic_control`),
             ``p_value`` (rank of the treated unit's ``rmspe_ratio`` among the treated
             unit and its placebos), ``p_value_good_fit`` (the same without the placebos
             flagged ``poor_fit``), ``n_placebos``, ``n_placebos_good_fit``,

@@ -10,13 +10,16 @@ With predictors (Abadie & Gardeazabal 2003; Abadie, Diamond & Hainmueller 2010, 
 problem, the weights minimise ``(X_1 - X_0 w)' V (X_1 - X_0 w)`` for a diagonal ``V >= 0``
 with unit trace, and ``V`` is chosen to minimise the pre-period mean squared error of the
 outcome path that the weights imply (nested optimisation). The outer problem is not
-convex: it is solved by Nelder-Mead (scipy) over ``v = |x| / sum|x|`` from two starts, equal
-weights and the regression-based start of the Synth package (the squared coefficients of a
-cross-unit regression of the pre-period outcomes on the predictors), each restarted from
-its best point with a fresh simplex until a restart improves the loss by less than one part
-in a million (a collapsed simplex is the usual way Nelder-Mead stalls), keeping the better.
-The result is deterministic; like every local search on this problem it may miss a better
-``V`` elsewhere, so the fitted ``V`` and the pre-period fit are reported.
+convex, and local searches from Synth's two starting points (equal weights, and the
+regression-based start: the squared coefficients of a cross-unit regression of the
+pre-period outcomes on the predictors) often stop at a poorer local optimum (on California's
+Proposition 99 they do). So the loss is first evaluated at those two and at 256
+quasi-random ``V`` (Halton points spread over the simplex); Nelder-Mead (scipy) over
+``v = |x| / sum|x|`` then starts from the two best, each restarted from its best point with
+a fresh simplex until a restart improves the loss by less than one part in a million (a
+collapsed simplex is how Nelder-Mead stalls); the best end point wins. The search is
+deterministic; like any search on this problem it may still miss a better ``V``, so the
+fitted ``V`` and the pre-period fit are reported.
 """
 
 from __future__ import annotations
@@ -26,13 +29,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from flashpoint._lazy import lazy_module
-from flashpoint.models.synth._solver import simplex_lstsq
+from flashpoint.models.synth._solver import simplex_lstsq, simplex_lstsq_factor
 
 optimize = lazy_module("scipy.optimize")
 
 __all__ = ["UnitFit", "centred_gram", "fit_outcome", "fit_predictors"]
 
 _MAX_RESTARTS = 20
+_N_SCAN = 256
+_N_STARTS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +90,8 @@ def fit_predictors(
     converged = [True]
 
     def weights_for(v: np.ndarray) -> np.ndarray:
-        H = (x0.T * v) @ x0
-        c = x0.T @ (v * x1)
-        w, ok = simplex_lstsq(H, c, start=state["w"], tol=tol)
+        root = np.sqrt(v)
+        w, ok = simplex_lstsq_factor(x0 * root[:, None], x1 * root, start=state["w"], tol=tol)
         state["w"] = w
         converged[0] = converged[0] and ok
         return w
@@ -100,15 +104,16 @@ def fit_predictors(
         v = v_fixed / v_fixed.sum()
         return UnitFit(weights=weights_for(v), v=v, converged=converged[0])
     k = len(x1)
-    starts = [np.full(k, 1.0 / k)]
+    candidates = [np.full(k, 1.0 / k), *_halton_simplex(k, _N_SCAN)]
     regression = _regression_start(scaled, gram, cols)
     if regression is not None:
-        starts.append(regression)
+        candidates.insert(1, regression)
+    scanned = np.array([loss(c) for c in candidates])
     options = {"maxfev": 400 * k, "xatol": np.inf, "fatol": 1e-7 * g11 / n_pre}
-    best_x, best_loss = starts[0], np.inf
-    for x_start in starts:
+    best_x, best_loss = candidates[int(np.argmin(scanned))], float(scanned.min())
+    for i in np.argsort(scanned, kind="stable")[:_N_STARTS]:
+        x, value = candidates[i], float(scanned[i])
         state["w"] = None
-        x, value = x_start, np.inf
         for _ in range(_MAX_RESTARTS):
             res = optimize.minimize(loss, x, method="Nelder-Mead", options=options)
             improved = res.fun < value * (1.0 - 1e-6)
@@ -127,6 +132,26 @@ def _simplex(x: np.ndarray) -> np.ndarray:
     a = np.abs(x)
     total = a.sum()
     return a / total if total > 0 else np.full(len(x), 1.0 / len(x))
+
+
+def _halton_simplex(k: int, n: int) -> list[np.ndarray]:
+    """``n`` deterministic, evenly spread points of the ``k``-simplex.
+
+    Halton points (radical inverses in the first ``k`` primes) mapped to the simplex by
+    normalised exponential spacings (uniform on the simplex for uniform input).
+    """
+    primes = [p for p in range(2, 1000) if all(p % d for d in range(2, int(p**0.5) + 1))][:k]
+    points = np.empty((n, k))
+    for j, base in enumerate(primes):
+        for i in range(n):
+            f, x, m = 1.0, 0.0, i + 1
+            while m > 0:
+                f /= base
+                x += f * (m % base)
+                m //= base
+            points[i, j] = x
+    spacings = -np.log(points)
+    return list(spacings / spacings.sum(axis=1, keepdims=True))
 
 
 def _regression_start(scaled: np.ndarray, gram: np.ndarray, cols: np.ndarray) -> np.ndarray | None:
