@@ -89,7 +89,10 @@ def plot_synthetic_control(
         gap_column, gap_label, gap_title = "gap", rate_label, f"gap<br>({rate_label})"
     fig = new_figure(
         2,
-        row_titles=[f"{name}: observed and synthetic", "gap: observed - synthetic"],
+        row_titles=[
+            f"{name}: observed and synthetic",
+            "cumulative gap: observed - synthetic" if cumulative else "gap: observed - synthetic",
+        ],
         row_heights=[0.55, 0.45],
     )
     add_line(
@@ -150,7 +153,12 @@ def plot_synthetic_control(
     )
     return finish(
         fig,
-        title=title or f"Synthetic control: {row['treated']} and {row['event']}",
+        title=title
+        or (
+            f"In-time placebo: {row['treated']}, {row['event']} moved to {row['date'].date()}"
+            if row["kind"] == "in_time"
+            else f"Synthetic control: {row['treated']} and {row['event']}"
+        ),
         subtitle=subtitle,
         y_title=rate_label,
         rows=2,
