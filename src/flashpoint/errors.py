@@ -27,6 +27,7 @@ __all__ = [
     "DataQualityWarning",
     "EventRangeError",
     "FewEventsWarning",
+    "FewPlacebosWarning",
     "FewPreEventDaysWarning",
     "FileFormatError",
     "FlashpointError",
@@ -38,6 +39,7 @@ __all__ = [
     "NonStationaryWarning",
     "NotEstimableWarning",
     "OverdispersionWarning",
+    "PoorFitWarning",
     "SchemaValidationError",
     "ShortSeriesWarning",
     "warn",
@@ -137,6 +139,14 @@ class NotEstimableWarning(FlashpointWarning):
     For example a step with no event before it (all-zero pre-event counts or tallies): its
     estimate would diverge to infinity, which an optimiser reports as a rate ratio of 1e10.
     """
+
+
+class PoorFitWarning(FlashpointWarning):
+    """A comparison series (e.g. a synthetic control) does not track the data before an event."""
+
+
+class FewPlacebosWarning(FlashpointWarning):
+    """Too few placebos for a rank p-value to reach the significance level."""
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)

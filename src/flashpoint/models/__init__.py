@@ -22,6 +22,7 @@ from flashpoint.models.hawkes_times import (
 from flashpoint.models.its import ITSResult, fit_its
 from flashpoint.models.placebo import PlaceboResult, placebo_test
 from flashpoint.models.rt import RtResult, estimate_rt, serial_interval_pmf
+from flashpoint.models.synth import SyntheticControlResult, fit_synthetic_control
 from flashpoint.models.tallies import TallyRatesResult, fit_tally_rates, impute_daily_from_tallies
 from flashpoint.models.trend import TrendResult, fit_trend
 
@@ -39,6 +40,7 @@ __all__ = [
     "PlaceboResult",
     "RtResult",
     "SourceComparisonResult",
+    "SyntheticControlResult",
     "TallyRatesResult",
     "TrendResult",
     "assess_event",
@@ -51,6 +53,7 @@ __all__ = [
     "fit_hawkes",
     "fit_hawkes_times",
     "fit_its",
+    "fit_synthetic_control",
     "fit_tally_rates",
     "fit_trend",
     "forecast",

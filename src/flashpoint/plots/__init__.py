@@ -19,6 +19,7 @@ from flashpoint.models import (
     PlaceboResult,
     RtResult,
     SourceComparisonResult,
+    SyntheticControlResult,
     TallyRatesResult,
     TrendResult,
 )
@@ -29,6 +30,7 @@ from flashpoint.plots.effects import plot_event_study, plot_its, plot_placebo, p
 from flashpoint.plots.hawkes import plot_backtest, plot_forecast, plot_hawkes
 from flashpoint.plots.hawkes_times import plot_hawkes_times
 from flashpoint.plots.surveillance import plot_alarms, plot_rt
+from flashpoint.plots.synth import plot_synthetic_control
 from flashpoint.plots.tallies import plot_source_comparison, plot_tally_fit
 from flashpoint.plots.verdict import plot_assessment
 
@@ -47,6 +49,7 @@ __all__ = [
     "plot_placebo",
     "plot_rt",
     "plot_source_comparison",
+    "plot_synthetic_control",
     "plot_tally_fit",
     "plot_trend",
 ]
@@ -65,6 +68,7 @@ for _result_type, _draw in (
     (PlaceboResult, plot_placebo),
     (RtResult, plot_rt),
     (SourceComparisonResult, plot_source_comparison),
+    (SyntheticControlResult, plot_synthetic_control),
     (TallyRatesResult, plot_tally_fit),
     (TrendResult, plot_trend),
 ):
