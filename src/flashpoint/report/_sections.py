@@ -355,10 +355,10 @@ def event_study_section(
     )
     s.figures.append(plot_event_study(res))
     for r in results:
-        windows = "; ".join(r.summary()["window"].drop_duplicates())
+        spans = "; ".join(r.summary()["window"].drop_duplicates())
         s.tables.append(
             (
-                f"Rate ratio by window (days {windows})",
+                f"Rate ratio by window (days {spans})",
                 _columns(
                     r,
                     "window",
