@@ -158,3 +158,34 @@ def test_bundled_verdict_numbers() -> None:
     assert v.loc[("Iraq", "KH strike"), "agree"] == False  # noqa: E712 - numpy bool
     assert v.loc[("Iraq", "KH strike"), "strength"] in {"weak", "none"}
     assert "of the official tallies in the window" in v.loc[("Iraq", "KH strike"), "sentence"]
+
+
+def test_control_groups_add_a_synthetic_control_reading() -> None:
+    """Untreated groups: not assessed, they build the synthetic control and join the placebo."""
+    rng = np.random.default_rng(21)
+    dates = pd.date_range("2024-01-01", periods=200)
+    shared = 3 + np.sin(np.arange(200) / 15)  # a regional pattern every group follows
+    frames = []
+    for g in "ABCDEFGH":
+        mu = (
+            shared
+            * rng.uniform(0.7, 1.3)
+            * (np.where(np.arange(200) >= 120, 1.8, 1.0) if g == "A" else 1.0)
+        )
+        frames.append(pd.DataFrame({"date": dates, "region": g, "count": rng.poisson(mu)}))
+    counts = pd.concat(frames, ignore_index=True)
+    event = fp.EventSpec(date="2024-04-30", label="strike")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fp.assess_event(counts, event, controls=list("CDEFGH"))
+    assert list(res.verdicts["region"]) == ["A", "B"]
+    synth = res.summary().set_index(["region", "reading"]).sort_index()
+    a = synth.loc[("A", "synthetic control (6 donors)")]
+    assert a["kind"] == "controls"
+    assert a["rate_ratio"] == pytest.approx(2.02, abs=0.01)  # true 1.8
+    assert a["min_p_value"] == pytest.approx(1 / 7)
+    across = synth.loc[("A", "across-group placebo")]
+    assert across["min_p_value"] == pytest.approx(1 / 8)  # ranked among all 8 groups
+    assert "synthetic control p = 0.286 (it cannot go below 0.14" in res.verdict
+    with pytest.raises(ModelSpecError, match=r"control group\(s\) \['Z'\]"):
+        fp.assess_event(counts, event, controls=["Z"])

@@ -27,6 +27,7 @@ from flashpoint.models._glm import FAMILIES
 from flashpoint.models.design import EventSpec, as_event_specs, event_index
 from flashpoint.models.its import ITSResult, fit_its
 from flashpoint.models.placebo import PlaceboResult, placebo_test
+from flashpoint.models.synth import fit_synthetic_control
 from flashpoint.models.tallies import fit_tally_rates
 
 if TYPE_CHECKING:
@@ -203,6 +204,7 @@ def _model_readings(
 
 def _placebo_readings(
     counts: pd.DataFrame,
+    everyone: pd.DataFrame,
     specs: Sequence[EventSpec],
     targets: Sequence[str],
     *,
@@ -210,27 +212,65 @@ def _placebo_readings(
     family: str,
     trend: str,
     alpha: float,
-    n_groups: int,
     keep: dict[tuple[str, str], PlaceboResult],
 ) -> list[tuple[str, str, pd.DataFrame | None, str]]:
-    """In-time placebo per group, and across-group placebo when there are several groups."""
-    kinds = [("in_time", "in-time placebo")]
-    if n_groups > 1:
-        kinds.append(("across_group", "across-group placebo"))
+    """In-time placebo per group; across-group placebo among every group (controls too)."""
+    kinds = [("in_time", "in-time placebo", counts)]
+    if by is not None and everyone[by].nunique() > 1:
+        kinds.append(("across_group", "across-group placebo", everyone))
     readings = []
-    for kind, name in kinds:
+    for kind, name, table in kinds:
         frames = []
         note = ""
         for target in targets:
             options = {"by": by, "family": family, "trend": trend, "alpha": alpha}
             rows, note_t = _quietly(
-                partial(_placebo_reading, counts, specs, target, options, kind=kind, keep=keep)
+                partial(_placebo_reading, table, specs, target, options, kind=kind, keep=keep)
             )
             note = note or note_t
             if rows is not None:
                 frames.append(rows)
         readings.append(("placebo", name, pd.concat(frames) if frames else None, note))
     return readings
+
+
+def _synth_readings(
+    everyone: pd.DataFrame,
+    specs: Sequence[EventSpec],
+    targets: Sequence[str],
+    *,
+    by: str,
+    treated: Sequence[Hashable],
+    donors: Sequence[Hashable],
+    alpha: float,
+) -> list[tuple[str, str, pd.DataFrame | None, str]]:
+    """Synthetic control of each treated group from the control groups, with its placebos."""
+
+    def fit() -> pd.DataFrame:
+        frames = []
+        for sp in specs:
+            if sp.name not in targets:
+                continue
+            res = fit_synthetic_control(
+                everyone, treated=list(treated), event=sp, donors=list(donors), by=by, alpha=alpha
+            )
+            table = res.summary()
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "group": table["treated"].to_numpy(),
+                        "event": sp.name,
+                        "rate_ratio": table["rate_ratio"].to_numpy(float),
+                        "p_value": table["p_value"].to_numpy(float),
+                        "min_p_value": table["min_p_value"].to_numpy(float),
+                        "ci_method": "rank (in-space placebo)",
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    rows, note = _quietly(fit)
+    return [("controls", f"synthetic control ({len(donors)} donors)", rows, note)]
 
 
 def _its_reading(
@@ -477,16 +517,26 @@ def _strength(rows: pd.DataFrame, alpha: float) -> tuple[str, bool, str]:
     return "none", agree, f"no reading rejects no change at {level}"
 
 
+def _p_text(name: str, p: float) -> str:
+    """``name p = 0.012`` or ``name p < 0.001``."""
+    shown = _fmt_p(p)
+    return f"{name} p {shown}" if shown.startswith("<") else f"{name} p = {shown}"
+
+
 def _tests_text(rows: pd.DataFrame, alpha: float) -> str:
-    """Give the robust-error and placebo p-values (and the placebo's resolution if coarse)."""
+    """Give the robust-error, placebo and synthetic-control p-values (and coarse floors)."""
     parts = []
     hac = _first(rows, "kind", "errors")
     if hac is not None and np.isfinite(hac["p_holm"]):
-        parts.append(f"HAC p = {_fmt_p(hac['p_holm'])}")
-    placebo = _first(rows, "reading", "in-time placebo")
-    if placebo is not None and np.isfinite(placebo["p_holm"]):
-        text = f"in-time placebo p = {_fmt_p(placebo['p_holm'])}"
-        floor = float(placebo["min_p_value"])
+        parts.append(_p_text("HAC", hac["p_holm"]))
+    for row, name in (
+        (_first(rows, "reading", "in-time placebo"), "in-time placebo"),
+        (_first(rows, "kind", "controls"), "synthetic control"),
+    ):
+        if row is None or not np.isfinite(row["p_holm"]):
+            continue
+        text = _p_text(name, row["p_holm"])
+        floor = float(row["min_p_value"])
         if np.isfinite(floor) and floor > alpha:
             text += f" (it cannot go below {floor:.2g}, so it can show no evidence either way)"
         parts.append(text)
@@ -500,8 +550,7 @@ def _estimate_text(model: pd.Series, noun: str, level: str) -> str:
         if np.isfinite(model["p_holm"]) and model["p_holm"] != model["p_value"]
         else ""
     )
-    p = _fmt_p(model["p_value"])
-    p_text = f"p {p}" if p.startswith("<") else f"p = {p}"
+    p_text = _p_text("", model["p_value"]).strip()
     if rr == 0:
         return (
             f"no {noun} in the event's window: rate ratio 0, upper bound "
@@ -586,6 +635,7 @@ def assess_event(
     tallies: pd.DataFrame | None = None,
     tally_start: str | pd.Timestamp | None = None,
     sources: Mapping[str, pd.DataFrame] | None = None,
+    controls: Sequence[Hashable] | None = None,
     placebo: bool = True,
     alpha: float = 0.05,
     noun: str = "event",
@@ -615,6 +665,11 @@ def assess_event(
     sources
         Other counts of the same record, ``{name: counts}`` (e.g. only the rows officials
         confirmed): each adds a reading from the default model.
+    controls
+        Groups of ``counts`` the events did not touch (neighbours, comparable places). They
+        are not assessed; they add the synthetic-control reading
+        (:func:`flashpoint.fit_synthetic_control`, with at least two of them) and join the
+        across-group placebo test.
     placebo
         Add the in-time placebo test (and the across-group one with several groups).
     alpha
@@ -679,17 +734,21 @@ def assess_event(
     if unknown:
         raise ModelSpecError(f"unknown target(s) {unknown}; the events are {names}")
     by, freq, series = split_counts(counts, by=by, min_obs=3, drop_all_zero=True)
-    dates = {s.group: s.dates for s in series}
-    pairs = [(s.group, t) for s in series for t in targets]
+    donors = _control_groups(controls, by, [s.group for s in series])
+    dates = {s.group: s.dates for s in series if s.group not in donors}
+    pairs = [(g, t) for g in dates for t in targets]
     start = min(d[0] for d in dates.values())
     end = max(d[-1] for d in dates.values())
     kept = counts if by is None else counts[counts[by].isin(list(dates))]
+    everyone = counts if by is None else counts[counts[by].isin([*dates, *donors])]
     opts: dict[str, Any] = {"by": by, "family": family, "trend": trend, "alpha": alpha}
     default, readings = _model_readings(kept, specs, targets, **opts)
     placebos: dict[tuple[str, str], PlaceboResult] = {}
     if placebo:
-        readings += _placebo_readings(
-            kept, specs, targets, n_groups=len(series), keep=placebos, **opts
+        readings += _placebo_readings(kept, everyone, specs, targets, keep=placebos, **opts)
+    if len(donors) >= 2 and by is not None:
+        readings += _synth_readings(
+            everyone, specs, targets, by=by, treated=list(dates), donors=donors, alpha=alpha
         )
     t0 = start if tally_start is None else pd.Timestamp(tally_start)
     if tallies is not None:
@@ -723,6 +782,35 @@ def assess_event(
         its=default,
         placebos=placebos,
     )
+
+
+def _control_groups(
+    controls: Sequence[Hashable] | None, by: str | None, groups: Sequence[Hashable]
+) -> list[Hashable]:
+    """Check the control groups: present in the counts, and not every group."""
+    if controls is None:
+        return []
+    if isinstance(controls, str) or not isinstance(controls, Sequence):
+        raise ModelSpecError(
+            f"controls must be a list of group names, got {type(controls).__name__} "
+            f"{controls!r}; e.g. controls=['North', 'South']"
+        )
+    if by is None:
+        raise ModelSpecError(
+            "controls= names groups, but the counts have no group column; count by a group "
+            "(count_daily(..., by=...)) or drop controls="
+        )
+    missing = [c for c in controls if c not in groups]
+    if missing:
+        raise ModelSpecError(
+            f"control group(s) {missing} are not among the groups with events in the counts "
+            f"({list(groups)}); check the names"
+        )
+    if len(set(controls)) >= len(groups):
+        raise ModelSpecError(
+            "every group is a control: leave at least one group out of controls= to assess"
+        )
+    return list(dict.fromkeys(controls))
 
 
 def _tidy(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:

@@ -143,10 +143,12 @@ def _add_kind(
         error = None
     else:
         point = rows["rate_ratio"].to_numpy(float)
-        lower = np.maximum(np.nan_to_num(rows["rate_ratio_lower"].to_numpy(float)), floor)
+        shown = np.maximum(np.nan_to_num(point, nan=floor), floor)
+        lower = rows["rate_ratio_lower"].to_numpy(float)
+        lower = np.where(np.isnan(lower), shown, np.maximum(np.nan_to_num(lower), floor))
         upper = rows["rate_ratio_upper"].to_numpy(float)
-        upper = np.where(np.isfinite(upper), upper, np.nanmax(point) * 100)
-        shown = np.maximum(point, floor)
+        upper = np.where(np.isnan(upper), shown, upper)  # no interval (a rank test): no bar
+        upper = np.where(np.isfinite(upper), upper, np.nanmax(shown) * 100)
         error = {
             "type": "data",
             "symmetric": False,
