@@ -227,3 +227,25 @@ def test_cli_report_with_an_events_file(tmp_path: Path, capsys: pytest.CaptureFi
     page = out.read_text()
     assert "Event study of 40 events of kind &#x27;airstrike&#x27;" in page
     assert "IED, Samarra: the event rate was" in captured.out
+
+
+def test_cli_report_with_control_groups(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--controls: the untreated groups build a synthetic control in the verdict."""
+    rng = np.random.default_rng(9)
+    dates = pd.date_range("2022-01-01", periods=120)
+    rows = []
+    for region in ("East", "West", "Hills", "Coast", "Plain"):
+        n = rng.poisson(np.where((np.arange(120) >= 70) & (region == "East"), 4.0, 2.0))
+        rows.append(pd.DataFrame({"date": np.repeat(dates, n), "region": region}))
+    data = tmp_path / "simulated_events.csv"
+    pd.concat(rows).to_csv(data, index=False)
+    out = tmp_path / "r.html"
+    argv = ["report", "--data", str(data), "--group-col", "region", "--event", "2022-03-12:talks"]
+    argv += ["--controls", "Hills", "--controls", "Coast", "--controls", "Plain"]
+    code = main([*argv, "--out", str(out), "--noun", "protest"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "East, talks: the protest rate was higher" in captured.out
+    assert "synthetic control p = " in captured.out
+    assert "Hills, talks" not in captured.out  # controls are not assessed
+    assert "synthetic control (3 donors)" in out.read_text()

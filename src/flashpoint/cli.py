@@ -69,6 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), help="output HTML file")
     report.add_argument("--title", help="title of the report")
     report.add_argument(
+        "--controls",
+        action="append",
+        default=[],
+        metavar="GROUP",
+        help="a group the interventions did not touch (repeatable): not assessed, it adds the "
+        "synthetic-control reading to the verdict",
+    )
+    report.add_argument(
         "--noun",
         help="what one row counts, for the text (default: 'attack' for the bundled data, "
         "'event' otherwise)",
@@ -134,6 +142,7 @@ def _report(args: argparse.Namespace) -> int:
         title=args.title,
         source_name=None if args.data is None else args.data.name,
         noun=args.noun,
+        controls=args.controls or None,
         progress=True,
     )
     path = report.write(args.out)

@@ -6,7 +6,7 @@ import datetime as _dt
 import sys
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -92,6 +92,7 @@ def build_report(
     interventions: Sequence[EventSpec] | None = None,
     study_kind: str | None = None,
     tallies: pd.DataFrame | None = None,
+    controls: Sequence[Hashable] | None = None,
     by: str | None = None,
     basis: Sequence[str] | None = None,
     start: str | pd.Timestamp | None = None,
@@ -126,6 +127,9 @@ def build_report(
     tallies
         Official cumulative tallies to reconcile with (bundled data:
         :func:`flashpoint.load_tallies`); they count from ``start``.
+    controls
+        Groups the interventions did not touch (neighbours, comparable places): they are
+        not assessed, and they add the synthetic-control reading to the verdict.
     by
         Group column of ``events`` (bundled data: ``country``). ``None`` for other data
         analyses all events as one series.
@@ -170,6 +174,7 @@ def build_report(
     inputs.title = title or inputs.title
     inputs.source_name = source_name or inputs.source_name
     inputs.noun = noun or inputs.noun
+    inputs.controls = list(controls or [])
     data = _prepare(inputs)
     sections = _sections(inputs, data, _Progress(progress))
     return Report(

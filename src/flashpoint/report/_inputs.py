@@ -33,6 +33,7 @@ class ReportInputs:
     bundled: bool
     caveat: str = ""
     sources: dict[str, pd.DataFrame] = field(default_factory=dict)
+    controls: list[Hashable] = field(default_factory=list)
 
 
 @dataclass

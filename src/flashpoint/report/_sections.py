@@ -86,6 +86,13 @@ def verdict_section(
             f"no group has the {MIN_EVENTS} {noun}s a model needs in the window; widen the "
             "window or merge groups"
         )
+    controls = [c for c in inputs.controls if c in data.modelled]
+    left_out = [c for c in inputs.controls if c not in data.modelled]
+    if left_out:
+        s.notes.append(
+            f"Control group(s) {', '.join(map(str, left_out))} have fewer than {MIN_EVENTS} "
+            f"{noun}s in the window (or none) and are not used."
+        )
     res = assess_event(
         data.counts,
         inputs.interventions,
@@ -93,6 +100,7 @@ def verdict_section(
         tallies=inputs.tallies,
         tally_start=data.first,
         sources=_window_sources(inputs, data),
+        controls=controls or None,
         noun=noun,
     )
     state["assessment"] = res
@@ -102,6 +110,11 @@ def verdict_section(
         "placebo tests"
         + (", the official tallies" if inputs.tallies is not None else "")
         + (", other sources of the record" if inputs.sources else "")
+        + (
+            f", a synthetic control built from the control groups ({', '.join(map(str, controls))})"
+            if len(controls) >= 2
+            else ""
+        )
         + ". p-values are Holm-adjusted across groups and events. The evidence is strong "
         "only when the model, robust errors and the in-time placebo test all reject no "
         "change and every reading points the same way."
