@@ -151,7 +151,10 @@ def parse_text_dates(values: pd.Series, tz: _dt.tzinfo | str | None) -> pd.Serie
         if parts is not None
         else np.zeros(0, dtype=bool)
     )
-    plain = ~aware & ~offset
+    datelike = obj.map(
+        lambda v: isinstance(v, str | _dt.date | np.datetime64) and not isinstance(v, bool)
+    ).to_numpy(dtype=bool)
+    plain = datelike & ~aware & ~offset  # numbers and other objects are not dates: NaT
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     if plain.any():
         out[plain] = _parse_naive(obj[plain])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,13 +37,13 @@ def _describe(value: Any) -> str:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, pd.Timestamp) and value == value.normalize():
-        return str(value.date())
+        return value.isoformat().split("T")[0]
     return repr(value) if isinstance(value, str) else str(value)
 
 
 def _short(value: Any) -> str:
     if isinstance(value, pd.Timestamp) and value == value.normalize():
-        return str(value.date())
+        return value.isoformat().split("T")[0]
     return str(value.item() if isinstance(value, np.generic) else value)
 
 
@@ -543,8 +544,9 @@ def _run(df: Any, plan: _Plan, on_error: str) -> pd.DataFrame | Quarantine:
     return Quarantine(valid=work.iloc[np.flatnonzero(~mask)], rejected=rejected)
 
 
+@functools.cache
 def _model_schema(model: type[pa.DataFrameModel]) -> pa.DataFrameSchema:
-    """Build the model's schema with category checks that explain themselves."""
+    """Build the model's schema with category checks that explain themselves (cached)."""
     schema = model.to_schema()
     for name, column in schema.columns.items():
         checks = [

@@ -242,7 +242,39 @@ def _event_schema(
     min_ts: pd.Timestamp | None,
     max_ts: pd.Timestamp,
 ) -> pa.DataFrameSchema:
-    """Build the event schema for a group column, declared categories and a date range."""
+    """Build the event schema for a group column, declared categories and a date range.
+
+    Building a pandera schema costs more than validating a small table, so schemas are
+    cached by their arguments (when the declared categories can be hashed).
+    """
+    try:
+        key = (
+            by,
+            None
+            if categories is None
+            else tuple((col, tuple(allowed)) for col, allowed in categories.items()),
+            min_ts,
+            max_ts,
+        )
+        hash(key)
+    except TypeError:
+        return _build_event_schema(by, categories, min_ts, max_ts)
+    if key not in _SCHEMAS:
+        if len(_SCHEMAS) >= 64:
+            _SCHEMAS.clear()
+        _SCHEMAS[key] = _build_event_schema(by, categories, min_ts, max_ts)
+    return _SCHEMAS[key]
+
+
+_SCHEMAS: dict[Any, pa.DataFrameSchema] = {}
+
+
+def _build_event_schema(
+    by: str | None,
+    categories: Mapping[str, Collection[Any]] | None,
+    min_ts: pd.Timestamp | None,
+    max_ts: pd.Timestamp,
+) -> pa.DataFrameSchema:
     schema = _model_schema(EventSchema)
     schema = schema.remove_columns([COUNTRY])
     if by is not None:
