@@ -229,7 +229,7 @@ def classify(case: Case) -> tuple[str, str]:
 
 def _judge_error(case: Case, err: BaseException) -> tuple[str, str]:
     text = f"{type(err).__name__}: {err}"
-    if isinstance(err, fe.MemoryBudgetError) and case.kind != "raises":
+    if isinstance(err, _error_class("MemoryBudgetError")) and case.kind != "raises":
         return "hang or memory", text
     if case.kind != "raises":
         return "misleading message", f"refused input with a documented meaning: {text}"
@@ -272,6 +272,11 @@ def _ok(id: str, call: Callable[[], Any], check: Callable[[Any], bool], **kw: An
 
 def _cli(id: str, call: Callable[[], CliRun], match: str, **kw: Any) -> Case:
     return Case(id, call, "cli", None, match, **kw)
+
+
+def _error_class(name: str) -> type[BaseException]:
+    """An error class of flashpoint (a stand-in that is never raised, for older versions)."""
+    return getattr(fe, name, None) or type(name, (fe.FlashpointError,), {})
 
 
 SVE = fe.SchemaValidationError
@@ -334,7 +339,7 @@ def _validation_cases() -> list[Case]:
             "validate/year-1823",
             lambda: v(raw(2, date=["1823-11-01", "2023-11-01"])),
             SVE,
-            r"on or before 1900-01-01.*row 0",
+            r"before 1900-01-01.*row 0",
         ),
         _r(
             "validate/future-2199",
@@ -492,7 +497,7 @@ def _reading_cases() -> list[Case]:
         _r(
             "read/missing-file",
             lambda: r(tmpdir() / "nope.csv"),
-            fe.InputFileNotFoundError,
+            _error_class("InputFileNotFoundError"),
             "no such file",
         ),
         _r("read/folder", lambda: r(tmpdir()), FFE, "is a folder"),
@@ -545,7 +550,7 @@ def _reading_cases() -> list[Case]:
             "read/two-date-columns",
             lambda: r(raw(when="2023-11-01"), date="when"),
             FVE,
-            r"already has column\(s\) \['date'\]",
+            r"already has column\(s\) \['date'\]|has both 'when' and 'date'",
         ),
         _r(
             "read/two-renames-one-target",
@@ -553,7 +558,7 @@ def _reading_cases() -> list[Case]:
             FVE,
             r"several columns would be renamed to \['notes'\]",
         ),
-        _r("read/group-number", lambda: r(raw(), group=3), FTE, "group= must be the name"),
+        _r("read/group-number", lambda: r(raw(), group=3), fe.FlashpointError, r"group=|\[3\]"),
         _ok(
             "read/csv-with-offsets",
             lambda: r(
@@ -801,7 +806,7 @@ def _counting_cases() -> list[Case]:
         _r(
             "count/many-groups-long-window",
             lambda: c(_many_groups(2000, days=365), start="1901-01-01", end="2023-12-31"),
-            fe.MemoryBudgetError,
+            _error_class("MemoryBudgetError"),
             r"44,925 days.*2,000 group\(s\).*4\.3 GB.*start=/end=",
         ),
         _r(
@@ -820,7 +825,7 @@ def _counting_cases() -> list[Case]:
             "count/start-garbage",
             lambda: c(events(), start="last spring"),
             FVE,
-            "cannot read start='last spring'",
+            "cannot read (start=)?'last spring'",
         ),
         _r(
             "count/groups-string",
@@ -940,7 +945,10 @@ def _reshape_cases() -> list[Case]:
             "has no 'count' column",
         ),
         _r(
-            "resample/freq-number", lambda: fp.resample(_cd(), freq=7), FTE, "freq must be a period"
+            "resample/freq-number",
+            lambda: fp.resample(_cd(), freq=7),
+            fe.FlashpointError,
+            "freq must be a period|frequency 7",
         ),
         _r(
             "resample/freq-unknown",
@@ -1114,13 +1122,13 @@ def _scale_cases() -> list[Case]:
         _r(
             "duckdb/missing-file",
             lambda: duck(tmpdir() / "none.parquet"),
-            fe.InputFileNotFoundError,
+            _error_class("InputFileNotFoundError"),
             "no such file",
         ),
         _r(
             "duckdb/no-match-glob",
             lambda: duck(str(tmpdir() / "*.parquet")),
-            fe.InputFileNotFoundError,
+            _error_class("InputFileNotFoundError"),
             "no file matches",
         ),
         _r(
@@ -1138,7 +1146,7 @@ def _scale_cases() -> list[Case]:
         _r(
             "duckdb/budget",
             lambda: duck(parquet(_many_groups(2000, days=365)), start="1901-01-01"),
-            fe.MemoryBudgetError,
+            _error_class("MemoryBudgetError"),
             r"2,000 group\(s\)",
         ),
         _ok(
@@ -1383,7 +1391,7 @@ def _cli_cases() -> list[Case]:
         _cli(
             "cli/event-end-before-start",
             lambda: report("--event", "2023-01-20/2023-01-10"),
-            "is before the start",
+            "is before the start|ends before it starts",
         ),
         _cli(
             "cli/event-garbage",
@@ -1393,7 +1401,7 @@ def _cli_cases() -> list[Case]:
         _cli(
             "cli/event-impossible-day",
             lambda: report("--event", "2023-02-30:x"),
-            "is not a calendar date",
+            r"is not a calendar date|expected DATE\[",
         ),
         _cli("cli/start-garbage", lambda: report("--start", "soon"), "cannot read --start"),
         _cli(
@@ -1405,7 +1413,7 @@ def _cli_cases() -> list[Case]:
         _cli(
             "cli/end-before-start",
             lambda: report("--start", "2023-02-01", "--end", "2023-01-15"),
-            "is not after --start",
+            "is not after --start|must be after start",
         ),
         _cli(
             "cli/basis-unknown",
