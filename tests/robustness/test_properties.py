@@ -51,7 +51,7 @@ def _quiet(call: object) -> object:
         return call()  # type: ignore[operator]
 
 
-@settings(max_examples=25)
+@settings(max_examples=20)
 @given(raw_events(), st.sampled_from(["raise", "quarantine"]))
 def test_validate_events_gives_a_table_or_a_flashpoint_error(
     events: pd.DataFrame, on_error: str
@@ -69,7 +69,7 @@ def test_validate_events_gives_a_table_or_a_flashpoint_error(
     assert valid["country"].notna().all()
 
 
-@settings(max_examples=25)
+@settings(max_examples=20)
 @given(raw_events(), st.sampled_from([None, "UTC", "Asia/Baghdad"]))
 def test_count_daily_conserves_events_or_raises(events: pd.DataFrame, tz: str | None) -> None:
     try:

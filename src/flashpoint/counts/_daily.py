@@ -79,18 +79,22 @@ def _check_event_frame(events: pd.DataFrame, by: str | None, tz: Any) -> pd.Data
 
 
 def _check_plausible(dates: pd.Series) -> None:
-    """Refuse typed dates outside the range :func:`flashpoint.validate_events` allows."""
-    today = pd.Timestamp.today().normalize()
-    bad = ((dates <= EARLIEST_DATE) | (dates > today + pd.Timedelta(days=1))).to_numpy()
+    """Refuse typed dates on or before 1900-01-01 (placeholders, mistyped centuries).
+
+    Dates after today are allowed here (simulated series may run past today); raw dates
+    go through :func:`flashpoint.validate_events`, which refuses them unless
+    ``max_date=`` allows them.
+    """
+    bad = (dates <= EARLIEST_DATE).to_numpy()
     if bad.any():
         rows = ", ".join(
-            f"row {label!r}: {pd.Timestamp(d)}"
+            f"row {label!r}: {pd.Timestamp(d).date()}"
             for label, d in zip(dates.index[bad][:5], dates[bad].iloc[:5], strict=True)
         )
         raise FlashpointValueError(
             f"events table has implausible dates in '{DATE}' ({int(bad.sum())} row(s): {rows}): "
-            f"on or before {EARLIEST_DATE.date()} (the spreadsheet placeholder for an unknown "
-            f"date) or in the future. Fix them, or run fp.validate_events(events, min_date=..., "
+            f"on or before {EARLIEST_DATE.date()}, the spreadsheet placeholder for an unknown "
+            "date. Fix them, or run fp.validate_events(events, min_date=..., "
             "on_error='quarantine') to set them aside (min_date= also allows older events)"
         )
 
@@ -141,10 +145,10 @@ def count_daily(
     SchemaValidationError
         When raw events fail validation.
     FlashpointValueError
-        On missing dates or groups, implausible dates (on or before 1900-01-01, or in the
-        future), an empty window, events of unlisted groups, or a few dates so far from
-        the others that the calendar through them would be mostly empty (pass
-        ``start=``/``end=`` to count a window instead).
+        On missing dates or groups, implausible dates (on or before 1900-01-01; raw dates
+        are also refused after today, typed ones are not), an empty window, events of
+        unlisted groups, or a few dates so far from the others that the calendar through
+        them would be mostly empty (pass ``start=``/``end=`` to count a window instead).
     MemoryBudgetError
         When the zero-filled table would exceed the memory budget (checked before anything
         is allocated; see :mod:`flashpoint.counts.calendar`).
