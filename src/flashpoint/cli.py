@@ -22,8 +22,10 @@ import re
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -120,6 +122,8 @@ def _parser() -> argparse.ArgumentParser:
     counts.add_argument(
         "--force", action="store_true", help="replace --out even if it is not a counts table"
     )
+    counts.add_argument("--start", help="first day of the calendar (YYYY-MM-DD)")
+    counts.add_argument("--end", help="last day of the calendar (YYYY-MM-DD)")
     for command in (report, validate, counts):
         command.add_argument(
             "--debug",
@@ -300,13 +304,22 @@ def _counts(args: argparse.Namespace) -> int:
             force_hint="--force",
         )
     events = read_events(args.file, date=args.date_col, group=args.group_col)
-    counts = count_daily(events, by=args.group_col)
+    counts = count_daily(events, by=args.group_col, start=args.start, end=args.end)
     if out is None:
         counts.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
     else:
         write_atomic(out, counts.to_csv(index=False, date_format="%Y-%m-%d"))
         print(f"wrote {len(counts)} rows to {out}", file=sys.stderr)
     return EXIT_OK
+
+
+def _warning_printer(command: str) -> Callable[..., None]:
+    """Print flashpoint's warnings as one ``flashpoint <command>: warning: ...`` line each."""
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        print(f"flashpoint {command}: warning: {message}", file=sys.stderr)
+
+    return show
 
 
 def _say(command: str, message: str) -> None:
@@ -331,7 +344,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {"report": _report, "validate": _validate, "counts": _counts}
     debug = bool(getattr(args, "debug", False))
     try:
-        return handlers[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_printer(args.command)
+            return handlers[args.command](args)
     except (FlashpointError, FileNotFoundError, IsADirectoryError, PermissionError) as err:
         if debug:
             traceback.print_exc()

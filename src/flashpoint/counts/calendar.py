@@ -129,7 +129,8 @@ def _refuse_outliers(day: np.ndarray, lo: int, hi: int, free_start: bool, free_e
         f"the daily calendar from {int(rest.max() - rest.min()) + 1:,} to {hi - lo + 1:,} days: "
         f"{describe_outliers(dates, np.asarray(flagged))}. Check the year (a typo?); count "
         f"a window with start={day_str(int(rest.min()))!r}/end={day_str(int(rest.max()))!r} "
-        "(events outside it are not counted), or set the rows aside with "
+        "(events outside it are not counted; on the command line --start/--end), or set the "
+        "rows aside with "
         "fp.validate_events(events, min_date=..., on_error='quarantine')"
     )
 
