@@ -371,3 +371,20 @@ def test_tallies_bad_official_flag() -> None:
         SchemaValidationError, match=r"value in column 'official' is not True/False.*row 0: 'maybe'"
     ):
         fp.validate_tallies(t)
+
+
+def test_outlying_dates_are_only_the_few_far_away_ones() -> None:
+    from flashpoint.schemas._dates import outlying_days
+
+    def days(*dates: str) -> np.ndarray:
+        return pd.to_datetime(list(dates)).to_numpy().astype("datetime64[D]").view("int64")
+
+    year = [f"2023-{m:02d}-{d:02d}" for m in range(1, 13) for d in (1, 15)]
+    assert outlying_days(days("1923-05-01", *year)).tolist() == [True] + [False] * 24
+    strays = ["2123-05-01", "2124-01-01"]
+    assert not outlying_days(days(*year, *strays)).any()  # 2 of 26 rows: more than 1%
+    assert outlying_days(days(*(year * 9), *strays)).sum() == 2  # 2 of 218 rows: 1% at most
+    two_campaigns = [d.replace("2023", "2010") for d in year] + year
+    assert not outlying_days(days(*two_campaigns)).any()  # half the rows on each side
+    assert not outlying_days(days("1950-01-01", "2023-01-01", "2023-02-01")).any()  # too few
+    assert not outlying_days(days("2019-06-01", *year)).any()  # the calendar grows < 10x

@@ -272,12 +272,15 @@ def normalize_labels(values: pd.Series) -> pd.Series:
     if not is_text.any():
         return values
     trimmed = values.copy()
-    trimmed[is_text] = [" ".join(str(v).split()) for v in values[is_text]]
-    keys = trimmed[is_text].map(str.casefold)
-    counts = (
-        trimmed[is_text]
-        .groupby(keys.to_numpy(), sort=False)
-        .agg(lambda s: s.value_counts(sort=True).index[0])
-    )
-    trimmed[is_text] = keys.map(counts).to_numpy()
+    text = [" ".join(str(v).split()) for v in values[is_text]]
+    seen: dict[str, tuple[int, int]] = {}  # spelling -> (count, first position)
+    for pos, t in enumerate(text):
+        n, first = seen.get(t, (0, pos))
+        seen[t] = (n + 1, first)
+    best: dict[str, tuple[int, int, str]] = {}  # key -> (-count, first position, spelling)
+    for t, (n, first) in seen.items():
+        key = t.casefold()
+        if key not in best or (-n, first) < best[key][:2]:
+            best[key] = (-n, first, t)
+    trimmed[is_text] = [best[t.casefold()][2] for t in text]
     return trimmed
