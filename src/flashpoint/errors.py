@@ -86,8 +86,8 @@ class MemoryBudgetError(FlashpointValueError):
     """A call would allocate more memory than the budget allows.
 
     The message names the size and the argument that reduces it. The budget is half the
-    memory available when the call starts; set ``flashpoint.counts.calendar.MAX_BYTES``
-    (bytes) to change it.
+    memory available when the call starts; set ``flashpoint.limits.MAX_BYTES`` (bytes) to
+    change it.
     """
 
 

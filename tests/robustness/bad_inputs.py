@@ -104,14 +104,17 @@ def _cleanup() -> None:  # pragma: no cover - runs at exit
 @contextlib.contextmanager
 def budget(n_bytes: int) -> Iterator[None]:
     """Set the memory budget of flashpoint's guards while the block runs."""
-    from flashpoint.counts import calendar
-
-    old = getattr(calendar, "MAX_BYTES", None)
-    calendar.MAX_BYTES = n_bytes
+    try:
+        from flashpoint import limits
+    except ImportError:  # an older flashpoint, without memory guards
+        yield
+        return
+    old = limits.MAX_BYTES
+    limits.MAX_BYTES = n_bytes
     try:
         yield
     finally:
-        calendar.MAX_BYTES = old
+        limits.MAX_BYTES = old
 
 
 def events(
@@ -602,6 +605,19 @@ def _ged() -> pd.DataFrame:
     )
 
 
+def _long_spans() -> pd.DataFrame:
+    """400 GED events spanning 1940-2023 each: 12 million event-days when spread."""
+    return pd.DataFrame(
+        {
+            "id": [str(i) for i in range(400)],
+            "country": "Iraq",
+            "date_start": "1940-01-01",
+            "date_end": "2023-11-20",
+            "best": "1",
+        }
+    )
+
+
 def _gdelt() -> pd.DataFrame:
     rec = dict.fromkeys(fp.sources.gdelt.GDELT_EVENT_COLUMNS, "")
     return pd.DataFrame(
@@ -679,6 +695,18 @@ def _format_cases() -> list[Case]:
             lambda: ru(_ged(), multi_day="all"),
             FVE,
             "multi_day must be 'first'",
+        ),
+        _r(
+            "ucdp/end-in-the-future",
+            lambda: ru(_ged().assign(date_end=["2203-11-20", "2023-11-23"])),
+            SVE,
+            r"date_end is in the future.*row 0: '2203-11-20'",
+        ),
+        _r(
+            "ucdp/spread-over-centuries",
+            lambda: ru(_long_spans(), multi_day="spread"),
+            _error_class("MemoryBudgetError"),
+            r"multi_day='spread' of 400 events into 12,\d{3},\d{3} event-days.*multi_day='first'",
         ),
         _r(
             "ucdp/violence-type-4",

@@ -151,7 +151,7 @@ def count_daily(
         them would be mostly empty (pass ``start=``/``end=`` to count a window instead).
     MemoryBudgetError
         When the zero-filled table would exceed the memory budget (checked before anything
-        is allocated; see :mod:`flashpoint.counts.calendar`).
+        is allocated; see :mod:`flashpoint.limits`).
 
     Warns
     -----

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from flashpoint.counts._columns import CUMULATIVE, DAYS, ROLLING_MEAN, group_column
-from flashpoint.counts.calendar import check_memory
 from flashpoint.errors import FlashpointTypeError, FlashpointValueError
+from flashpoint.limits import check_memory
 from flashpoint.schemas import COUNT, DATE
 from flashpoint.schemas._dates import as_day
 

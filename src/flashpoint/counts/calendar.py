@@ -7,74 +7,27 @@ are internal helpers (not re-exported by :mod:`flashpoint`).
 
 Memory: a zero-filled table has one row per group and day, so its size is known before it is
 built. :func:`zero_fill` estimates it and raises :class:`~flashpoint.errors.MemoryBudgetError`
-(naming the size and the arguments that shrink it) when it exceeds the budget: half the memory
-available when the call starts, or :data:`MAX_BYTES` when set.
+(naming the size and the arguments that shrink it) when it exceeds the budget of
+:mod:`flashpoint.limits`.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from flashpoint.errors import FlashpointTypeError, FlashpointValueError, MemoryBudgetError
+from flashpoint.errors import FlashpointTypeError, FlashpointValueError
+from flashpoint.limits import check_memory
 from flashpoint.schemas import COUNT, DATE
 from flashpoint.schemas._dates import as_day, describe_outliers, outlying_days
 
-__all__ = [
-    "BYTES_PER_ROW",
-    "MAX_BYTES",
-    "calendar_days",
-    "check_memory",
-    "day_number",
-    "day_str",
-    "group_codes",
-    "memory_budget",
-    "zero_fill",
-]
+__all__ = ["BYTES_PER_ROW", "calendar_days", "day_number", "day_str", "group_codes", "zero_fill"]
 
-MAX_BYTES: int | None = None
-"""Memory budget of one call in bytes; ``None``: half the memory available at the call."""
 BYTES_PER_ROW = 48
 """Peak bytes per row of a zero-filled table (date, group, count and the temporaries)."""
-
-
-def memory_budget() -> int:
-    """Bytes one call may allocate: :data:`MAX_BYTES`, else half the available memory."""
-    if MAX_BYTES is not None:
-        return int(MAX_BYTES)
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024 // 2
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
-    except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
-        return 4 * 1024**3
-
-
-def _size(n_bytes: float) -> str:
-    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n_bytes >= scale:
-            return f"{n_bytes / scale:.1f} {unit}"
-    return f"{int(n_bytes)} bytes"
-
-
-def check_memory(n_bytes: float, what: str, fix: str) -> None:
-    """Raise :class:`MemoryBudgetError` when ``n_bytes`` exceeds :func:`memory_budget`."""
-    budget = memory_budget()
-    if n_bytes > budget:
-        raise MemoryBudgetError(
-            f"{what} needs about {_size(n_bytes)}, more than the memory budget of "
-            f"{_size(budget)} (half the memory available; set "
-            f"flashpoint.counts.calendar.MAX_BYTES to change it). {fix}"
-        )
 
 
 def group_codes(values: pd.Series, groups: Sequence[Any] | None) -> tuple[np.ndarray, pd.Index]:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from flashpoint.errors import FlashpointValueError
+from flashpoint.limits import check_memory
 from flashpoint.schemas import COUNTRY, DATE, EVENT_ID, FATALITIES, SITE, SOURCE, Quarantine
 from flashpoint.schemas._dates import TzArg, check_tz, localize, parse_text_dates
 from flashpoint.sources._common import (
@@ -208,8 +209,11 @@ def read_ucdp_ged(
         matches nothing.
     SchemaValidationError
         With ``on_error="raise"``, when any event is malformed: unparseable or missing
-        dates, ``date_end`` before ``date_start``, deaths that are not whole numbers >= 0,
-        ``best`` outside ``[low, high]``, bad coordinates, duplicate ids.
+        dates, ``date_end`` before ``date_start`` or in the future, deaths that are not
+        whole numbers >= 0, ``best`` outside ``[low, high]``, bad coordinates, duplicate ids.
+
+    MemoryBudgetError
+        With ``multi_day="spread"``, when the event-days would exceed the memory budget.
 
     Warns
     -----
@@ -312,6 +316,18 @@ def read_ucdp_ged(
                 "date_end is before date_start",
             )
         )
+    future = (end > pd.Timestamp.today().normalize()).fillna(False).to_numpy(dtype=bool)
+    for label, e in zip(raw.index[future], end[future], strict=True):
+        problems.append(
+            _Problem(
+                label,
+                "date_end",
+                "date_not_in_future",
+                str(e.date()),
+                f"date_end {e.date()} is in the future (a mistyped year?)",
+                "date_end is in the future (a mistyped year?)",
+            )
+        )
     for col in _DEATHS:
         if col in table.columns:
             table[col] = _numbers(table, col, problems, integer=True, nonnegative=True)
@@ -395,6 +411,13 @@ def _spread(events: pd.DataFrame) -> pd.DataFrame:
     span = events[SPAN_DAYS].to_numpy(dtype="int64")
     if len(events) == 0 or bool((span == 1).all()):
         return events
+    n_rows = int(span.sum())
+    check_memory(
+        float(n_rows) * (len(events.columns) + 2) * 16,
+        f"multi_day='spread' of {len(events):,} events into {n_rows:,} event-days (the longest "
+        f"spans {int(span.max()):,} days)",
+        "Use multi_day='first', or leave out the events with long spans (span_days) first.",
+    )
     rows = np.repeat(np.arange(len(events)), span)
     offset = np.arange(len(rows)) - np.repeat(np.cumsum(span) - span, span)
     out = events.iloc[rows].copy()
