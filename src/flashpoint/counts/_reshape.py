@@ -29,6 +29,15 @@ def to_wide(counts: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
         Index ``date``; one ``int64`` column per group (columns named after the groups, the
         column index named ``by``). A single series gives one column ``count``.
 
+    Raises
+    ------
+    FlashpointValueError
+        When a (date, group) pair repeats, or the counts are not on a complete calendar per
+        group (the wide table would have holes; checked before pivoting, so a table of many
+        groups with few dates each never allocates its mostly empty wide form).
+    MemoryBudgetError
+        When the wide table would exceed the memory budget (:mod:`flashpoint.limits`).
+
     Examples
     --------
     >>> import pandas as pd
