@@ -92,6 +92,7 @@ def test_screenshot_of_the_report(report_file: tuple[Path, int], tmp_path: Path)
     assert shot.stat().st_size > 50_000  # a page with figures, not a blank one
 
 
+@pytest.mark.filterwarnings("ignore:The kopts argument is ignored if using a server")
 def test_static_image_export(tmp_path: Path) -> None:
     """PNG, SVG and PDF through one kaleido browser, offline (no MathJax from a CDN)."""
     _require_chromium()
