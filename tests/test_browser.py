@@ -10,8 +10,10 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -90,31 +92,74 @@ def test_screenshot_of_the_report(report_file: tuple[Path, int], tmp_path: Path)
     assert shot.stat().st_size > 50_000  # a page with figures, not a blank one
 
 
+@pytest.mark.filterwarnings("ignore:The kopts argument is ignored if using a server")
 def test_static_image_export(tmp_path: Path) -> None:
+    """PNG, SVG and PDF through one kaleido browser, offline (no MathJax from a CDN)."""
     _require_chromium()
-    pytest.importorskip("kaleido")
-    counts = fp.count_daily(fp.load_attacks())
-    fig = fp.plot_counts(counts)
-    for suffix in ("png", "svg", "pdf"):
-        out = tmp_path / f"counts.{suffix}"
-        fig.write_image(out, width=900, height=600)
-        assert out.stat().st_size > 5_000, suffix
+    if os.environ.get("FLASHPOINT_CI"):
+        import kaleido  # CI installs the test extra: a missing kaleido must fail, not skip
+    else:
+        kaleido = pytest.importorskip("kaleido")
+    import plotly.io as pio
+
+    fig = fp.plot_counts(fp.count_daily(fp.load_attacks()))
+    signatures = {"png": b"\x89PNG", "svg": b"<svg", "pdf": b"%PDF"}
+    kaleido.start_sync_server(n=1, timeout=120, mathjax=False, silence_warnings=True)
+    try:
+        for suffix, signature in signatures.items():
+            image = pio.to_image(fig, format=suffix, width=900, height=600)
+            assert signature in image[:200], suffix
+            assert len(image) > 5_000, suffix
+            (tmp_path / f"counts.{suffix}").write_bytes(image)
+    finally:
+        kaleido.stop_sync_server(silence_warnings=True)
 
 
 def test_user_strings_show_as_text_in_the_browser(tmp_path: Path) -> None:
+    """Title, group names, intervention and key-event labels: text in the page, never tags."""
     _require_chromium()
     evil = "<script>alert(1)</script>"
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    rng = np.random.default_rng(5)
+    per_day = rng.poisson(2.5, size=60)
+    dates = pd.date_range("2024-01-01", periods=60).repeat(per_day)
     events = fp.validate_events(
-        pd.DataFrame({"date": pd.date_range("2024-01-01", periods=60), "country": "A"})
+        pd.DataFrame({"date": dates, "country": rng.choice([f"A{evil}", 'B "&'], len(dates))})
+    )
+    key_events = fp.validate_key_events(
+        pd.DataFrame(
+            {"date": ["2024-01-20", "2024-02-10"], "kind": "strike", "label": [f"K{evil}", "L"]}
+        )
     )
     report = fp.build_report(
-        events, interventions=[fp.EventSpec(date="2024-02-01", label=evil)], title=evil
+        events,
+        key_events=key_events,
+        interventions=[fp.EventSpec(date="2024-02-01", label=f"I{evil}")],
+        by="country",
+        title=evil,
     )
     path = report.write(tmp_path / "evil.html")
+    page = path.read_text(encoding="utf-8")
+    assert evil not in page  # never a tag in the file
+    for who in ("A", "I", "K"):  # each string is in the page, escaped
+        assert f"{who}&lt;script&gt;" in page, who
     run = _chromium(
         "--virtual-time-budget=20000", "--dump-dom", path.as_uri(), profile=tmp_path / "profile"
     )
     dom = run.stdout
-    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in dom  # the title, as text
-    assert "<script>alert(1)</script>" not in dom  # never an element
+    assert f"<h1>{escaped}</h1>" in dom  # the title, as text
+    assert evil not in dom  # never an element
+    assert f"A{escaped}" in dom  # a group name, as text (tables and legends)
+    assert f"I{escaped}" in dom  # the intervention's label, as text
+    assert f"K{escaped}" in dom  # a key event's label, as text (figure annotations)
     assert len(re.findall(r'class="fp-figure js-plotly-plot"', dom)) == report.n_figures
+
+
+def test_ci_fails_rather_than_skips_without_chromium(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", None)
+    monkeypatch.setenv("FLASHPOINT_CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="chromium is required in CI"):
+        _require_chromium()
+    monkeypatch.delenv("FLASHPOINT_CI")
+    with pytest.raises(pytest.skip.Exception, match="not installed"):
+        _require_chromium()

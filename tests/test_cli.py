@@ -50,3 +50,69 @@ def test_counts_writes_csv(tmp_path: Path) -> None:
 def test_missing_file_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "no/such/file.csv"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def _events_csv(folder: Path) -> Path:
+    path = folder / "events.csv"
+    pd.DataFrame(
+        {"date": ["2023-11-21", "2023-11-23", "2023-11-23"], "country": ["Iraq", "Iraq", "Syria"]}
+    ).to_csv(path, index=False)
+    return path
+
+
+def test_report_never_writes_over_its_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The acceptance test of the issue: non-zero exit, the input byte-identical."""
+    data = _events_csv(tmp_path)
+    before = data.read_bytes()
+    for extra in ([], ["--force"]):
+        assert main(["report", "--data", str(data), "--out", str(data), *extra]) == 2
+        assert data.read_bytes() == before
+        err = capsys.readouterr().err
+        assert "is the input file" in err
+        assert "building the report" not in err  # refused before any work
+
+
+def test_counts_out_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _events_csv(tmp_path)
+    notes = tmp_path / "notes.csv"
+    notes.write_text("my,notes\n")
+    assert main(["counts", str(data), "--out", str(notes)]) == 2
+    assert notes.read_text() == "my,notes\n"
+    assert "--force" in capsys.readouterr().err
+    assert main(["counts", str(data), "--out", str(notes), "--force"]) == 0
+    assert pd.read_csv(notes)["count"].sum() == 3
+    # an earlier counts table is replaced without --force, atomically (no temporary left)
+    assert main(["counts", str(data), "--out", str(notes)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv", "notes.csv"]
+
+
+def test_unexpected_errors_are_one_line_unless_debug(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("flashpoint.cli.read_events", broken)
+    data = _events_csv(tmp_path)
+    assert main(["validate", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "internal error (RuntimeError: boom)" in err
+    assert "bug in flashpoint" in err
+    assert "--debug" in err
+    assert "Traceback" not in err
+    assert main(["--debug", "validate", str(data)]) == 1
+    assert "Traceback" in capsys.readouterr().err
+    assert main(["validate", str(data), "--debug"]) == 1  # after the command too
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_user_errors_have_no_traceback_even_with_debug_off(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["report", "--event", "2023-11-22T10:00:strike"]) == 2
+    err = capsys.readouterr().err
+    assert "a time of day is not allowed" in err
+    assert "Traceback" not in err

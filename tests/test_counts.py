@@ -169,7 +169,7 @@ def test_count_daily_bad_window() -> None:
     ev = pd.DataFrame({"date": pd.to_datetime(["2023-11-20"]), "country": ["A"]})
     with pytest.raises(FlashpointValueError, match=r"end \(2023-11-01\) is before start"):
         fp.count_daily(ev, start="2023-11-10", end="2023-11-01")
-    with pytest.raises(FlashpointValueError, match="cannot read 'soon' as a date"):
+    with pytest.raises(FlashpointValueError, match="cannot read end='soon' as a date"):
         fp.count_daily(ev, end="soon")
 
 

@@ -193,9 +193,20 @@ def test_duckdb_refuses_bad_data_with_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(FlashpointValueError, match=r"no column\(s\) \['admin1'\]"):
         count_daily_duckdb(path, by="admin1")
     tz = tmp_path / "tz.parquet"
-    base.assign(date=base["date"].dt.tz_localize("UTC")).to_parquet(tz)
-    with pytest.raises(FlashpointValueError, match="timezone-aware"):
-        count_daily_duckdb(tz)
+    late = base.assign(date=base["date"].dt.tz_localize("UTC") + pd.Timedelta(hours=22))
+    late.to_parquet(tz)  # instants: UTC days, or the days of tz= (the time-zone rule)
+    pd.testing.assert_frame_equal(count_daily_duckdb(tz), fp.count_daily(late))
+    pd.testing.assert_frame_equal(
+        count_daily_duckdb(tz, tz="Asia/Baghdad"), fp.count_daily(late, tz="Asia/Baghdad")
+    )
+    offsets = tmp_path / "offsets.csv"
+    text_dates = ["2023-11-20T23:30:00+03:00", "2023-11-20T23:30:00-05:00", "2023-11-21"]
+    pd.DataFrame({"date": text_dates, "country": "Iraq"}).to_csv(offsets, index=False)
+    as_text = pd.DataFrame({"date": text_dates, "country": "Iraq"})
+    for zone in (None, "UTC", "Asia/Tokyo"):
+        pd.testing.assert_frame_equal(
+            count_daily_duckdb(offsets, tz=zone), fp.count_daily(as_text, tz=zone)
+        )
     text = tmp_path / "text.csv"
     pd.DataFrame({"date": ["2023-11-20", "21/11/2023", "soon"], "country": ["Iraq"] * 3}).to_csv(
         text, index=False
@@ -265,9 +276,13 @@ def test_dask_refuses_bad_input() -> None:
     text = base.assign(date=["2023-11-20", "2023-11-21"])
     with pytest.raises(FlashpointValueError, match=r"dd\.to_datetime"):
         count_daily_dask(dd.from_pandas(text, npartitions=1))
-    tz = base.assign(date=base["date"].dt.tz_localize("UTC"))
-    with pytest.raises(FlashpointValueError, match="timezone-aware"):
-        count_daily_dask(dd.from_pandas(tz, npartitions=1))
+    tz = base.assign(date=base["date"].dt.tz_localize("UTC") + pd.Timedelta(hours=22))
+    with _synchronous():
+        for zone in (None, "Asia/Baghdad"):
+            pd.testing.assert_frame_equal(
+                count_daily_dask(dd.from_pandas(tz, npartitions=1), tz=zone),
+                fp.count_daily(tz, tz=zone),
+            )
     with _synchronous():
         missing = base.assign(country=["Iraq", None])
         with pytest.raises(FlashpointValueError, match="missing value in group column"):

@@ -106,7 +106,7 @@ def test_bad_future_date(events: pd.DataFrame) -> None:
 
 def test_bad_too_early_date(events: pd.DataFrame) -> None:
     events.loc[0, "date"] = "1823-11-20"
-    _raises(events, r"date before 1900-01-01 in 'date' \(check the year.*row 0")
+    _raises(events, r"on or before 1900-01-01 in 'date' \(1900-01-01 is the spreadsheet.*row 0")
 
 
 def test_bad_missing_column(events: pd.DataFrame) -> None:
@@ -153,16 +153,33 @@ def test_bad_unknown_group_category(events: pd.DataFrame) -> None:
     )
 
 
-def test_bad_tz_aware_datetimes(events: pd.DataFrame) -> None:
-    ev = events.assign(date=pd.to_datetime(events["date"]).dt.tz_localize("Asia/Baghdad"))
-    _raises(ev, r"timezone-aware \(Asia/Baghdad\).*tz_localize\(None\)")
+def test_tz_aware_column_falls_on_its_local_date(events: pd.DataFrame) -> None:
+    late = pd.to_datetime(events["date"]) + pd.Timedelta(hours=23, minutes=30)
+    ev = events.assign(date=late.dt.tz_localize("Asia/Baghdad"))
+    local = fp.validate_events(ev)
+    assert local["date"].dt.strftime("%Y-%m-%d").tolist() == events["date"].tolist()
+    assert local["timestamp"].dt.strftime("%H:%M").unique().tolist() == ["23:30"]
+    utc = fp.validate_events(ev, tz="UTC")  # 23:30 in Baghdad is 20:30 UTC, the same day
+    assert utc["date"].tolist() == local["date"].tolist()
+    tokyo = fp.validate_events(ev, tz="Asia/Tokyo")  # 05:30 the next day in Tokyo
+    assert (tokyo["date"] - local["date"]).dt.days.unique().tolist() == [1]
 
 
-def test_bad_tz_aware_python_datetimes(events: pd.DataFrame) -> None:
-    tz = dt.timezone(dt.timedelta(hours=3))
-    ev = events.assign(date=[dt.datetime(2023, 11, d, tzinfo=tz) for d in (20, 22, 22, 25, 21)])
-    ev["date"] = ev["date"].astype(object)
-    _raises(ev, r"timezone-aware datetimes")
+def test_offsets_follow_one_rule_for_text_and_python_datetimes(events: pd.DataFrame) -> None:
+    tz = dt.timezone(dt.timedelta(hours=-5))
+    objects = [dt.datetime(2023, 11, d, 22, 0, tzinfo=tz) for d in (20, 22, 22, 25, 21)]
+    text = [o.isoformat() for o in objects]  # '2023-11-20T22:00:00-05:00'
+    for values in (pd.Series(objects, dtype=object), text):
+        local = fp.validate_events(events.assign(date=values))
+        assert local["date"].dt.day.tolist() == [20, 22, 22, 25, 21]
+        utc = fp.validate_events(events.assign(date=values), tz="UTC")  # 03:00 next day
+        assert utc["date"].dt.day.tolist() == [21, 23, 23, 26, 22]
+        assert utc["timestamp"].dt.hour.unique().tolist() == [3]
+
+
+def test_unknown_time_zone(events: pd.DataFrame) -> None:
+    with pytest.raises(fp.errors.FlashpointValueError, match=r"unknown time zone tz='Mars/Base'"):
+        fp.validate_events(events, tz="Mars/Base")
 
 
 def test_bad_empty_frame(events: pd.DataFrame) -> None:
@@ -354,3 +371,20 @@ def test_tallies_bad_official_flag() -> None:
         SchemaValidationError, match=r"value in column 'official' is not True/False.*row 0: 'maybe'"
     ):
         fp.validate_tallies(t)
+
+
+def test_outlying_dates_are_only_the_few_far_away_ones() -> None:
+    from flashpoint.schemas._dates import outlying_days
+
+    def days(*dates: str) -> np.ndarray:
+        return pd.to_datetime(list(dates)).to_numpy().astype("datetime64[D]").view("int64")
+
+    year = [f"2023-{m:02d}-{d:02d}" for m in range(1, 13) for d in (1, 15)]
+    assert outlying_days(days("1923-05-01", *year)).tolist() == [True] + [False] * 24
+    strays = ["2123-05-01", "2124-01-01"]
+    assert not outlying_days(days(*year, *strays)).any()  # 2 of 26 rows: more than 1%
+    assert outlying_days(days(*(year * 9), *strays)).sum() == 2  # 2 of 218 rows: 1% at most
+    two_campaigns = [d.replace("2023", "2010") for d in year] + year
+    assert not outlying_days(days(*two_campaigns)).any()  # half the rows on each side
+    assert not outlying_days(days("1950-01-01", "2023-01-01", "2023-02-01")).any()  # too few
+    assert not outlying_days(days("2019-06-01", *year)).any()  # the calendar grows < 10x

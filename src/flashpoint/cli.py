@@ -1,32 +1,51 @@
 """Command line: ``flashpoint report``, ``flashpoint validate FILE``, ``flashpoint counts FILE``.
 
-Thin by design: parse arguments, load, count, fit, report. User errors (bad files, bad
-values) print a message and exit with status 2, never a traceback.
+Thin by design: parse arguments, load, count, fit, report. Exit status and messages:
+
+- 0: done;
+- 2: a user error (a bad file, value or path): one message saying what was wrong and how to
+  fix it (a validation report lists every failure), never a traceback;
+- 1: an unexpected error, which is a bug in flashpoint: one line saying so; the traceback
+  only with ``--debug``;
+- 130: interrupted (Ctrl-C).
+
+Output files (``--out``) follow the rules of ``flashpoint._output``: never an input file,
+never an existing file flashpoint did not write (unless ``--force``), checked before any
+work, and written atomically.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
-from collections.abc import Sequence
+import traceback
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from flashpoint._output import check_target, write_atomic
 from flashpoint._version import __version__
 from flashpoint.counts import count_daily
 from flashpoint.errors import FlashpointError, FlashpointValueError
 from flashpoint.models.design import EventSpec
-from flashpoint.schemas import validate_key_events
+from flashpoint.schemas import BASES, DATE, validate_key_events
+from flashpoint.schemas._dates import as_day, describe_outliers, outlying_days
 from flashpoint.sources import read_events
 from flashpoint.sources.generic import read_table
 
 __all__ = ["main"]
 
 EXIT_OK = 0
+EXIT_BUG = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 DEFAULT_OUT = "flashpoint-report.html"
 
 
@@ -36,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Conflict-event time series: validated counts, event effects, escalation.",
     )
     parser.add_argument("--version", action="version", version=f"flashpoint {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="print the traceback of an unexpected error"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     report = sub.add_parser(
@@ -66,7 +88,15 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--basis", action="append", help="keep rows with this basis (repeatable)")
     report.add_argument("--start", help="first day of the models (YYYY-MM-DD)")
     report.add_argument("--end", help="last day of the models (YYYY-MM-DD)")
-    report.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), help="output HTML file")
+    report.add_argument(
+        "--out",
+        type=Path,
+        default=Path(DEFAULT_OUT),
+        help="output HTML file (an existing file is replaced only if it is a flashpoint report)",
+    )
+    report.add_argument(
+        "--force", action="store_true", help="replace --out even if it is not a flashpoint report"
+    )
     report.add_argument("--title", help="title of the report")
     report.add_argument(
         "--controls",
@@ -91,37 +121,124 @@ def _parser() -> argparse.ArgumentParser:
     counts.add_argument("file", type=Path)
     counts.add_argument("--date-col", default="date")
     counts.add_argument("--group-col", default="country")
-    counts.add_argument("--out", type=Path, help="output CSV (default: standard output)")
+    counts.add_argument(
+        "--out",
+        type=Path,
+        help="output CSV (default: standard output; an existing file is replaced only if it "
+        "is a flashpoint counts table)",
+    )
+    counts.add_argument(
+        "--force", action="store_true", help="replace --out even if it is not a counts table"
+    )
+    counts.add_argument("--start", help="first day of the calendar (YYYY-MM-DD)")
+    counts.add_argument("--end", help="last day of the calendar (YYYY-MM-DD)")
+    for command in (report, validate, counts):
+        command.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="print the traceback of an unexpected error",
+        )
     return parser
 
 
+_DAY = r"\d{4}-\d{2}-\d{2}"
+_EVENT = re.compile(rf"^\s*(?P<start>{_DAY})\s*(?:/\s*(?P<end>{_DAY})\s*)?(?::(?P<label>.*))?$")
+_TIME_OF_DAY = re.compile(rf"^\s*{_DAY}(?:[T ]|\s*/\s*{_DAY}[T ])\d{{1,2}}:\d{{2}}")
+_EVENT_HELP = (
+    "expected DATE[/END][:LABEL] with ISO dates, e.g. 2023-11-22:'KH strike' or "
+    "2023-11-24/2023-12-01:truce"
+)
+
+
 def _parse_event(text: str) -> EventSpec:
-    """``DATE``, ``DATE:LABEL``, ``DATE/END`` or ``DATE/END:LABEL``."""
-    when, _, label = text.partition(":")
-    start, _, end = when.partition("/")
-    try:
-        pd.Timestamp(start.strip())
-        if end:
-            pd.Timestamp(end.strip())
-    except (ValueError, TypeError) as err:
+    """``DATE``, ``DATE:LABEL``, ``DATE/END`` or ``DATE/END:LABEL`` (days, no time of day)."""
+    if _TIME_OF_DAY.match(text):
         raise FlashpointValueError(
-            f"--event {text!r}: expected DATE[/END][:LABEL] with ISO dates, e.g. "
-            "2023-11-22:'KH strike' or 2023-11-24/2023-12-01:truce"
-        ) from err
+            f"--event {text!r}: a time of day is not allowed (the models count whole days, and "
+            f"':' starts the label); give the day only, e.g. {text.strip()[:10]}:label"
+        )
+    match = _EVENT.match(text)
+    if match is None:
+        raise FlashpointValueError(f"--event {text!r}: {_EVENT_HELP}")
+    start, end = match["start"], match["end"]
+    label = (match["label"] or "").strip().strip("'\"").strip()
+    for day in (start, end):
+        if day is not None:
+            try:
+                as_day(day, "--event")
+            except FlashpointError as err:
+                raise FlashpointValueError(
+                    f"--event {text!r}: {day} is not a calendar date; {_EVENT_HELP}"
+                ) from err
+    if end is not None and end < start:
+        raise FlashpointValueError(
+            f"--event {text!r}: the end {end} is before the start {start}; swap them"
+        )
     return EventSpec(
-        date=start.strip(),
-        end=end.strip() or None,
+        date=start,
+        end=end,
         shape="pulse" if end else "step",
-        label=label.strip() or None,
+        label=label or None,
     )
 
 
+def _check_window(events: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    """Check --start/--end against the data; leave out far-away rows outside the window."""
+    start = None if args.start is None else as_day(args.start, "--start")
+    end = None if args.end is None else as_day(args.end, "--end")
+    if start is not None and end is not None and end <= start:
+        raise FlashpointValueError(
+            f"--end {end.date()} is not after --start {start.date()}; swap them"
+        )
+    if (start is None and end is None) or not len(events):
+        return events
+    dates = events[DATE]
+    day = dates.to_numpy().astype("datetime64[D]").view("int64")
+    stray = outlying_days(day)
+    inside = (start is None or dates >= start) & (end is None or dates <= end)
+    drop = stray & ~np.asarray(inside, dtype=bool)
+    if drop.any():
+        print(
+            f"note: left out {int(drop.sum())} row(s) outside --start/--end whose dates lie far "
+            f"from the others: {describe_outliers(dates, drop)}",
+            file=sys.stderr,
+        )
+        events, dates, day = events[~drop], dates[~drop], day[~drop]
+    first, last = dates.min(), dates.max()
+    span = max(int((last - first).days), 1)
+    what = f"the data run from {first.date()} to {last.date()}"
+    if (start is not None and start > last) or (end is not None and end < first):
+        raise FlashpointValueError(
+            f"--start/--end leave no data: {what}. Choose a window that overlaps them"
+        )
+    if start is not None and (first - start).days > max(365, span):
+        raise FlashpointValueError(
+            f"--start {start.date()} is {(first - start).days:,} days before the first event "
+            f"({what}): the models would fit mostly empty days. Choose a start near the data "
+            "or leave --start out"
+        )
+    if end is not None and (end - last).days > max(365, span):
+        raise FlashpointValueError(
+            f"--end {end.date()} is {(end - last).days:,} days after the last event ({what}): "
+            "the models would fit mostly empty days. Choose an end near the data or leave "
+            "--end out"
+        )
+    return events
+
+
 def _report(args: argparse.Namespace) -> int:
-    from flashpoint.report import build_report  # plotly is loaded only for the report
+    from flashpoint.report._html import check_report_target  # plotly loads with the report
 
     t0 = time.perf_counter()
+    out = check_report_target(
+        args.out, force=args.force, inputs=(args.data, args.events_file), force_hint="--force"
+    )
     if args.group_col and args.by and args.group_col != args.by:
         raise FlashpointValueError("--by and --group-col name different columns; give one")
+    unknown = [b for b in args.basis or [] if b not in BASES]
+    if unknown:
+        raise FlashpointValueError(f"unknown --basis {unknown}; expected some of {list(BASES)}")
     by = args.by or args.group_col or (None if args.data is not None else "country")
     interventions = [_parse_event(e) for e in args.event] or None
     key_events = None
@@ -129,7 +246,13 @@ def _report(args: argparse.Namespace) -> int:
         key_events = validate_key_events(read_table(args.events_file))
     events = None
     if args.data is not None:
-        events = read_events(args.data, date=args.date_col, group=by)
+        events = _check_window(read_events(args.data, date=args.date_col, group=by), args)
+    else:
+        from flashpoint.datasets import load_attacks
+
+        _check_window(load_attacks(), args)
+    from flashpoint.report import build_report
+
     print("building the report ...", file=sys.stderr)
     report = build_report(
         events,
@@ -145,11 +268,18 @@ def _report(args: argparse.Namespace) -> int:
         controls=args.controls or None,
         progress=True,
     )
-    path = report.write(args.out)
+    path = report.write(out, force=args.force)
     print(
         f"wrote {path.resolve()} ({path.stat().st_size / 1e6:.1f} MB, {report.n_figures} "
         f"figures, {time.perf_counter() - t0:.1f} s)"
     )
+    failed = [s.title for s in report.sections if s.error]
+    if failed:
+        print(
+            f"note: {len(failed)} section(s) could not be computed: {', '.join(failed)}; "
+            "the page says why",
+            file=sys.stderr,
+        )
     print()
     print(report.text_summary())
     return EXIT_OK
@@ -161,15 +291,48 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _is_counts_csv(path: Path) -> bool:
+    """Whether ``path`` starts with the header of a counts table (``date,[group,]count``)."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            header = fh.readline().strip().split(",")
+    except OSError:
+        return False
+    return len(header) in (2, 3) and header[0] == DATE and header[-1] == "count"
+
+
 def _counts(args: argparse.Namespace) -> int:
+    out = None
+    if args.out is not None:
+        out = check_target(
+            args.out,
+            recognise=_is_counts_csv,
+            what="counts table",
+            inputs=(args.file,),
+            force=args.force,
+            force_hint="--force",
+        )
     events = read_events(args.file, date=args.date_col, group=args.group_col)
-    counts = count_daily(events, by=args.group_col)
-    if args.out is None:
+    counts = count_daily(events, by=args.group_col, start=args.start, end=args.end)
+    if out is None:
         counts.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
     else:
-        counts.to_csv(args.out, index=False, date_format="%Y-%m-%d")
-        print(f"wrote {len(counts)} rows to {args.out}", file=sys.stderr)
+        write_atomic(out, counts.to_csv(index=False, date_format="%Y-%m-%d"))
+        print(f"wrote {len(counts)} rows to {out}", file=sys.stderr)
     return EXIT_OK
+
+
+def _warning_printer(command: str) -> Callable[..., None]:
+    """Print flashpoint's warnings as one ``flashpoint <command>: warning: ...`` line each."""
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        print(f"flashpoint {command}: warning: {message}", file=sys.stderr)
+
+    return show
+
+
+def _say(command: str, message: str) -> None:
+    print(f"flashpoint {command}: error: {message}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -183,18 +346,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit status: 0 on success, 2 on bad input.
+        Exit status: 0 on success, 2 on bad input, 1 on an unexpected error (a bug), 130
+        when interrupted.
     """
     args = _parser().parse_args(argv)
     handlers = {"report": _report, "validate": _validate, "counts": _counts}
+    debug = bool(getattr(args, "debug", False))
     try:
-        return handlers[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_printer(args.command)
+            return handlers[args.command](args)
     except (FlashpointError, FileNotFoundError, IsADirectoryError, PermissionError) as err:
-        print(f"flashpoint {args.command}: error: {err}", file=sys.stderr)
+        if debug:
+            traceback.print_exc()
+        _say(args.command, str(err).strip() or type(err).__name__)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         return EXIT_OK
+    except KeyboardInterrupt:
+        _say(args.command, "interrupted; nothing was written")
+        return EXIT_INTERRUPTED
+    except Exception as err:
+        if debug:
+            traceback.print_exc()
+        first = (str(err).strip().splitlines() or [""])[0]
+        _say(
+            args.command,
+            f"internal error ({type(err).__name__}: {first}). This is a bug in flashpoint: "
+            "please report it" + ("" if debug else "; run again with --debug to see the traceback"),
+        )
+        return EXIT_BUG
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,10 +34,13 @@ __all__ = [
     "FlashpointTypeError",
     "FlashpointValueError",
     "FlashpointWarning",
+    "InputFileNotFoundError",
+    "MemoryBudgetError",
     "MissingExtraError",
     "ModelSpecError",
     "NonStationaryWarning",
     "NotEstimableWarning",
+    "OutputFileError",
     "OverdispersionWarning",
     "PoorFitWarning",
     "SchemaValidationError",
@@ -64,6 +67,31 @@ class MissingExtraError(FlashpointError, ImportError):
 
 class FileFormatError(FlashpointValueError):
     """A file could not be read as the table format it was expected to be."""
+
+
+class InputFileNotFoundError(FlashpointError, FileNotFoundError):
+    """An input file, folder or glob pattern names nothing that exists.
+
+    Also a :class:`FileNotFoundError`, so ``except FileNotFoundError`` keeps working.
+    """
+
+
+class OutputFileError(FlashpointValueError):
+    """An output file cannot or must not be written.
+
+    Raised before any work is done: the path is one of the inputs, an existing file that
+    flashpoint did not write (pass ``force=True`` / ``--force`` to replace it), a folder,
+    or in a folder that does not exist or cannot be written to.
+    """
+
+
+class MemoryBudgetError(FlashpointValueError):
+    """A call would allocate more memory than the budget allows.
+
+    The message names the size and the argument that reduces it. The budget is half the
+    memory available when the call starts; set ``flashpoint.limits.MAX_BYTES`` (bytes) to
+    change it.
+    """
 
 
 class ModelSpecError(FlashpointValueError):

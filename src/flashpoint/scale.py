@@ -29,9 +29,11 @@ from flashpoint.errors import (
     FileFormatError,
     FlashpointTypeError,
     FlashpointValueError,
+    InputFileNotFoundError,
     MissingExtraError,
 )
 from flashpoint.schemas import COUNTRY, DATE
+from flashpoint.schemas._dates import TzArg, check_tz, localize
 
 __all__ = ["MissingExtraError", "count_daily_dask", "count_daily_duckdb"]  # error re-exported
 
@@ -102,7 +104,9 @@ def _resolve(source: str | PathLike[str] | Sequence[str | PathLike[str]]) -> tup
         if any(ch in text for ch in "*?["):
             found = sorted(glob.glob(text, recursive=True))
             if not found:
-                raise FileNotFoundError(f"no file matches {text!r} (current folder: {Path.cwd()})")
+                raise InputFileNotFoundError(
+                    f"no file matches {text!r} (current folder: {Path.cwd()})"
+                )
             files.extend(found)
         elif Path(text).is_dir():
             found = sorted(
@@ -111,12 +115,12 @@ def _resolve(source: str | PathLike[str] | Sequence[str | PathLike[str]]) -> tup
                 str(p) for p in Path(text).iterdir() if p.is_file() and p.name.endswith(_CSV)
             )
             if not found:
-                raise FileNotFoundError(f"folder {text} holds no Parquet or CSV files")
+                raise InputFileNotFoundError(f"folder {text} holds no Parquet or CSV files")
             files.extend(found)
         elif Path(text).is_file():
             files.append(text)
         else:
-            raise FileNotFoundError(f"no such file: {text} (current folder: {Path.cwd()})")
+            raise InputFileNotFoundError(f"no such file: {text} (current folder: {Path.cwd()})")
     kinds = {_kind(f) for f in files}
     if len(kinds) > 1:
         raise FileFormatError(
@@ -143,6 +147,7 @@ def count_daily_duckdb(
     groups: Sequence[Any] | None = None,
     threads: int | None = None,
     memory_limit: str | None = None,
+    tz: TzArg = None,
 ) -> pd.DataFrame:
     r"""Count events per day and group in Parquet or CSV files with embedded DuckDB.
 
@@ -170,6 +175,12 @@ def count_daily_duckdb(
         DuckDB worker threads (DuckDB's ``threads`` setting; default: all cores).
     memory_limit
         DuckDB's ``memory_limit`` setting, e.g. ``"2GB"`` (default: DuckDB's, 80% of RAM).
+    tz
+        Time zone whose calendar days count, by the rule of
+        :func:`flashpoint.validate_events`: ISO text with a UTC offset falls on its local
+        date as written unless ``tz`` is given. A ``TIMESTAMPTZ`` column stores instants,
+        not the offsets they were written with: its days are UTC days unless ``tz`` is
+        given.
 
     Returns
     -------
@@ -185,13 +196,15 @@ def count_daily_duckdb(
     ------
     MissingExtraError
         When duckdb is not installed (``pip install 'flashpoint[scale]'``).
-    FileNotFoundError
-        When a file, folder or pattern matches nothing.
+    InputFileNotFoundError
+        When a file, folder or pattern matches nothing (also a ``FileNotFoundError``).
     FileFormatError
         On mixed or unsupported formats, or files DuckDB cannot read.
     FlashpointValueError
-        On missing columns, a timezone-aware or non-date ``date`` column, unparseable or
-        missing dates, missing groups, an empty window or events of unlisted groups.
+        On missing columns, a non-date ``date`` column, unparseable or missing dates,
+        missing groups, an empty window or events of unlisted groups.
+    MemoryBudgetError
+        When the zero-filled table would exceed the memory budget.
 
     See Also
     --------
@@ -227,6 +240,15 @@ def count_daily_duckdb(
     5 2023-11-22   Syria      1
     """
     duckdb = _import("duckdb", "count_daily_duckdb")
+    tz = check_tz(tz)
+    if tz is not None and not isinstance(tz, str):
+        raise FlashpointTypeError(
+            f"count_daily_duckdb takes tz as a zone name such as 'Asia/Baghdad', got {tz!r}"
+        )
+    if by is not None and not isinstance(by, str):
+        raise FlashpointTypeError(f"by must be a column name or None, got {by!r}")
+    if not isinstance(date, str):
+        raise FlashpointTypeError(f"date must be a column name, got {date!r}")
     files, kind = _resolve(source)
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise FlashpointValueError(f"threads must be a positive integer, got {threads!r}")
@@ -242,6 +264,7 @@ def count_daily_duckdb(
     con = duckdb.connect(database=":memory:")
     try:
         con.execute("SET preserve_insertion_order = false")
+        con.execute(f"SET TimeZone = {_literal(tz or 'UTC')}")
         if threads is not None:
             con.execute(f"SET threads = {int(threads)}")
         if memory_limit is not None:
@@ -260,7 +283,11 @@ def count_daily_duckdb(
                 f"{where} has no column(s) {missing}; its columns are {list(schema)}. Set "
                 "date= and by= to the names used in the files"
             )
-        day_sql, bad_sql = _day_expression(_quote(date), schema[date], date)
+        if kind == "csv":  # dates as text, so that UTC offsets follow the time-zone rule
+            types = f"{{{_literal(date)}: 'VARCHAR'}}"
+            relation = f"read_csv({listing}, header = true, types = {types})"
+            schema[date] = "VARCHAR"
+        day_sql, bad_sql = _day_expression(_quote(date), schema[date], date, local=tz is None)
         group_sql = f", {_quote(by)} AS fp_group" if by is not None else ""
         sql = (
             f"SELECT datediff('day', DATE '1970-01-01', {day_sql}) AS fp_day{group_sql}, "
@@ -300,20 +327,31 @@ def count_daily_duckdb(
     )
 
 
-def _day_expression(column: str, sql_type: str, name: str) -> tuple[str, str]:
-    """Return SQL for the day of each event, and for 'this value is not a date'."""
+_SQL_WALL = (
+    r"^\s*(\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?)\s*"
+    r"(Z|z|UTC|GMT|[+-]\d{2}(:?\d{2})?)\s*$"
+)
+
+
+def _day_expression(column: str, sql_type: str, name: str, *, local: bool) -> tuple[str, str]:
+    """Return SQL for the day of each event, and for 'this value is not a date'.
+
+    The session's ``TimeZone`` is ``tz`` (or UTC), so casts of ``TIMESTAMPTZ`` values to
+    ``DATE`` give days in that zone: the time-zone rule of ``flashpoint.schemas._dates``.
+    """
     upper = sql_type.upper()
     if upper in ("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"):
-        raise FlashpointValueError(
-            f"column '{name}' is timezone-aware ({sql_type}); flashpoint counts local calendar "
-            "days and expects tz-naive dates. Store local dates (tz-naive) in the files"
-        )
+        return f"CAST({column} AS DATE)", "false"
     if upper == "DATE":
         return column, "false"
     if upper.startswith("TIMESTAMP"):
         return f"CAST({column} AS DATE)", "false"
     if upper == "VARCHAR":
-        day = f"CAST(TRY_CAST({column} AS TIMESTAMP) AS DATE)"
+        if local:  # the local date as written: drop a UTC offset after a time of day
+            wall = f"regexp_replace({column}, {_literal(_SQL_WALL)}, '\\1')"
+            day = f"CAST(TRY_CAST({wall} AS TIMESTAMP) AS DATE)"
+        else:  # offsets convert to the session zone; times without one are taken in it
+            day = f"CAST(TRY_CAST({column} AS TIMESTAMPTZ) AS DATE)"
         return day, f"({day} IS NULL AND {column} IS NOT NULL)"
     raise FlashpointValueError(
         f"column '{name}' has type {sql_type}; expected DATE, TIMESTAMP or ISO 8601 text. "
@@ -324,8 +362,10 @@ def _day_expression(column: str, sql_type: str, name: str) -> tuple[str, str]:
 # --------------------------------------------------------------------------------------------
 # Dask
 # --------------------------------------------------------------------------------------------
-def _day_numbers(dates: pd.Series) -> pd.Series:
-    """Days since 1970-01-01 (the same flooring as fp.count_daily)."""
+def _day_numbers(dates: pd.Series, tz: Any = None) -> pd.Series:
+    """Days since 1970-01-01 (the same flooring and time-zone rule as fp.count_daily)."""
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = localize(dates, tz)
     return pd.Series(
         dates.to_numpy().astype("datetime64[D]").view("int64"), index=dates.index, name="fp_day"
     )
@@ -339,6 +379,7 @@ def count_daily_dask(
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
     groups: Sequence[Any] | None = None,
+    tz: TzArg = None,
 ) -> pd.DataFrame:
     """Count events per day and group in a Dask DataFrame.
 
@@ -349,14 +390,15 @@ def count_daily_dask(
     Parameters
     ----------
     ddf
-        A ``dask.dataframe.DataFrame`` with a tz-naive ``datetime64`` date column and the
-        group column ``by`` (e.g. ``dd.read_parquet("events/*.parquet")``).
+        A ``dask.dataframe.DataFrame`` with a ``datetime64`` date column and the group
+        column ``by`` (e.g. ``dd.read_parquet("events/*.parquet")``).
     by
         Group column (``None``: one series for all events).
     date
         Name of the date column (a time of day is floored to the day).
-    start, end, groups
-        As in :func:`flashpoint.count_daily`.
+    start, end, groups, tz
+        As in :func:`flashpoint.count_daily` (a timezone-aware date column falls on its
+        local dates, or on ``tz``'s).
 
     Returns
     -------
@@ -371,8 +413,10 @@ def count_daily_dask(
     FlashpointTypeError
         When ``ddf`` is not a Dask DataFrame.
     FlashpointValueError
-        On missing columns, non-datetime or timezone-aware dates, missing dates or groups,
-        an empty window or events of unlisted groups.
+        On missing columns, non-datetime dates, missing dates or groups, an empty window or
+        events of unlisted groups.
+    MemoryBudgetError
+        When the zero-filled table would exceed the memory budget.
 
     See Also
     --------
@@ -410,20 +454,15 @@ def count_daily_dask(
         raise FlashpointValueError(
             f"the Dask DataFrame has no column(s) {missing}; its columns are {list(ddf.columns)}"
         )
+    tz = check_tz(tz)
     dtype = ddf[date].dtype
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        raise FlashpointValueError(
-            f"column '{date}' is timezone-aware ({dtype}); flashpoint counts local calendar "
-            f"days. Convert with ddf['{date}'] = ddf['{date}'].dt.tz_convert(<local tz>)"
-            ".dt.tz_localize(None)"
-        )
-    if not pd.api.types.is_datetime64_dtype(dtype):
+    if not isinstance(dtype, pd.DatetimeTZDtype) and not pd.api.types.is_datetime64_dtype(dtype):
         raise FlashpointValueError(
             f"column '{date}' has dtype {dtype}; expected datetime64. Convert it with "
             f"ddf['{date}'] = dd.to_datetime(ddf['{date}'], format='ISO8601')"
         )
     part = ddf[needed]
-    day = part[date].map_partitions(_day_numbers, meta=("fp_day", "int64"))
+    day = part[date].map_partitions(_day_numbers, tz, meta=("fp_day", "int64"))
     keys = ["fp_day"] + ([by] if by is not None else [])
     sizes = part.assign(fp_day=day).groupby(keys, observed=True).size()
     n_dates = part[date].isna().sum()

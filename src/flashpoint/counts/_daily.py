@@ -8,18 +8,28 @@ from typing import Any
 import pandas as pd
 
 from flashpoint.counts.calendar import zero_fill
-from flashpoint.errors import FlashpointTypeError, FlashpointValueError
-from flashpoint.schemas import COUNTRY, DATE, validate_events
+from flashpoint.errors import (
+    DataQualityWarning,
+    FlashpointTypeError,
+    FlashpointValueError,
+    warn,
+)
+from flashpoint.schemas import COUNTRY, DATE, EARLIEST_DATE, validate_events
+from flashpoint.schemas._dates import TzArg, check_tz, localize, near_duplicate_labels
 
 __all__ = ["count_daily"]
 
 
-def _check_event_frame(events: pd.DataFrame, by: str | None) -> pd.DataFrame:
+def _check_event_frame(events: pd.DataFrame, by: str | None, tz: Any) -> pd.DataFrame:
     """Light checks on an already-typed event table; full validation otherwise."""
     if not isinstance(events, pd.DataFrame):
         raise FlashpointTypeError(
             f"events must be a pandas DataFrame, got {type(events).__name__}; read files "
             "with fp.read_events(path, ...)"
+        )
+    if by is not None and not isinstance(by, str):
+        raise FlashpointTypeError(
+            f"by must be the name of the group column (a string) or None; got {by!r}"
         )
     needed = [DATE] + ([by] if by is not None else [])
     missing = [c for c in needed if c not in events.columns]
@@ -34,17 +44,19 @@ def _check_event_frame(events: pd.DataFrame, by: str | None) -> pd.DataFrame:
             f"{list(events.columns)}{hint}"
         )
     dates = events[DATE]
-    if not pd.api.types.is_datetime64_dtype(dates.dtype) or isinstance(
-        dates.dtype, pd.DatetimeTZDtype
-    ):
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):  # the time-zone rule, then light checks
+        events = events.assign(**{DATE: localize(dates, check_tz(tz))})
+        dates = events[DATE]
+    elif not pd.api.types.is_datetime64_dtype(dates.dtype):
         # raw or unusual dates: run the full validation, which explains every failure
-        return validate_events(events, by=by)
+        return validate_events(events, by=by, tz=tz)
     if len(events) and dates.isna().any():
         rows = list(events.index[dates.isna().to_numpy()][:5])
         raise FlashpointValueError(
             f"events table has missing dates in '{DATE}' (rows {rows}); drop or fix them, or "
             "use fp.validate_events(..., on_error='quarantine') to set them aside"
         )
+    _check_plausible(dates)
     if by is not None and len(events):
         nulls = events[by].isna().to_numpy()
         if nulls.any():
@@ -54,7 +66,37 @@ def _check_event_frame(events: pd.DataFrame, by: str | None) -> pd.DataFrame:
                 "event needs a group: fill them (e.g. 'unknown') or quarantine the rows with "
                 "fp.validate_events(..., on_error='quarantine')"
             )
+        sets = near_duplicate_labels(events[by])
+        if sets:
+            shown = "; ".join(", ".join(repr(v) for v in labels) for labels in sets[:5])
+            warn(
+                f"group labels in '{by}' that differ only in case or spaces are counted as "
+                f"different groups: {shown}. If they are one group, fix the labels or pass "
+                "the events through fp.validate_events(events, normalize_labels=True)",
+                DataQualityWarning,
+            )
     return events
+
+
+def _check_plausible(dates: pd.Series) -> None:
+    """Refuse typed dates on or before 1900-01-01 (placeholders, mistyped centuries).
+
+    Dates after today are allowed here (simulated series may run past today); raw dates
+    go through :func:`flashpoint.validate_events`, which refuses them unless
+    ``max_date=`` allows them.
+    """
+    bad = (dates <= EARLIEST_DATE).to_numpy()
+    if bad.any():
+        rows = ", ".join(
+            f"row {label!r}: {pd.Timestamp(d).date()}"
+            for label, d in zip(dates.index[bad][:5], dates[bad].iloc[:5], strict=True)
+        )
+        raise FlashpointValueError(
+            f"events table has implausible dates in '{DATE}' ({int(bad.sum())} row(s): {rows}): "
+            f"on or before {EARLIEST_DATE.date()}, the spreadsheet placeholder for an unknown "
+            "date. Fix them, or run fp.validate_events(events, min_date=..., "
+            "on_error='quarantine') to set them aside (min_date= also allows older events)"
+        )
 
 
 def count_daily(
@@ -64,6 +106,7 @@ def count_daily(
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
     groups: Sequence[Any] | None = None,
+    tz: TzArg = None,
 ) -> pd.DataFrame:
     """Count events per day and group, zero-filled over a complete calendar.
 
@@ -81,6 +124,10 @@ def count_daily(
         Groups to include, in this order, even if they have no event (zero series). Events
         of groups not listed raise an error rather than vanish. Default: every group
         present (every category, for a categorical column), sorted.
+    tz
+        Time zone whose calendar days count, for dates with a UTC offset or a
+        timezone-aware ``date`` column. ``None`` (default): each event falls on its local
+        date as written (the rule of :func:`flashpoint.validate_events`).
 
     Returns
     -------
@@ -98,7 +145,18 @@ def count_daily(
     SchemaValidationError
         When raw events fail validation.
     FlashpointValueError
-        On missing dates or groups, an empty window, or events of unlisted groups.
+        On missing dates or groups, implausible dates (on or before 1900-01-01; raw dates
+        are also refused after today, typed ones are not), an empty window, events of
+        unlisted groups, or a few dates so far from the others that the calendar through
+        them would be mostly empty (pass ``start=``/``end=`` to count a window instead).
+    MemoryBudgetError
+        When the zero-filled table would exceed the memory budget (checked before anything
+        is allocated; see :mod:`flashpoint.limits`).
+
+    Warns
+    -----
+    DataQualityWarning
+        When group labels differ only in case or spaces (``"Iraq"``, ``"Iraq "``).
 
     See Also
     --------
@@ -120,7 +178,7 @@ def count_daily(
     4 2023-11-21   Syria      0
     5 2023-11-22   Syria      1
     """
-    events = _check_event_frame(events, by)
+    events = _check_event_frame(events, by, tz)
     day = events[DATE].to_numpy().astype("datetime64[D]").view("int64")
     values = events[by] if by is not None else None
     return zero_fill(day, values, by=by, start=start, end=end, groups=groups)

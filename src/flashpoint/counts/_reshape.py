@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from flashpoint.counts._columns import CUMULATIVE, DAYS, ROLLING_MEAN, group_column
-from flashpoint.errors import FlashpointValueError
+from flashpoint.errors import FlashpointTypeError, FlashpointValueError
+from flashpoint.limits import check_memory
 from flashpoint.schemas import COUNT, DATE
+from flashpoint.schemas._dates import as_day
 
 __all__ = ["cumulative", "resample", "rolling_mean", "to_wide"]
 
@@ -27,6 +29,15 @@ def to_wide(counts: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
         Index ``date``; one ``int64`` column per group (columns named after the groups, the
         column index named ``by``). A single series gives one column ``count``.
 
+    Raises
+    ------
+    FlashpointValueError
+        When a (date, group) pair repeats, or the counts are not on a complete calendar per
+        group (the wide table would have holes; checked before pivoting, so a table of many
+        groups with few dates each never allocates its mostly empty wide form).
+    MemoryBudgetError
+        When the wide table would exceed the memory budget (:mod:`flashpoint.limits`).
+
     Examples
     --------
     >>> import pandas as pd
@@ -39,14 +50,30 @@ def to_wide(counts: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
     2023-11-22     0      1
     """
     by = group_column(counts, by)
+    keys = [DATE] + ([by] if by is not None else [])
+    dup = counts.duplicated(subset=keys, keep=False).to_numpy()
+    if dup.any():
+        rows = counts.loc[dup, keys].head(4).to_dict("records")
+        raise FlashpointValueError(
+            f"counts have {int(dup.sum())} rows that repeat a ({', '.join(keys)}) pair, e.g. "
+            f"{rows}; each date appears once per group. Rebuild them with fp.count_daily, or "
+            "sum them first: counts.groupby(['date', <group>], as_index=False)['count'].sum()"
+        )
     if by is None:
         return counts.set_index(DATE)[[COUNT]]
-    wide = counts.pivot(index=DATE, columns=by, values=COUNT)
-    if wide.isna().to_numpy().any():
+    n_dates, n_groups = counts[DATE].nunique(), counts[by].nunique()
+    if n_dates * n_groups != len(counts):
         raise FlashpointValueError(
-            "counts are not on a complete calendar per group (the wide table has holes); "
-            "rebuild them with fp.count_daily"
+            f"counts are not on a complete calendar per group: {len(counts):,} rows for "
+            f"{n_dates:,} dates x {n_groups:,} groups (the wide table would have "
+            f"{n_dates * n_groups - len(counts):,} holes); rebuild them with fp.count_daily"
         )
+    check_memory(
+        float(len(counts)) * 3 * 8,
+        f"a wide table of {n_dates:,} dates x {n_groups:,} groups",
+        "Reshape fewer groups or a shorter window (filter the counts first).",
+    )
+    wide = counts.pivot(index=DATE, columns=by, values=COUNT)
     return wide.astype("int64")
 
 
@@ -97,6 +124,15 @@ def resample(counts: pd.DataFrame, *, freq: str = "W", by: str | None = None) ->
     1 2023-12-01    Iraq     31    31
     """
     by = group_column(counts, by)
+    if not isinstance(freq, str):
+        raise FlashpointTypeError(
+            f"freq must be a period such as 'W', 'M', 'Q' or 'Y'; got {freq!r}"
+        )
+    if not pd.api.types.is_datetime64_dtype(counts[DATE].dtype):
+        raise FlashpointValueError(
+            f"'{DATE}' must be datetime64 (got {counts[DATE].dtype}); build counts with "
+            "fp.count_daily"
+        )
     alias = _PERIOD_ALIASES.get(freq, freq)
     try:
         periods = counts[DATE].dt.to_period(alias)
@@ -157,10 +193,15 @@ def cumulative(
     """
     by = group_column(counts, by)
     if start is not None:
-        counts = counts[counts[DATE] >= pd.Timestamp(start)]
+        counts = counts[counts[DATE] >= as_day(start, "start")]
     if total is not None:
         if by is None:
             raise FlashpointValueError("total= needs grouped counts")
+        if (counts[by] == total).any():
+            raise FlashpointValueError(
+                f"total={total!r} is already a group in '{by}'; the sum over groups would mix "
+                "with it. Choose another name, e.g. total='all groups'"
+            )
         summed = counts.groupby(DATE, sort=True)[COUNT].sum().reset_index()
         summed[by] = total
         counts = pd.concat(
@@ -201,7 +242,7 @@ def rolling_mean(counts: pd.DataFrame, *, window: int = 7, by: str | None = None
     >>> fp.rolling_mean(c, window=2)["rolling_mean"].tolist()
     [nan, 0.5, 1.0, 2.5]
     """
-    if not isinstance(window, int) or window < 1:
+    if not isinstance(window, int) or isinstance(window, bool) or window < 1:
         raise FlashpointValueError(f"window must be a positive integer, got {window!r}")
     by = group_column(counts, by)
     keys = ([by] if by is not None else []) + [DATE]

@@ -15,7 +15,12 @@ import pandas as pd
 
 from flashpoint.counts._columns import CUMULATIVE, DAYS, group_column
 from flashpoint.counts._daily import count_daily
-from flashpoint.errors import FlashpointValueError
+from flashpoint.errors import (
+    DataQualityWarning,
+    FlashpointTypeError,
+    FlashpointValueError,
+    warn,
+)
 from flashpoint.schemas import (
     AS_OF_DATE,
     COUNT,
@@ -24,9 +29,12 @@ from flashpoint.schemas import (
     OFFICIAL,
     QUALIFIER,
     QUALIFIERS,
+    REASON,
     STATEMENT_DATE,
     TOTAL,
+    validate_tallies,
 )
+from flashpoint.schemas._dates import as_day
 
 __all__ = [
     "TALLY_GROUP",
@@ -42,17 +50,76 @@ _QUALIFIER_RANK = {q: i for i, q in enumerate(QUALIFIERS)}
 
 def _tally_groups(tallies: pd.DataFrame, group_columns: Iterable[str] | None) -> list[str]:
     if group_columns is not None:
+        if isinstance(group_columns, str):
+            raise FlashpointTypeError(
+                f"group_columns must be a list of tally columns, got the string "
+                f"{group_columns!r} (write group_columns=[{group_columns!r}])"
+            )
         cols = list(group_columns)
         missing = [c for c in cols if c not in tallies.columns]
         if missing:
-            raise FlashpointValueError(f"group_columns {missing} are not tally columns")
+            raise FlashpointValueError(
+                f"group_columns {missing} are not tally columns (columns: {list(tallies.columns)})"
+            )
         return cols
     known = {AS_OF_DATE, STATEMENT_DATE, TOTAL, QUALIFIER, OFFICIAL}
     return [
         c
         for c in tallies.columns
-        if c not in known and str(tallies[c].dtype) == "Int64" and not str(c).startswith("us_")
+        if c not in known
+        and pd.api.types.is_integer_dtype(tallies[c].dtype)
+        and not pd.api.types.is_bool_dtype(tallies[c].dtype)
+        and not str(c).startswith("us_")
     ]
+
+
+def _check_arguments(tallies: Any, official: Any, qualifier: Any) -> tuple[pd.DataFrame, list[str]]:
+    if not isinstance(tallies, pd.DataFrame):
+        raise FlashpointTypeError(
+            f"tallies must be a pandas DataFrame, got {type(tallies).__name__}; load them with "
+            "fp.load_tallies() or validate them with fp.validate_tallies()"
+        )
+    if official is not None and not isinstance(official, bool | np.bool_):
+        raise FlashpointTypeError(f"official must be True, False or None; got {official!r}")
+    qualifiers = [qualifier] if isinstance(qualifier, str) else list(qualifier)
+    bad_q = [q for q in qualifiers if q not in QUALIFIERS]
+    if bad_q or not qualifiers:
+        raise FlashpointValueError(
+            f"unknown qualifier(s) {bad_q or qualifiers}; expected some of {QUALIFIERS}"
+        )
+    for col in (AS_OF_DATE, TOTAL, QUALIFIER, OFFICIAL):
+        if col not in tallies.columns:
+            raise FlashpointValueError(
+                f"tallies table has no '{col}' column; load it with fp.load_tallies() or "
+                "validate it with fp.validate_tallies()"
+            )
+    return tallies, qualifiers
+
+
+def _refuse_before_start(t: pd.DataFrame, start_ts: pd.Timestamp) -> None:
+    """Refuse tallies dated before ``start``, the day their cumulative count starts."""
+    early = t[t[AS_OF_DATE] < start_ts]
+    if len(early):
+        shown = ", ".join(
+            f"row {i!r}: {int(r[TOTAL])} as of {pd.Timestamp(r[AS_OF_DATE]).date()}"
+            for i, r in early.head(5).iterrows()
+        )
+        raise FlashpointValueError(
+            f"{len(early)} tally(ies) are dated before start={str(start_ts.date())!r}, the day "
+            f"the cumulative count starts ({shown}): their intervals would end before they "
+            "start. Pass the start the tallies count from (start= on or before "
+            f"{pd.Timestamp(early[AS_OF_DATE].min()).date()}), or drop those rows"
+        )
+
+
+def _split_reason(row: pd.Series, groups: list[str]) -> str:
+    given = {g: row[g] for g in groups if pd.notna(row[g])}
+    parts = " + ".join(f"{g} {int(v)}" for g, v in given.items())
+    return (
+        f"split {parts} = {sum(int(v) for v in given.values())} does not add up to the total "
+        f"{int(row[TOTAL])} as of {pd.Timestamp(row[AS_OF_DATE]).date()}: the per-group "
+        "figures of this tally are not used (the groups' intervals run on to their next tally)"
+    )
 
 
 def tally_intervals(
@@ -68,17 +135,21 @@ def tally_intervals(
     Parameters
     ----------
     tallies
-        Validated tallies (see :func:`flashpoint.load_tallies`): ``as_of_date``, ``total``,
-        per-group cumulative columns, ``qualifier``, ``official``.
+        Tallies (see :func:`flashpoint.load_tallies`): ``as_of_date``, ``total``,
+        per-group cumulative columns, ``qualifier``, ``official``. They are validated with
+        :func:`flashpoint.validate_tallies` first (negative counts, unknown qualifiers,
+        a statement before its ``as_of_date`` raise).
     official
         Keep only official (``True``) or unofficial (``False``) tallies; ``None`` keeps both.
     qualifier
-        Qualifiers to use. Lower bounds (``"at_least"``) are left out by default.
+        Qualifiers to use (one or several). Lower bounds (``"at_least"``) are left out by
+        default.
     start
-        First day of the count (the day the cumulative tallies count from).
+        First day of the count (the day the cumulative tallies count from). No tally may
+        be dated before it.
     group_columns
-        Per-group cumulative columns (default: every ``Int64`` column other than the
-        known ones, e.g. ``iraq``, ``syria``, ``other``).
+        Per-group cumulative columns (default: every integer column other than the known
+        ones, e.g. ``iraq``, ``syria``, ``other``).
 
     Returns
     -------
@@ -89,13 +160,32 @@ def tally_intervals(
         - ``start``, ``end``: first and last day of the interval (``end`` is the tally's
           ``as_of_date``; ``start`` the day after the previous tally that gives this
           group's figure: a tally without a split ends an interval of ``total`` only);
-        - ``days`` (``int64``): days in the interval;
+        - ``days`` (``int64``): days in the interval (at least 1);
         - ``cumulative`` (``Int64``): the tally itself;
         - ``attacks`` (``Int64``): cumulative minus the previous cumulative;
         - ``qualifier``: of the tally ending the interval;
         - ``monotone`` (``bool``): ``False`` when the tally is lower than the previous one
-          (a contradiction between sources: ``attacks`` is negative);
-        - ``alternatives``: other same-day tallies that were not used, and why.
+          (a contradiction between sources: ``attacks`` is negative); models leave such
+          intervals out;
+        - ``alternatives``: other same-day tallies that were not used, and why;
+        - ``reason``: why an interval is flagged (a falling tally) or why the tally's split
+          was not used (it does not add up to the total); empty otherwise.
+
+    Raises
+    ------
+    SchemaValidationError
+        When the tallies fail :func:`flashpoint.validate_tallies`.
+    FlashpointValueError
+        On an unknown qualifier, a missing column, a tally dated before ``start``, or no
+        usable tally.
+    FlashpointTypeError
+        When ``tallies`` is not a DataFrame or ``official`` is not a bool or None.
+
+    Warns
+    -----
+    DataQualityWarning
+        When a tally's per-group split does not add up to its total (the split is not
+        used; the rows are named).
 
     Notes
     -----
@@ -104,7 +194,8 @@ def tally_intervals(
     total (per-group figures present and summing to ``total``) over a missing or
     inconsistent one; (3) the later ``statement_date``; (4) file order. Rows without
     ``as_of_date`` or ``total`` cannot be placed and are left out; the unused rows of a day
-    are listed in ``alternatives``. A split that does not add up is not used for the groups.
+    are listed in ``alternatives``. A split that does not add up is not used for the
+    groups, and says so in ``reason``.
 
     Examples
     --------
@@ -114,21 +205,33 @@ def tally_intervals(
     >>> int(row["cumulative"]), int(row["attacks"]), int(row["days"])
     (73, 7, 2)
     """
-    bad_q = [q for q in qualifier if q not in QUALIFIERS]
-    if bad_q:
-        raise FlashpointValueError(f"unknown qualifier(s) {bad_q}; expected some of {QUALIFIERS}")
-    for col in (AS_OF_DATE, TOTAL, QUALIFIER, OFFICIAL):
-        if col not in tallies.columns:
-            raise FlashpointValueError(
-                f"tallies table has no '{col}' column; load it with fp.load_tallies() or "
-                "validate it with fp.validate_tallies()"
-            )
+    tallies, qualifiers = _check_arguments(tallies, official, qualifier)
     groups = _tally_groups(tallies, group_columns)
+    tallies = validate_tallies(tallies, groups=groups)
+    start_ts = as_day(start, "start")
     t = tallies.reset_index(drop=True)
-    usable = t[AS_OF_DATE].notna() & t[TOTAL].notna() & t[QUALIFIER].isin(list(qualifier))
+    usable = t[AS_OF_DATE].notna() & t[TOTAL].notna() & t[QUALIFIER].isin(qualifiers)
     if official is not None:
         usable &= t[OFFICIAL] == official
     t = t[usable].copy()
+    _refuse_before_start(t, start_ts)
+    chosen, alternatives, bad_split = _resolve_days(t, groups)
+    rows = _interval_rows(chosen, groups, alternatives, bad_split, start_ts)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        raise FlashpointValueError(
+            "no usable tallies after filtering (official, qualifier, dated with a total)"
+        )
+    out[CUMULATIVE] = out[CUMULATIVE].astype("Int64")
+    out["attacks"] = out["attacks"].astype("Int64")
+    out[DAYS] = out[DAYS].astype("int64")
+    return out
+
+
+def _resolve_days(
+    t: pd.DataFrame, groups: list[str]
+) -> tuple[pd.DataFrame, dict[Any, str], dict[Any, str]]:
+    """One tally per day by the rule of :func:`tally_intervals`; unused splits blanked."""
     parts = t[groups] if groups else pd.DataFrame(index=t.index)
     split_complete = parts.notna().all(axis=1) if groups else pd.Series(False, index=t.index)
     split_sum = parts.fillna(0).sum(axis=1) if groups else pd.Series(0, index=t.index)
@@ -136,6 +239,7 @@ def tally_intervals(
     # a split given in full that does not add up is not used for the groups
     any_given = parts.notna().any(axis=1) if groups else pd.Series(False, index=t.index)
     inconsistent = any_given & (split_sum > t[TOTAL]) | (split_complete & ~consistent)
+    bad_split = {i: _split_reason(t.loc[i], groups) for i in t.index[inconsistent.to_numpy()]}
     for g in groups:
         t.loc[inconsistent, g] = pd.NA
     # parts given that already add up to the total imply zero for the parts not given
@@ -155,21 +259,37 @@ def tally_intervals(
     )
     alternatives: dict[Any, str] = {}
     keep_idx: list[Any] = []
-    inconsistent_by_row = inconsistent.to_dict()
-    given_by_row = any_given.to_dict()
+    given = any_given.to_dict()
     for _day, day_rows in t.groupby(AS_OF_DATE, sort=True):
         kept = day_rows.index[0]
         keep_idx.append(kept)
         others = day_rows.iloc[1:]
         alternatives[kept] = "; ".join(
             f"{int(r[TOTAL])} ({r[QUALIFIER]}"
-            + (", split inconsistent" if inconsistent_by_row[i] else "")
-            + (", no split" if groups and not given_by_row[i] else "")
+            + (", split inconsistent" if i in bad_split else "")
+            + (", no split" if groups and not given[i] else "")
             + ")"
             for i, r in others.iterrows()
         )
     chosen = t.loc[keep_idx]
-    start_ts = pd.Timestamp(start).normalize()
+    used_bad = {i: r for i, r in bad_split.items() if i in set(keep_idx)}
+    if used_bad:
+        warn(
+            f"{len(used_bad)} tally(ies) give a per-group split that does not add up to their "
+            f"total; the splits are not used: {'; '.join(list(used_bad.values())[:3])}",
+            DataQualityWarning,
+        )
+    return chosen, alternatives, used_bad
+
+
+def _interval_rows(
+    chosen: pd.DataFrame,
+    groups: list[str],
+    alternatives: dict[Any, str],
+    bad_split: dict[Any, str],
+    start_ts: pd.Timestamp,
+) -> list[dict[str, Any]]:
+    """One row per interval between successive tallies of each group."""
     rows: list[dict[str, Any]] = []
     for group in ["total", *groups]:
         col = TOTAL if group == "total" else group
@@ -181,6 +301,13 @@ def tally_intervals(
                 continue  # this tally gives no figure for the group: the interval runs on
             end_day = pd.Timestamp(r[AS_OF_DATE]).normalize()
             attacks = int(cum) - int(prev_cum)
+            reason = bad_split.get(idx, "") if group == "total" else ""
+            if attacks < 0:
+                reason = (
+                    f"the tally {int(cum)} ({r[QUALIFIER]}) as of {end_day.date()} is lower than "
+                    f"{int(prev_cum)} as of {prev_end.date()}: sources disagree or a count was "
+                    "revised; the interval's count is negative and models leave it out"
+                )
             rows.append(
                 {
                     TALLY_GROUP: group,
@@ -192,19 +319,12 @@ def tally_intervals(
                     QUALIFIER: r[QUALIFIER],
                     "monotone": attacks >= 0,
                     "alternatives": alternatives.get(idx, ""),
+                    REASON: reason,
                 }
             )
             prev_end = end_day
             prev_cum = cum
-    out = pd.DataFrame(rows)
-    if out.empty:
-        raise FlashpointValueError(
-            "no usable tallies after filtering (official, qualifier, dated with a total)"
-        )
-    out[CUMULATIVE] = out[CUMULATIVE].astype("Int64")
-    out["attacks"] = out["attacks"].astype("Int64")
-    out[DAYS] = out[DAYS].astype("int64")
-    return out
+    return rows
 
 
 def match_tally_groups(
@@ -285,7 +405,7 @@ def reconcile_tallies(
         - ``coverage``: ``event_cumulative / official_cumulative`` (above 1: the event list
           has more rows than the tally; below 1: it misses attacks);
         - ``interval_coverage``: the same ratio within the interval;
-        - ``monotone``, ``alternatives``: as in :func:`tally_intervals`.
+        - ``monotone``, ``alternatives``, ``reason``: as in :func:`tally_intervals`.
 
     Examples
     --------
@@ -308,7 +428,7 @@ def reconcile_tallies(
     tally_groups = [g for g in intervals[TALLY_GROUP].unique() if g != "total"]
     event_groups = [] if by is None else list(pd.unique(counts[by]))
     mapping = match_tally_groups(tally_groups, event_groups, group_map)
-    start_ts = pd.Timestamp(start).normalize()
+    start_ts = as_day(start, "start")
     dates = counts[DATE]
     day_totals: dict[str, pd.Series] = {}
     in_range = dates >= start_ts
@@ -355,6 +475,7 @@ def reconcile_tallies(
         "interval_coverage",
         "monotone",
         "alternatives",
+        REASON,
     ]
     return out[cols].reset_index(drop=True)
 

@@ -4,6 +4,11 @@
 :mod:`flashpoint.scale` reduce events to day numbers (days since 1970-01-01) and group values,
 then call :func:`zero_fill`, so the three paths give identical tables on the same data. These
 are internal helpers (not re-exported by :mod:`flashpoint`).
+
+Memory: a zero-filled table has one row per group and day, so its size is known before it is
+built. :func:`zero_fill` estimates it and raises :class:`~flashpoint.errors.MemoryBudgetError`
+(naming the size and the arguments that shrink it) when it exceeds the budget of
+:mod:`flashpoint.limits`.
 """
 
 from __future__ import annotations
@@ -14,15 +19,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flashpoint.errors import FlashpointValueError
+from flashpoint.errors import FlashpointTypeError, FlashpointValueError
+from flashpoint.limits import check_memory
 from flashpoint.schemas import COUNT, DATE
+from flashpoint.schemas._dates import as_day, describe_outliers, outlying_days
 
-__all__ = ["calendar_days", "day_number", "day_str", "group_codes", "zero_fill"]
+__all__ = ["BYTES_PER_ROW", "calendar_days", "day_number", "day_str", "group_codes", "zero_fill"]
+
+BYTES_PER_ROW = 48
+"""Peak bytes per row of a zero-filled table (date, group, count and the temporaries)."""
 
 
 def group_codes(values: pd.Series, groups: Sequence[Any] | None) -> tuple[np.ndarray, pd.Index]:
     """Integer codes (0..k-1, -1 for unlisted) and their labels."""
     if groups is not None:
+        if isinstance(groups, str) or not isinstance(groups, Sequence | pd.Index | np.ndarray):
+            raise FlashpointTypeError(
+                f"groups= must be a list of group labels such as ['Iraq', 'Syria']; got "
+                f"{groups!r}" + (f" (write groups=[{groups!r}])" if isinstance(groups, str) else "")
+            )
         labels = pd.Index(list(groups))
         if labels.has_duplicates:
             raise FlashpointValueError(
@@ -35,17 +50,10 @@ def group_codes(values: pd.Series, groups: Sequence[Any] | None) -> tuple[np.nda
     return codes.astype("int64"), pd.Index(uniques)
 
 
-def day_number(value: str | pd.Timestamp) -> int:
-    """Days from 1970-01-01 to the (tz-naive) date ``value``."""
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as err:
-        raise FlashpointValueError(
-            f"cannot read {value!r} as a date; use an ISO date such as '2023-11-22'"
-        ) from err
-    if ts.tzinfo is not None:
-        raise FlashpointValueError(f"start/end must be tz-naive dates, got {ts}")
-    return int((ts.normalize() - pd.Timestamp("1970-01-01")).days)
+def day_number(value: Any, name: str = "start/end") -> int:
+    """Return the days from 1970-01-01 to the date ``value`` (read as by ``as_day``)."""
+    ts = as_day(value, name)
+    return int((ts - pd.Timestamp("1970-01-01")).days)
 
 
 def day_str(day: int) -> str:
@@ -56,6 +64,28 @@ def day_str(day: int) -> str:
 def calendar_days(first_day: int, n_days: int) -> pd.DatetimeIndex:
     """``n_days`` consecutive days from the day number ``first_day``."""
     return pd.date_range(pd.Timestamp(np.datetime64(first_day, "D")), periods=n_days, freq="D")
+
+
+def _refuse_outliers(day: np.ndarray, lo: int, hi: int, free_start: bool, free_end: bool) -> None:
+    """Refuse a calendar that a few far-away dates stretch (see ``outlying_days``)."""
+    inside = day[(day >= lo) & (day <= hi)]
+    mask = outlying_days(inside)
+    early = mask & (inside < np.median(inside))
+    late = mask & ~early
+    flagged = (early if free_start else False) | (late if free_end else False)
+    if not np.any(flagged):
+        return
+    dates = pd.Series(inside.astype("datetime64[D]"))
+    rest = inside[~mask]
+    raise FlashpointValueError(
+        f"{int(np.sum(flagged))} event date(s) lie far outside the others and would stretch "
+        f"the daily calendar from {int(rest.max() - rest.min()) + 1:,} to {hi - lo + 1:,} days: "
+        f"{describe_outliers(dates, np.asarray(flagged))}. Check the year (a typo?); count "
+        f"a window with start={day_str(int(rest.min()))!r}/end={day_str(int(rest.max()))!r} "
+        "(events outside it are not counted; on the command line --start/--end), or set the "
+        "rows aside with "
+        "fp.validate_events(events, min_date=..., on_error='quarantine')"
+    )
 
 
 def zero_fill(
@@ -85,25 +115,49 @@ def zero_fill(
     -------
     pandas.DataFrame
         ``date``, ``<by>`` (when grouped) and ``count`` (``int64``), sorted by group then date.
+
+    Raises
+    ------
+    FlashpointValueError
+        On an empty calendar, ``end`` before ``start``, unlisted groups, or a few far-away
+        dates stretching a calendar whose bound is not given.
+    MemoryBudgetError
+        When the table would exceed the memory budget (checked before allocating).
     """
-    lo = day_number(start) if start is not None else (int(day.min()) if len(day) else None)
-    hi = day_number(end) if end is not None else (int(day.max()) if len(day) else None)
+    lo = day_number(start, "start") if start is not None else (int(day.min()) if len(day) else None)
+    hi = day_number(end, "end") if end is not None else (int(day.max()) if len(day) else None)
     if lo is None or hi is None:
         raise FlashpointValueError(
             "no events and no start/end given: cannot build a calendar; pass start= and end="
         )
     if hi < lo:
-        raise FlashpointValueError(f"end ({day_str(hi)}) is before start ({day_str(lo)})")
+        raise FlashpointValueError(
+            f"end ({day_str(hi)}) is before start ({day_str(lo)}); swap them"
+        )
+    if start is None or end is None:
+        _refuse_outliers(day, lo, hi, start is None, end is None)
+    n_days = hi - lo + 1
+    codes, labels = (
+        group_codes(values, groups)
+        if by is not None and values is not None
+        else (None, pd.Index([None]))
+    )
+    n_groups = len(labels)
+    check_memory(
+        float(n_days) * max(n_groups, 1) * BYTES_PER_ROW,
+        f"a daily calendar of {n_days:,} days ({day_str(lo)} to {day_str(hi)}) for "
+        f"{n_groups:,} group(s) ({n_days * n_groups:,} rows)",
+        "Count a shorter window with start=/end=, fewer groups with groups= (or by=None), "
+        "or aggregate first (fp.count_daily_duckdb counts out of core).",
+    )
     in_window = (day >= lo) & (day <= hi)
     all_in = bool(in_window.all())
-    n_days = hi - lo + 1
     if not all_in:
         day = day[in_window]
         weights = None if weights is None else weights[in_window]
-    if by is None or values is None:
+    if codes is None or values is None:
         counts = np.bincount(day - lo, weights=weights, minlength=n_days)
         return pd.DataFrame({DATE: calendar_days(lo, n_days), COUNT: counts.astype("int64")})
-    codes, labels = group_codes(values, groups)
     if not all_in:
         codes = codes[in_window]
     if (codes < 0).any():
@@ -113,7 +167,6 @@ def zero_fill(
             f"events belong to groups not listed in groups=: {list(unknown)[:10]}; add them to "
             "groups= or filter the events first (nothing is dropped silently)"
         )
-    n_groups = len(labels)
     counts = np.bincount(codes * n_days + (day - lo), weights=weights, minlength=n_groups * n_days)
     return pd.DataFrame(
         {

@@ -67,14 +67,25 @@ class _Progress:
 
 
 def _run(section: Section, progress: _Progress, body: Callable[[Section], None]) -> Section:
-    """Fill a section; a user-facing error becomes the section's message, warnings notes."""
+    """Fill a section; any error becomes the section's message, warnings its notes.
+
+    A section that fails, for whatever reason, says why in its place and the rest of the
+    report is still written. A flashpoint error (the data do not allow the analysis) shows
+    its message; any other exception is a bug in flashpoint and shows its type and
+    message as such. ``KeyboardInterrupt`` and ``SystemExit`` are not caught.
+    """
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             body(section)
         except FlashpointError as err:
-            section.error = str(err).splitlines()[0]
+            section.error = _first_line(err)
+        except Exception as err:
+            section.error = (
+                f"internal error ({type(err).__name__}: {_first_line(err)}); this is a bug in "
+                "flashpoint, please report it with the data that triggers it"
+            )
     for w in caught:
         if issubclass(w.category, UserWarning):
             note = f"Warning: {w.message}"
@@ -83,6 +94,11 @@ def _run(section: Section, progress: _Progress, body: Callable[[Section], None])
     section.seconds = time.perf_counter() - t0
     progress.done(section.title, section.seconds)
     return section
+
+
+def _first_line(err: BaseException) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else type(err).__name__
 
 
 def build_report(

@@ -1,12 +1,15 @@
 """The report's parts and its page: :class:`Section`, :class:`Report` and the HTML rendering.
 
 The page is self-contained: plotly.js is embedded once and every user-supplied string
-(title, labels, notes, file names) is HTML-escaped.
+(title, labels, notes, file names) is HTML-escaped. Its head carries
+``<meta name="generator" content="flashpoint <version>">``, by which :meth:`Report.write`
+recognises a file it may replace.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,8 +18,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from flashpoint._output import check_target, write_atomic
 from flashpoint._version import __version__
-from flashpoint.errors import FlashpointValueError
 
 __all__ = ["Report", "Section"]
 
@@ -76,6 +79,7 @@ class Report:
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f'<meta name="generator" content="{GENERATOR} {esc(__version__)}">',
             f"<title>{esc(self.title)}</title>",
             f"<style>{_CSS}</style>",
             f'<script type="text/javascript">{get_plotlyjs()}</script>',
@@ -117,13 +121,70 @@ class Report:
         parts.append("</main></body></html>")
         return "\n".join(parts)
 
-    def write(self, path: str | Path) -> Path:
-        """Write the HTML page and return its path."""
-        out = Path(path)
-        if out.parent and not out.parent.exists():
-            raise FlashpointValueError(f"the folder {out.parent} does not exist")
-        out.write_text(self.to_html(), encoding="utf-8")
+    def write(self, path: str | Path, *, force: bool = False) -> Path:
+        """Write the HTML page and return its path.
+
+        The page is written to a temporary file in the same folder, then renamed over
+        ``path``: an interrupted run never leaves half a page.
+
+        Parameters
+        ----------
+        path
+            The HTML file to write.
+        force
+            Replace an existing file that is not a flashpoint report. Default ``False``: such
+            a file (the input CSV, a notebook, ...) is refused. An earlier flashpoint report
+            (recognised by its ``<meta name="generator" content="flashpoint ...">``) is
+            always replaced.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Raises
+        ------
+        OutputFileError
+            When ``path`` is a folder, an existing file that is not a flashpoint report (and
+            ``force`` is false), read-only, or in a folder that does not exist or cannot be
+            written to. Nothing is written then.
+        """
+        out = check_report_target(path, force=force)
+        write_atomic(out, self.to_html())
         return out
+
+
+GENERATOR = "flashpoint"
+"""``content`` of the page's ``<meta name="generator">`` (followed by the version)."""
+_MARKER = f'<meta name="generator" content="{GENERATOR} '.encode()
+
+
+def is_report(path: Path) -> bool:
+    """Whether ``path`` is an HTML page written by :meth:`Report.write` (its head's marker)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+    except OSError:
+        return False
+    return _MARKER in head
+
+
+def check_report_target(
+    path: str | Path,
+    *,
+    force: bool = False,
+    inputs: Iterable[str | Path | None] = (),
+    force_hint: str = "force=True",
+) -> Path:
+    """Check, before any work, that a report may be written to ``path`` (see ``_output``)."""
+    return check_target(
+        path,
+        recognise=is_report,
+        what="report",
+        inputs=inputs,
+        force=force,
+        force_hint=force_hint,
+    )
 
 
 _CSS = """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,8 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from flashpoint.errors import FlashpointTypeError, FlashpointValueError, SchemaValidationError
-from flashpoint.schemas.columns import DATE, REASON
+from flashpoint.schemas._dates import localize, parse_text_dates
+from flashpoint.schemas.columns import DATE, EARLIEST_DATE, REASON
 from flashpoint.schemas.models import Quarantine
 
 _MAX_EXAMPLES = 5
@@ -34,71 +36,54 @@ class _Failure:
 def _describe(value: Any) -> str:
     if isinstance(value, np.generic):
         value = value.item()
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.isoformat().split("T")[0]
     return repr(value) if isinstance(value, str) else str(value)
 
 
 def _short(value: Any) -> str:
     if isinstance(value, pd.Timestamp) and value == value.normalize():
-        return str(value.date())
+        return value.isoformat().split("T")[0]
     return str(value.item() if isinstance(value, np.generic) else value)
 
 
 def _coerce_dates(
-    s: pd.Series, column: str, *, required: bool, failures: list[_Failure]
+    s: pd.Series,
+    column: str,
+    *,
+    required: bool,
+    failures: list[_Failure],
+    tz: _dt.tzinfo | str | None = None,
 ) -> pd.Series | None:
-    """Convert a column to tz-naive datetime64, recording what cannot be converted.
+    """Convert a column to tz-naive datetime64 by the time-zone rule (``_dates``).
 
-    Returns ``None`` when the whole column is unusable (a table-level failure was recorded).
+    Records what cannot be converted. Returns ``None`` when the whole column is unusable (a
+    table-level failure was recorded).
     """
     if isinstance(s.dtype, pd.DatetimeTZDtype):
-        failures.append(
-            _Failure(
-                column,
-                "timezone_naive",
-                None,
-                str(s.dtype),
-                f"column '{column}' is timezone-aware ({s.dtype.tz}); flashpoint counts local "
-                f"calendar days and expects tz-naive dates. Convert with "
-                f"df['{column}'] = df['{column}'].dt.tz_convert('<local tz>').dt.tz_localize(None)",
-            )
-        )
-        return None
-    if pd.api.types.is_datetime64_dtype(s.dtype):
+        parsed = localize(s, tz)
+    elif pd.api.types.is_datetime64_dtype(s.dtype):
         parsed = s
     elif pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-        failures.append(
-            _Failure(
-                column,
-                "dtype",
-                None,
-                str(s.dtype),
-                f"column '{column}' has dtype {s.dtype}; expected datetime64 or ISO 8601 date "
-                f"strings ('YYYY-MM-DD'). Convert it first, e.g. with "
-                f"pd.to_datetime(df['{column}'], unit=...) for epoch numbers",
-            )
-        )
-        return None
-    else:
-        values = s.astype(object)
-        tz_aware = values.map(
-            lambda v: isinstance(v, _dt.datetime) and v.tzinfo is not None
-        ).to_numpy(dtype=bool)
-        if tz_aware.any():
+        if len(s) and bool(s.isna().all()):
+            parsed = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+        else:
             failures.append(
                 _Failure(
                     column,
-                    "timezone_naive",
+                    "dtype",
                     None,
-                    "tz-aware values",
-                    f"column '{column}' holds timezone-aware datetimes; expected tz-naive "
-                    "local dates. Convert them with .tz_convert(<local tz>).tz_localize(None)",
+                    str(s.dtype),
+                    f"column '{column}' has dtype {s.dtype}; expected datetime64 or ISO 8601 "
+                    f"date strings ('YYYY-MM-DD'). Convert it first, e.g. with "
+                    f"pd.to_datetime(df['{column}'], unit=...) for epoch numbers, or "
+                    f"format='%Y%m%d' for numbers such as 20231122",
                 )
             )
             return None
-        try:
-            parsed = pd.to_datetime(values, format="ISO8601", errors="coerce")
-        except (TypeError, ValueError, OverflowError):  # pragma: no cover - defensive
-            parsed = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    else:
+        values = s.astype(object)
+        parsed = parse_text_dates(values, tz)
         bad = parsed.isna().to_numpy() & values.notna().to_numpy()
         if bad.any():
             n_ok = int((values.notna().to_numpy() & ~bad).sum())
@@ -114,7 +99,7 @@ def _coerce_dates(
                 else:
                     reason += "; expected an ISO 8601 date such as '2023-11-22'"
                 failures.append(_Failure(column, "date_parse", int(pos), raw, reason))
-        parsed = parsed.astype("datetime64[us]")
+    parsed = parsed.astype("datetime64[us]")
     if required:
         missing = parsed.isna().to_numpy().copy()
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
@@ -221,20 +206,33 @@ def _coerce_bool(s: pd.Series, column: str, *, failures: list[_Failure]) -> pd.S
 # Checks used by several schemas (step 2)
 # --------------------------------------------------------------------------------------------
 def _date_range_checks(
-    column: str, min_date: pd.Timestamp, max_date: pd.Timestamp
+    column: str, min_date: pd.Timestamp | None, max_date: pd.Timestamp
 ) -> list[pa.Check]:
-    return [
-        pa.Check(
+    """Plausible dates: after 1900-01-01 (``min_date=None``) or from ``min_date`` on."""
+    if min_date is None:
+        too_early = pa.Check(
+            lambda s: s.isna() | (s > EARLIEST_DATE),
+            element_wise=False,
+            error=f"date on or before {EARLIEST_DATE.date()} in '{column}' ({EARLIEST_DATE.date()} "
+            "is the spreadsheet placeholder for an unknown date; check the year, or pass "
+            "min_date= to allow older events)",
+            name="date_not_too_early",
+        )
+    else:
+        too_early = pa.Check(
             lambda s: s.isna() | (s >= min_date),
             element_wise=False,
-            error=f"date before {min_date.date()} in '{column}' (check the year, or pass "
-            f"min_date= to allow older events)",
+            error=f"date before {min_date.date()} in '{column}' (check the year, or pass an "
+            "earlier min_date=)",
             name="date_not_too_early",
-        ),
+        )
+    return [
+        too_early,
         pa.Check(
             lambda s: s.isna() | (s <= max_date),
             element_wise=False,
-            error=f"date in the future (after {max_date.date()}) in '{column}'",
+            error=f"date in the future (after {max_date.date()}) in '{column}' (check the "
+            "year, or pass max_date=)",
             name="date_not_in_future",
         ),
     ]
@@ -445,6 +443,7 @@ class _Plan:
     required: Iterable[str] = ()
     fix: str = ""
     can_quarantine: bool = False
+    tz: _dt.tzinfo | str | None = None
 
 
 def _run(df: Any, plan: _Plan, on_error: str) -> pd.DataFrame | Quarantine:
@@ -491,7 +490,9 @@ def _run(df: Any, plan: _Plan, on_error: str) -> pd.DataFrame | Quarantine:
     work.index = pd.RangeIndex(len(work))
     for col, required in plan.date_columns.items():
         if col in work.columns:
-            converted = _coerce_dates(work[col], col, required=required, failures=failures)
+            converted = _coerce_dates(
+                work[col], col, required=required, failures=failures, tz=plan.tz
+            )
             if converted is not None and converted is not work[col]:
                 work[col] = converted
     for col in plan.int_columns:
@@ -543,8 +544,9 @@ def _run(df: Any, plan: _Plan, on_error: str) -> pd.DataFrame | Quarantine:
     return Quarantine(valid=work.iloc[np.flatnonzero(~mask)], rejected=rejected)
 
 
+@functools.cache
 def _model_schema(model: type[pa.DataFrameModel]) -> pa.DataFrameSchema:
-    """Build the model's schema with category checks that explain themselves."""
+    """Build the model's schema with category checks that explain themselves (cached)."""
     schema = model.to_schema()
     for name, column in schema.columns.items():
         checks = [

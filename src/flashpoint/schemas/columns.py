@@ -60,4 +60,5 @@ QUALIFIERS: tuple[str, ...] = ("exact", "about", "at_least")
 """How a cumulative tally is qualified: an exact figure, an approximate one, or a lower bound."""
 
 EARLIEST_DATE = pd.Timestamp("1900-01-01")
-"""Default lower bound of a plausible event date."""
+"""Default bound of plausible event dates: they lie *after* this day, which is itself refused
+(1900-01-01 is the spreadsheet placeholder for an unknown date). ``min_date=`` overrides it."""

@@ -8,7 +8,21 @@ from typing import Any, Literal, cast, overload
 import pandas as pd
 import pandera.pandas as pa
 
-from flashpoint.errors import FlashpointValueError
+from flashpoint.errors import (
+    DataQualityWarning,
+    FlashpointTypeError,
+    FlashpointValueError,
+    warn,
+)
+from flashpoint.schemas._dates import (
+    TzArg,
+    as_day,
+    check_tz,
+    describe_outliers,
+    near_duplicate_labels,
+    outlying_days,
+)
+from flashpoint.schemas._dates import normalize_labels as _normalize_labels
 from flashpoint.schemas._engine import (
     _complete_calendar_check,
     _date_range_checks,
@@ -26,7 +40,6 @@ from flashpoint.schemas.columns import (
     COUNT,
     COUNTRY,
     DATE,
-    EARLIEST_DATE,
     END,
     EVENT_ID,
     FATALITIES,
@@ -66,9 +79,11 @@ def validate_events(
     *,
     by: str | None = ...,
     categories: Mapping[str, Collection[Any]] | None = ...,
-    min_date: str | pd.Timestamp = ...,
+    min_date: str | pd.Timestamp | None = ...,
     max_date: str | pd.Timestamp | None = ...,
     on_error: Literal["raise"] = ...,
+    tz: TzArg = ...,
+    normalize_labels: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -78,9 +93,11 @@ def validate_events(
     *,
     by: str | None = ...,
     categories: Mapping[str, Collection[Any]] | None = ...,
-    min_date: str | pd.Timestamp = ...,
+    min_date: str | pd.Timestamp | None = ...,
     max_date: str | pd.Timestamp | None = ...,
     on_error: Literal["quarantine"],
+    tz: TzArg = ...,
+    normalize_labels: bool = ...,
 ) -> Quarantine: ...
 
 
@@ -89,9 +106,11 @@ def validate_events(
     *,
     by: str | None = COUNTRY,
     categories: Mapping[str, Collection[Any]] | None = None,
-    min_date: str | pd.Timestamp = EARLIEST_DATE,
+    min_date: str | pd.Timestamp | None = None,
     max_date: str | pd.Timestamp | None = None,
     on_error: _OnError = "raise",
+    tz: TzArg = None,
+    normalize_labels: bool = False,
 ) -> pd.DataFrame | Quarantine:
     """Validate an event table against :class:`EventSchema`.
 
@@ -110,12 +129,21 @@ def validate_events(
         to :data:`WEAPONS` and :data:`BASES`; pass a set for the group column (or any other
         column) to reject unknown values.
     min_date, max_date
-        Plausible date range; ``max_date`` defaults to today (no event lies in the future).
+        Plausible date range (inclusive). Default: after 1900-01-01 (that day is the
+        spreadsheet placeholder for an unknown date, so it is refused too) and up to today
+        (no event lies in the future).
     on_error
         ``"raise"`` (default): raise one :class:`~flashpoint.errors.SchemaValidationError`
         listing every failure. ``"quarantine"``: return the valid rows and the rejected rows
         with a reason each. Table-level problems (missing column, timezone-aware dates, no
         rows) always raise, as no row could be kept.
+    tz
+        Time zone whose calendar days count (see Notes). ``None`` (default): a time with
+        a UTC offset falls on its local date as written.
+    normalize_labels
+        Trim and collapse spaces in the group column ``by`` and merge labels that differ
+        only in case into their commonest spelling (``"Iraq "``, ``"IRAQ"`` -> ``"Iraq"``).
+        Default ``False``: such labels are kept apart, with a warning.
 
     Returns
     -------
@@ -131,12 +159,28 @@ def validate_events(
         When any check fails (``on_error="raise"``) or on a table-level problem. Its
         ``failure_cases`` attribute holds one row per failure.
     FlashpointTypeError
-        When ``events`` is not a DataFrame.
+        When ``events`` is not a DataFrame, or an argument has the wrong type.
+
+    Warns
+    -----
+    DataQualityWarning
+        When a few dates lie far outside the others (a mistyped year: they would stretch
+        a daily calendar over decades), or when group labels differ only in case or
+        spaces. Both warnings name the rows or labels.
 
     See Also
     --------
     flashpoint.read_events : read a CSV or Parquet file into this schema.
     flashpoint.count_daily : count validated events per day and group.
+
+    Notes
+    -----
+    Dates and times become calendar days by one rule, shared by every reader (module
+    ``flashpoint.schemas._dates``): a value without a time zone is local and taken as
+    written; a value with a UTC offset (``2023-11-01T23:30:00+03:00``) or a timezone-aware
+    column falls on its local date as written (2023-11-01) unless ``tz=`` names the zone to
+    convert to first (``tz="UTC"``: 2023-11-01, 20:30). The time of day goes to
+    ``timestamp``.
 
     Examples
     --------
@@ -150,8 +194,87 @@ def validate_events(
     >>> print(rejected["reason"].iloc[0])
     unparseable date 'not a date' in column 'date'; expected an ISO 8601 date such as '2023-11-22'
     """
-    min_ts = pd.Timestamp(min_date)
-    max_ts = pd.Timestamp(max_date) if max_date is not None else pd.Timestamp.today().normalize()
+    if by is not None and not isinstance(by, str):
+        raise FlashpointTypeError(
+            f"by must be the name of the group column (a string) or None; got {by!r}"
+        )
+    if categories is not None and not isinstance(categories, Mapping):
+        raise FlashpointTypeError(
+            f"categories must be a mapping {{column: allowed values}}; got "
+            f"{type(categories).__name__}"
+        )
+    min_ts = None if min_date is None else as_day(min_date, "min_date")
+    max_ts = (
+        as_day(max_date, "max_date") if max_date is not None else pd.Timestamp.today().normalize()
+    )
+    if min_ts is not None and min_ts > max_ts:
+        raise FlashpointValueError(
+            f"min_date ({min_ts.date()}) is after max_date ({max_ts.date()}); swap them"
+        )
+    schema = _event_schema(by, categories, min_ts, max_ts)
+    plan = _Plan(
+        table="events table",
+        schema=schema,
+        date_columns={DATE: True, TIMESTAMP: False},
+        int_columns=(FATALITIES, WOUNDED),
+        float_columns=(LATITUDE, LONGITUDE),
+        required=[DATE] + ([by] if by is not None else []),
+        fix="Fix the values above at the source, or map columns with fp.read_events(...).",
+        can_quarantine=True,
+        tz=check_tz(tz),
+    )
+    if normalize_labels and by is not None and isinstance(events, pd.DataFrame) and by in events:
+        events = events.assign(**{by: _normalize_labels(events[by])})
+    result = _run(events, plan, on_error)
+    valid = result.valid if isinstance(result, Quarantine) else result
+    valid = _split_time_of_day(valid)
+    _warn_outliers(valid)
+    if by is not None:
+        _warn_near_duplicates(valid[by], by)
+    if isinstance(result, Quarantine):
+        return Quarantine(valid, result.rejected)
+    return valid
+
+
+def _event_schema(
+    by: str | None,
+    categories: Mapping[str, Collection[Any]] | None,
+    min_ts: pd.Timestamp | None,
+    max_ts: pd.Timestamp,
+) -> pa.DataFrameSchema:
+    """Build the event schema for a group column, declared categories and a date range.
+
+    Building a pandera schema costs more than validating a small table, so schemas are
+    cached by their arguments (when the declared categories can be hashed).
+    """
+    try:
+        key = (
+            by,
+            None
+            if categories is None
+            else tuple((col, tuple(allowed)) for col, allowed in categories.items()),
+            min_ts,
+            max_ts,
+        )
+        hash(key)
+    except TypeError:
+        return _build_event_schema(by, categories, min_ts, max_ts)
+    if key not in _SCHEMAS:
+        if len(_SCHEMAS) >= 64:
+            _SCHEMAS.clear()
+        _SCHEMAS[key] = _build_event_schema(by, categories, min_ts, max_ts)
+    return _SCHEMAS[key]
+
+
+_SCHEMAS: dict[Any, pa.DataFrameSchema] = {}
+
+
+def _build_event_schema(
+    by: str | None,
+    categories: Mapping[str, Collection[Any]] | None,
+    min_ts: pd.Timestamp | None,
+    max_ts: pd.Timestamp,
+) -> pa.DataFrameSchema:
     schema = _model_schema(EventSchema)
     schema = schema.remove_columns([COUNTRY])
     if by is not None:
@@ -164,6 +287,11 @@ def validate_events(
     declared: dict[str, Collection[Any]] = {WEAPON: WEAPONS, BASIS: BASES}
     declared.update(categories or {})
     for col, allowed in declared.items():
+        if isinstance(allowed, str) or not isinstance(allowed, Collection):
+            raise FlashpointTypeError(
+                f"categories[{col!r}] must be a collection of allowed values such as "
+                f"['a', 'b']; got {allowed!r}"
+            )
         if col in schema.columns:
             others = [c for c in schema.columns[col].checks if c.name != "isin"]
             schema = schema.update_column(col, checks=[*others, _isin_check(col, allowed)])
@@ -177,20 +305,35 @@ def validate_events(
             )
     if EVENT_ID in schema.columns:
         schema = schema.update_column(EVENT_ID, unique=True, report_duplicates="exclude_first")
-    plan = _Plan(
-        table="events table",
-        schema=schema,
-        date_columns={DATE: True, TIMESTAMP: False},
-        int_columns=(FATALITIES, WOUNDED),
-        float_columns=(LATITUDE, LONGITUDE),
-        required=[DATE] + ([by] if by is not None else []),
-        fix="Fix the values above at the source, or map columns with fp.read_events(...).",
-        can_quarantine=True,
-    )
-    result = _run(events, plan, on_error)
-    if isinstance(result, Quarantine):
-        return Quarantine(_split_time_of_day(result.valid), result.rejected)
-    return _split_time_of_day(result)
+    return schema
+
+
+def _warn_outliers(events: pd.DataFrame) -> None:
+    """Warn, naming the rows, when a few dates sit far outside the others."""
+    day = events[DATE].to_numpy().astype("datetime64[D]").view("int64")
+    mask = outlying_days(day)
+    if mask.any():
+        warn(
+            f"{int(mask.sum())} event date(s) lie far outside the others (a mistyped year?): "
+            f"{describe_outliers(events[DATE], mask)}. A daily calendar through them would be "
+            "mostly empty: check the year; to set the rows aside pass min_date=/max_date= "
+            "(with on_error='quarantine' to keep the other rows), or count a window with "
+            "fp.count_daily(..., start=, end=)",
+            DataQualityWarning,
+        )
+
+
+def _warn_near_duplicates(values: pd.Series, by: str) -> None:
+    """Warn when group labels differ only in case or spaces."""
+    sets = near_duplicate_labels(values)
+    if sets:
+        shown = "; ".join(", ".join(repr(v) for v in labels) for labels in sets[:5])
+        warn(
+            f"group labels in '{by}' that differ only in case or spaces are counted as "
+            f"different groups: {shown}. If they are one group, fix the labels or pass "
+            "normalize_labels=True to fp.validate_events / fp.read_events",
+            DataQualityWarning,
+        )
 
 
 def _split_time_of_day(df: pd.DataFrame) -> pd.DataFrame:
@@ -335,7 +478,8 @@ def validate_tallies(tallies: pd.DataFrame, *, groups: Iterable[str] = ()) -> pd
     Raises
     ------
     SchemaValidationError
-        On unknown qualifiers, negative counts, unparseable dates or missing columns.
+        On unknown qualifiers, negative counts, unparseable dates, missing columns, or a
+        ``statement_date`` before its ``as_of_date``.
 
     Examples
     --------
@@ -346,6 +490,11 @@ def validate_tallies(tallies: pd.DataFrame, *, groups: Iterable[str] = ()) -> pd
     >>> fp.validate_tallies(t, groups=["iraq", "syria"])[["total", "iraq"]].iloc[0].tolist()
     [73, 36]
     """
+    if isinstance(groups, str):
+        raise FlashpointTypeError(
+            f"groups must be a list of per-group count columns such as ['iraq', 'syria']; got "
+            f"the string {groups!r} (write groups=[{groups!r}])"
+        )
     groups = list(groups)
     schema = _model_schema(TallySchema)
     schema = schema.add_columns(
@@ -353,6 +502,24 @@ def validate_tallies(tallies: pd.DataFrame, *, groups: Iterable[str] = ()) -> pd
             g: pa.Column(pd.Int64Dtype(), nullable=True, required=True, checks=[pa.Check.ge(0)])
             for g in groups
         }
+    )
+
+    def stated_after_as_of(df: pd.DataFrame) -> pd.Series:
+        if STATEMENT_DATE not in df.columns:
+            return pd.Series(True, index=df.index)
+        stated, as_of = df[STATEMENT_DATE], df[AS_OF_DATE]
+        return stated.isna() | as_of.isna() | (stated >= as_of)
+
+    schema = _with_table_checks(
+        schema,
+        [
+            pa.Check(
+                stated_after_as_of,
+                error="'statement_date' is before 'as_of_date' (a figure cannot be stated "
+                "before the day it counts to; swap or fix the dates)",
+                name="stated_after_as_of",
+            )
+        ],
     )
     plan = _Plan(
         table="tallies table",

@@ -6,7 +6,7 @@ report, and data-quality warnings.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -67,6 +67,23 @@ def _load(
     raise FlashpointTypeError(
         f"{reader} takes a file path or a DataFrame, got {type(path_or_frame).__name__}"
     )
+
+
+def _columns_arg(name: str, columns: str | Sequence[str]) -> list[str]:
+    """Return a list of column names (one name alone is a list of one)."""
+    if isinstance(columns, str):
+        return [columns]
+    if not isinstance(columns, Iterable) or isinstance(columns, Mapping):
+        raise FlashpointTypeError(f"{name}= must be a list of column names, got {columns!r}")
+    out = list(columns)
+    if not out or not all(isinstance(c, str) for c in out):
+        raise FlashpointValueError(f"{name}= must be a non-empty list of column names, got {out!r}")
+    return out
+
+
+def _check_group(group: Any) -> None:
+    if not isinstance(group, str):
+        raise FlashpointTypeError(f"group= must be the name of a column, got {group!r}")
 
 
 def _require(table: pd.DataFrame, columns: Iterable[str], origin: str, fmt: str) -> None:
@@ -134,8 +151,13 @@ def _filter_values(name: str, values: str | int | Iterable[Any] | None) -> list[
     """Normalise a filter argument: ``None`` (no filter), one value or a collection."""
     if values is None:
         return None
-    if isinstance(values, str | int):
+    if isinstance(values, str | int) and not isinstance(values, bool):
         return [str(values).strip()]
+    if isinstance(values, bool | float | Mapping) or not isinstance(values, Iterable):
+        raise FlashpointTypeError(
+            f"{name}= must be a value or a list of values to keep (text or whole numbers); "
+            f"got {values!r}"
+        )
     out = [str(v).strip() for v in values]
     if not out:
         raise FlashpointValueError(f"{name}= is empty; pass None to keep every row")
@@ -252,6 +274,7 @@ def _finish(
     by: str | None,
     on_error: str,
     what: str,
+    tz: Any = None,
 ) -> pd.DataFrame | Quarantine:
     """Validate the rows without format problems and merge both kinds of rejection.
 
@@ -265,8 +288,8 @@ def _finish(
     )
     if not problems:
         if on_error == "raise":
-            return validate_events(table, by=by)
-        q = validate_events(table, by=by, on_error="quarantine")
+            return validate_events(table, by=by, tz=tz)
+        q = validate_events(table, by=by, on_error="quarantine", tz=tz)
         return Quarantine(q.valid, _raw_rejected(raw, q.rejected.index, q.rejected[REASON]))
     bad = pd.Index(list(dict.fromkeys(p.label for p in problems)))
     rest = table[~table.index.isin(bad)]
@@ -283,7 +306,7 @@ def _finish(
         )
         if len(rest):
             try:
-                validate_events(rest, by=by)
+                validate_events(rest, by=by, tz=tz)
             except SchemaValidationError as err:
                 # the validator's report ends with its own advice (quarantine included)
                 message += "\nThe other rows: " + str(err)
@@ -294,7 +317,7 @@ def _finish(
     for p in problems:
         reasons.setdefault(p.label, []).append(p.reason)
     if len(rest):
-        q = validate_events(rest, by=by, on_error="quarantine")
+        q = validate_events(rest, by=by, on_error="quarantine", tz=tz)
         valid = q.valid
         for label, reason in zip(q.rejected.index, q.rejected[REASON], strict=True):
             reasons[label] = [str(reason)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from os import PathLike
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 import pandas as pd
 
@@ -26,10 +26,13 @@ from flashpoint.schemas import (
     SITE,
     Quarantine,
 )
+from flashpoint.schemas._dates import TzArg, check_tz, localize, parse_text_dates
 from flashpoint.sources._common import (
     OnError,
     _apply_filters,
+    _check_group,
     _check_on_error,
+    _columns_arg,
     _date_problems,
     _filter_values,
     _finish,
@@ -87,7 +90,7 @@ _RENAMES: dict[str, str] = {
     "timestamp": "upload_timestamp",
 }
 _ACTOR_COLUMNS = ("actor1", "actor2", "assoc_actor_1", "assoc_actor_2")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _DATE_STYLES = ("%Y-%m-%d", "%d %B %Y")
 
 
@@ -102,6 +105,7 @@ def read_acled(
     countries: str | Iterable[str] | None = ...,
     group: str = ...,
     on_error: Literal["raise"] = ...,
+    tz: TzArg = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -116,6 +120,7 @@ def read_acled(
     countries: str | Iterable[str] | None = ...,
     group: str = ...,
     on_error: Literal["quarantine"],
+    tz: TzArg = ...,
 ) -> Quarantine: ...
 
 
@@ -129,6 +134,7 @@ def read_acled(
     countries: str | Iterable[str] | None = None,
     group: str = COUNTRY,
     on_error: OnError = "raise",
+    tz: TzArg = None,
 ) -> pd.DataFrame | Quarantine:
     """Read an ACLED export (CSV file or DataFrame) into the event schema.
 
@@ -159,6 +165,10 @@ def read_acled(
     on_error
         ``"raise"`` (default): raise one error listing every malformed row.
         ``"quarantine"``: return the valid rows and the rejected rows with a reason each.
+    tz
+        Time zone whose calendar days count, by the rule of
+        :func:`flashpoint.validate_events` (ACLED dates are local days; this matters only
+        for a DataFrame whose ``event_date`` holds times with a UTC offset).
 
     Filters are exact matches (after trimming spaces) and are applied before validation, so
     only the selected rows are validated; a filter that matches no row raises an error
@@ -233,6 +243,9 @@ def read_acled(
     1 2023-11-22   Syria     SYR1           1
     """
     _check_on_error(on_error)
+    _check_group(group)
+    tz = check_tz(tz)
+    actor_columns = _columns_arg("actor_columns", actor_columns)
     table, origin = _load(path_or_frame, "read_acled")
     _require(table, ["event_date", group], origin, "ACLED")
     table = _apply_filters(
@@ -260,7 +273,7 @@ def read_acled(
     table = raw.copy()
     group = _RENAMES.get(group, group)
     problems: list[_Problem] = []
-    table[DATE] = _acled_dates(raw[DATE], problems)
+    table[DATE] = _acled_dates(raw[DATE], problems, tz)
     if "time_precision" in table.columns:
         precision = _numbers(table, "time_precision", problems, integer=True)
         table["time_precision"] = precision
@@ -272,19 +285,22 @@ def read_acled(
                 "sources give only the week or the month, and ACLED coded a day inside it. "
                 "They are kept; use events[events['time_precision'] == 1] for exact dates"
             )
-    return _finish(table, raw, problems, by=group, on_error=on_error, what="ACLED export")
+    return _finish(table, raw, problems, by=group, on_error=on_error, what="ACLED export", tz=tz)
 
 
-def _acled_dates(raw: pd.Series, problems: list[_Problem]) -> pd.Series:
+def _acled_dates(raw: pd.Series, problems: list[_Problem], tz: Any) -> pd.Series:
     """Parse ``event_date`` row by row in either ACLED style; record rows matching neither."""
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        return localize(raw, tz).dt.floor("D")
     if pd.api.types.is_datetime64_dtype(raw.dtype):  # already parsed (e.g. by the caller)
         return raw
     text = raw.astype("string").str.strip()
     iso = text.str.match(_ISO_DATE).fillna(False).to_numpy(dtype=bool)
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
-    for style, rows in ((_DATE_STYLES[0], iso), (_DATE_STYLES[1], ~iso)):
-        if rows.any():
-            parsed[rows] = pd.to_datetime(text[rows], format=style, errors="coerce")
+    if iso.any():  # ISO 8601, also with a time and a UTC offset (the time-zone rule)
+        parsed[iso] = parse_text_dates(text[iso].astype(object), tz).dt.floor("D")
+    if (~iso).any():
+        parsed[~iso] = pd.to_datetime(text[~iso], format=_DATE_STYLES[1], errors="coerce")
     _date_problems(
         raw,
         text,

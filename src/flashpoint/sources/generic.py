@@ -10,8 +10,14 @@ from typing import Any, Literal, overload
 
 import pandas as pd
 
-from flashpoint.errors import FileFormatError, FlashpointTypeError, FlashpointValueError
+from flashpoint.errors import (
+    FileFormatError,
+    FlashpointTypeError,
+    FlashpointValueError,
+    InputFileNotFoundError,
+)
 from flashpoint.schemas import DATE, Quarantine, validate_events
+from flashpoint.schemas._dates import TzArg, check_tz, localize
 
 __all__ = ["read_events"]
 
@@ -42,14 +48,19 @@ def read_table(path: str | PathLike[str]) -> pd.DataFrame:
 
     Raises
     ------
-    FileNotFoundError
-        When the file does not exist.
+    InputFileNotFoundError
+        When the file does not exist (also a ``FileNotFoundError``).
     FileFormatError
-        When the suffix is not a supported format, or the content cannot be read as it.
+        When the path is a folder, the suffix is not a supported format, or the content
+        cannot be read as it (including a file that cannot be opened).
     """
+    if not isinstance(path, str | PathLike):
+        raise FlashpointTypeError(f"path must be a file path, got {type(path).__name__}")
     p = Path(path)
+    if p.is_dir():
+        raise FileFormatError(f"{p} is a folder; expected a CSV or Parquet file")
     if not p.is_file():
-        raise FileNotFoundError(f"no such file: {p} (current folder: {Path.cwd()})")
+        raise InputFileNotFoundError(f"no such file: {p} (current folder: {Path.cwd()})")
     suffix = _suffix(p)
     if suffix in _PARQUET_SUFFIXES:
         try:
@@ -94,6 +105,10 @@ def read_table(path: str | PathLike[str]) -> pd.DataFrame:
         ) from err
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
         raise FileFormatError(f"cannot parse {p.name} as CSV: {err}") from err
+    except OSError as err:  # permission denied, a device, ...
+        raise FileFormatError(
+            f"cannot read {p}: {err.strerror or err}; check that the file can be opened"
+        ) from err
 
 
 @overload
@@ -106,6 +121,8 @@ def read_events(
     date_format: str | None = ...,
     categories: Mapping[str, Collection[Any]] | None = ...,
     on_error: Literal["raise"] = ...,
+    tz: TzArg = ...,
+    normalize_labels: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -119,6 +136,8 @@ def read_events(
     date_format: str | None = ...,
     categories: Mapping[str, Collection[Any]] | None = ...,
     on_error: Literal["quarantine"],
+    tz: TzArg = ...,
+    normalize_labels: bool = ...,
 ) -> Quarantine: ...
 
 
@@ -131,6 +150,8 @@ def read_events(
     date_format: str | None = None,
     categories: Mapping[str, Collection[Any]] | None = None,
     on_error: Literal["raise", "quarantine"] = "raise",
+    tz: TzArg = None,
+    normalize_labels: bool = False,
 ) -> pd.DataFrame | Quarantine:
     """Read an event table from a CSV or Parquet file (or a DataFrame) into the event schema.
 
@@ -148,11 +169,16 @@ def read_events(
         ``{"fatal": "fatalities", "lat": "latitude"}``. Unmapped columns are kept as they are.
     date_format
         ``strftime`` format of the source dates when they are not ISO 8601, e.g.
-        ``"%d %B %Y"`` for ``"22 November 2023"``. Rows that do not match are reported.
+        ``"%d %B %Y"`` for ``"22 November 2023"``. Rows that do not match are reported. A
+        format with ``%z`` reads UTC offsets, which follow the rule of ``tz``.
     categories
         Declared value sets per column, as in :func:`flashpoint.validate_events`.
     on_error
         ``"raise"`` or ``"quarantine"``, as in :func:`flashpoint.validate_events`.
+    tz, normalize_labels
+        As in :func:`flashpoint.validate_events`: the zone whose calendar days count (by
+        default a time with a UTC offset falls on its local date as written), and whether
+        to merge group labels that differ only in case or spaces.
 
     Returns
     -------
@@ -161,10 +187,15 @@ def read_events(
 
     Raises
     ------
-    FileNotFoundError
-        When the file does not exist.
+    InputFileNotFoundError
+        When the file does not exist (also a ``FileNotFoundError``).
     FileFormatError
         When the file is not a readable CSV or Parquet file.
+    FlashpointValueError
+        When a named column is missing, a rename collides with an existing column, or
+        ``date_format`` is not a valid format.
+    FlashpointTypeError
+        When an argument has the wrong type.
     SchemaValidationError
         When the mapped table fails validation.
 
@@ -181,6 +212,8 @@ def read_events(
     0 2023-11-22   Iraq           0
     1 2023-11-23  Syria           2
     """
+    _check_read_arguments(date, group, columns, date_format)
+    tz = check_tz(tz)
     if isinstance(path_or_frame, pd.DataFrame):
         table = path_or_frame.copy(deep=False)
         origin = "the DataFrame"
@@ -200,15 +233,92 @@ def read_events(
             "Set date=, group= and columns= to the names used in the file"
         )
     if date != DATE:
-        if DATE in table.columns:
-            raise FlashpointValueError(
-                f"{origin} has both '{date}' and '{DATE}' columns; rename or drop '{DATE}' first"
-            )
         renames[date] = DATE
+    _check_renames(table, renames, origin)
     table = table.rename(columns=renames)
     if date_format is not None:
-        raw = table[DATE]
-        parsed = pd.to_datetime(raw, format=date_format, errors="coerce")
-        # keep unparsed values as they were, so validation reports them row by row
-        table[DATE] = parsed.astype(object).where(parsed.notna(), raw)
-    return validate_events(table, by=group, categories=categories, on_error=on_error)
+        table[DATE] = _parse_with_format(table[DATE], date_format, tz)
+    return validate_events(
+        table,
+        by=group,
+        categories=categories,
+        on_error=on_error,
+        tz=tz,
+        normalize_labels=normalize_labels,
+    )
+
+
+def _check_read_arguments(date: Any, group: Any, columns: Any, date_format: Any) -> None:
+    if not isinstance(date, str):
+        raise FlashpointTypeError(f"date= must be the name of the date column, got {date!r}")
+    if group is not None and not isinstance(group, str):
+        raise FlashpointTypeError(
+            f"group= must be the name of the group column or None, got {group!r}"
+        )
+    if columns is not None and not isinstance(columns, Mapping):
+        raise FlashpointTypeError(
+            "columns= must map source names to schema names, e.g. {'fatal': 'fatalities'}; "
+            f"got {type(columns).__name__}"
+        )
+    if date_format is not None and not isinstance(date_format, str):
+        raise FlashpointTypeError(
+            f"date_format= must be a strftime format such as '%d/%m/%Y', got {date_format!r}"
+        )
+
+
+def _check_renames(table: pd.DataFrame, renames: Mapping[str, str], origin: str) -> None:
+    """Refuse renames that would give two columns one name."""
+    targets = list(renames.values())
+    twice = sorted({t for t in targets if targets.count(t) > 1})
+    if twice:
+        raise FlashpointValueError(
+            f"several columns would be renamed to {twice} (date= and columns= map onto the same "
+            "name); map each schema column once"
+        )
+    kept = [c for c in table.columns if c not in renames]
+    clashes = sorted({t for t in targets if t in kept}, key=str)
+    if clashes:
+        raise FlashpointValueError(
+            f"{origin} already has column(s) {clashes}, which date=/columns= would create; "
+            "rename or drop the existing column(s) first"
+        )
+
+
+def _parse_with_format(raw: pd.Series, date_format: str, tz: Any) -> pd.Series:
+    """Parse with ``date_format``; keep unparsed values as they were (reported row by row)."""
+    if isinstance(raw.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(raw.dtype):
+        return raw  # already dates: the format does not apply
+    text = raw.astype("string").str.strip()
+    try:
+        parsed = pd.to_datetime(text, format=date_format, errors="coerce")
+    except ValueError as err:
+        if "mixed time" in str(err).lower() or "timezone" in str(err).lower():
+            parsed = pd.to_datetime(text, format=date_format, errors="coerce", utc=True)
+            if tz is None:  # the local date as written, row by row
+                parsed = pd.Series(
+                    [_wall(v, date_format) for v in text], index=raw.index, dtype="datetime64[us]"
+                )
+        else:
+            raise FlashpointValueError(
+                f"date_format={date_format!r} is not a valid strftime format ({err}); use "
+                "codes such as '%d/%m/%Y' or '%d %B %Y'"
+            ) from err
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = localize(parsed, tz)
+    if len(text) and bool(parsed.isna().all()) and bool(text.notna().any()):
+        example = text.dropna().iloc[0]
+        raise FlashpointValueError(
+            f"no date matches date_format={date_format!r} (e.g. {example!r}); check the format "
+            "codes ('%d/%m/%Y' reads '22/11/2023', '%d %B %Y' reads '22 November 2023')"
+        )
+    return parsed.astype(object).where(parsed.notna(), raw)
+
+
+def _wall(value: Any, date_format: str) -> Any:
+    if pd.isna(value):
+        return pd.NaT
+    try:
+        ts = pd.to_datetime(value, format=date_format)
+    except (TypeError, ValueError):
+        return pd.NaT
+    return ts.tz_localize(None) if ts.tzinfo is not None else ts

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from os import PathLike
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
 
 from flashpoint.errors import FlashpointValueError
+from flashpoint.limits import check_memory
 from flashpoint.schemas import COUNTRY, DATE, EVENT_ID, FATALITIES, SITE, SOURCE, Quarantine
+from flashpoint.schemas._dates import TzArg, check_tz, localize, parse_text_dates
 from flashpoint.sources._common import (
     OnError,
     _apply_filters,
+    _check_group,
     _check_on_error,
+    _columns_arg,
     _date_problems,
     _filter_values,
     _finish,
@@ -108,6 +112,7 @@ def read_ucdp_ged(
     countries: str | Iterable[str] | None = ...,
     group: str = ...,
     on_error: Literal["raise"] = ...,
+    tz: TzArg = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -122,6 +127,7 @@ def read_ucdp_ged(
     countries: str | Iterable[str] | None = ...,
     group: str = ...,
     on_error: Literal["quarantine"],
+    tz: TzArg = ...,
 ) -> Quarantine: ...
 
 
@@ -135,6 +141,7 @@ def read_ucdp_ged(
     countries: str | Iterable[str] | None = None,
     group: str = COUNTRY,
     on_error: OnError = "raise",
+    tz: TzArg = None,
 ) -> pd.DataFrame | Quarantine:
     """Read UCDP GED events (CSV file or DataFrame) into the event schema.
 
@@ -166,6 +173,10 @@ def read_ucdp_ged(
     on_error
         ``"raise"`` (default) or ``"quarantine"`` (valid rows and rejected rows with a reason
         each), as in :func:`flashpoint.validate_events`.
+    tz
+        Time zone whose calendar days count, by the rule of
+        :func:`flashpoint.validate_events` (GED dates are local days; this matters only
+        for dates given with a UTC offset).
 
     Returns
     -------
@@ -198,8 +209,11 @@ def read_ucdp_ged(
         matches nothing.
     SchemaValidationError
         With ``on_error="raise"``, when any event is malformed: unparseable or missing
-        dates, ``date_end`` before ``date_start``, deaths that are not whole numbers >= 0,
-        ``best`` outside ``[low, high]``, bad coordinates, duplicate ids.
+        dates, ``date_end`` before ``date_start`` or in the future, deaths that are not
+        whole numbers >= 0, ``best`` outside ``[low, high]``, bad coordinates, duplicate ids.
+
+    MemoryBudgetError
+        With ``multi_day="spread"``, when the event-days would exceed the memory budget.
 
     Warns
     -----
@@ -254,6 +268,9 @@ def read_ucdp_ged(
     1 2023-11-23   Syria    2:2023-11-23           1   0.333
     """
     _check_on_error(on_error)
+    _check_group(group)
+    tz = check_tz(tz)
+    actor_columns = _columns_arg("actor_columns", actor_columns)
     if multi_day not in ("first", "spread"):
         raise FlashpointValueError(
             f"multi_day must be 'first' (count an event on date_start) or 'spread' (one row "
@@ -285,8 +302,8 @@ def read_ucdp_ged(
     group = _RENAMES.get(group, group)
     table = raw.copy()
     problems: list[_Problem] = []
-    start = _ged_dates(raw, "date_start", problems)
-    end = _ged_dates(raw, "date_end", problems)
+    start = _ged_dates(raw, "date_start", problems, tz)
+    end = _ged_dates(raw, "date_end", problems, tz)
     backwards = (end < start).fillna(False).to_numpy(dtype=bool)
     for label, s, e in zip(raw.index[backwards], start[backwards], end[backwards], strict=True):
         problems.append(
@@ -297,6 +314,18 @@ def read_ucdp_ged(
                 f"{s.date()}..{e.date()}",
                 f"date_end {e.date()} is before date_start {s.date()}",
                 "date_end is before date_start",
+            )
+        )
+    future = (end > pd.Timestamp.today().normalize()).fillna(False).to_numpy(dtype=bool)
+    for label, e in zip(raw.index[future], end[future], strict=True):
+        problems.append(
+            _Problem(
+                label,
+                "date_end",
+                "date_not_in_future",
+                str(e.date()),
+                f"date_end {e.date()} is in the future (a mistyped year?)",
+                "date_end is in the future (a mistyped year?)",
             )
         )
     for col in _DEATHS:
@@ -335,7 +364,9 @@ def read_ucdp_ged(
         index=table.index,
     )
     table = pd.concat([front, table], axis=1)
-    result = _finish(table, raw, problems, by=group, on_error=on_error, what="UCDP GED table")
+    result = _finish(
+        table, raw, problems, by=group, on_error=on_error, what="UCDP GED table", tz=tz
+    )
     valid = result.valid if isinstance(result, Quarantine) else result
     valid[SPAN_DAYS] = valid[SPAN_DAYS].astype("int64")
     if multi_day == "spread":
@@ -354,13 +385,15 @@ def read_ucdp_ged(
     return valid
 
 
-def _ged_dates(raw: pd.DataFrame, column: str, problems: list[_Problem]) -> pd.Series:
+def _ged_dates(raw: pd.DataFrame, column: str, problems: list[_Problem], tz: Any) -> pd.Series:
     """Parse a GED date column ('2023-11-21' or '2023-11-21 00:00:00.000') to midnight."""
     values = raw[column]
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return localize(values, tz).dt.normalize()
     if pd.api.types.is_datetime64_dtype(values.dtype):
         return values.dt.normalize().astype("datetime64[us]")
     text = values.astype("string").str.strip()
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[us]")
+    parsed = parse_text_dates(text.astype(object), tz)
     _date_problems(
         values,
         text,
@@ -378,6 +411,13 @@ def _spread(events: pd.DataFrame) -> pd.DataFrame:
     span = events[SPAN_DAYS].to_numpy(dtype="int64")
     if len(events) == 0 or bool((span == 1).all()):
         return events
+    n_rows = int(span.sum())
+    check_memory(
+        float(n_rows) * (len(events.columns) + 2) * 16,
+        f"multi_day='spread' of {len(events):,} events into {n_rows:,} event-days (the longest "
+        f"spans {int(span.max()):,} days)",
+        "Use multi_day='first', or leave out the events with long spans (span_days) first.",
+    )
     rows = np.repeat(np.arange(len(events)), span)
     offset = np.arange(len(rows)) - np.repeat(np.cumsum(span) - span, span)
     out = events.iloc[rows].copy()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flashpoint.errors import FileFormatError, FlashpointValueError
+from flashpoint.errors import FileFormatError, FlashpointValueError, InputFileNotFoundError
 from flashpoint.sources._common import _Problem
 from flashpoint.sources.gdelt._tables import _N_FIELDS, _OTHER_LAYOUTS, GDELT_EVENT_COLUMNS
 
@@ -33,7 +33,7 @@ def _named_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _read_text(path: Path) -> str:
     if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path} (current folder: {Path.cwd()})")
+        raise InputFileNotFoundError(f"no such file: {path} (current folder: {Path.cwd()})")
     name = path.name.lower()
     try:
         if name.endswith(".zip"):

@@ -12,10 +12,13 @@ import pandas as pd
 
 from flashpoint.errors import FlashpointTypeError, FlashpointValueError
 from flashpoint.schemas import COUNTRY, DATE, Quarantine
+from flashpoint.schemas._dates import TzArg, check_tz, localize
 from flashpoint.sources._common import (
     OnError,
     _apply_filters,
+    _check_group,
     _check_on_error,
+    _columns_arg,
     _date_problems,
     _filter_values,
     _finish,
@@ -48,6 +51,7 @@ def read_gdelt_events(
     country_names: Mapping[str, str] | None = ...,
     group: str = ...,
     on_error: Literal["raise"] = ...,
+    tz: TzArg = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -63,6 +67,7 @@ def read_gdelt_events(
     country_names: Mapping[str, str] | None = ...,
     group: str = ...,
     on_error: Literal["quarantine"],
+    tz: TzArg = ...,
 ) -> Quarantine: ...
 
 
@@ -77,6 +82,7 @@ def read_gdelt_events(
     country_names: Mapping[str, str] | None = None,
     group: str = COUNTRY,
     on_error: OnError = "raise",
+    tz: TzArg = None,
 ) -> pd.DataFrame | Quarantine:
     """Read GDELT 2.0 event files (or a DataFrame of GDELT events) into the event schema.
 
@@ -110,6 +116,12 @@ def read_gdelt_events(
     on_error
         ``"raise"`` (default) or ``"quarantine"`` (valid rows and rejected rows with a reason
         each), as in :func:`flashpoint.validate_events`.
+    tz
+        Time zone whose calendar days count, by the rule of
+        :func:`flashpoint.validate_events`. ``DATEADDED`` is a UTC time: with
+        ``date_column="DATEADDED"`` and ``tz="Asia/Baghdad"`` an event added at 22:30 UTC
+        falls on the next Baghdad day (``DATEADDED`` itself is converted too). ``SQLDATE`` is
+        a date without a time, so ``tz`` does not move it.
 
     Filters are exact matches applied before validation. Lines with a wrong number of fields
     are always reported (never filtered out), as their fields cannot be trusted.
@@ -186,6 +198,9 @@ def read_gdelt_events(
     0 2023-11-21    Iraq        1            19
     """
     _check_on_error(on_error)
+    _check_group(group)
+    tz = check_tz(tz)
+    actor_columns = _columns_arg("actor_columns", actor_columns)
     if date_column not in ("SQLDATE", "DATEADDED"):
         raise FlashpointValueError(
             f"date_column must be 'SQLDATE' (event date) or 'DATEADDED' (UTC day first seen); "
@@ -236,6 +251,8 @@ def read_gdelt_events(
     added = _fixed_dates(
         raw, "DATEADDED", "%Y%m%d%H%M%S", 14, problems, required=date_column == "DATEADDED"
     )
+    if tz is not None:  # DATEADDED is UTC
+        added = localize(added.dt.tz_localize("UTC"), tz)
     if "DATEADDED" in table.columns:
         table["DATEADDED"] = added
     table[DATE] = sqldate if date_column == "SQLDATE" else added.dt.floor("D")
@@ -272,7 +289,9 @@ def read_gdelt_events(
             "they are kept as the code in 'country'. Pass country_names={code: name} to name "
             "them"
         )
-    return _finish(table, raw, problems, by=group, on_error=on_error, what="GDELT event table")
+    return _finish(
+        table, raw, problems, by=group, on_error=on_error, what="GDELT event table", tz=tz
+    )
 
 
 def _iter_codes(values: int | str | Iterable[int | str]) -> list[int | str]:
