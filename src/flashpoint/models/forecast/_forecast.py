@@ -199,16 +199,17 @@ def forecast(
     Practice* (3rd ed., 2021).
 
     ``"auto"``: a rolling-origin backtest inside the history. Every candidate (``hawkes``,
-    ``negbin``, ``naive_mean``, ``seasonal_naive``) is refitted at the origins ``n - H -
-    7 j`` (``j = 0 .. J-1``, ``J = min(4, max(2, ceil(21 / H)))``, at least 14 training
-    days; the Hawkes model needs ``2 * max_lag``) and scored by its mean CRPS on the ``H``
-    days after each. The forecast is the equal mixture of the best-scoring candidate and
-    ``naive_mean``, or ``naive_mean`` alone when it scored best or no inner window fits in
-    the history. The hedge bounds the loss against the naive mean: CRPS is convex in the
-    predictive distribution, so the mixture scores at most the average of its two parts
-    (on the bundled data and simulated series it scored within 2% of the best naive
-    baseline or better, ``benchmarks/bench_forecast.py``). Forecast combination: Bates &
-    Granger (1969); Hyndman & Athanasopoulos (2021), section 13.4.
+    ``negbin``, ``naive_mean``) is refitted at the origins ``n - H - 7 j`` (``j = 0 ..
+    J-1``, ``J = min(4, max(2, ceil(21 / H)))``, at least 14 training days; the Hawkes
+    model needs ``2 * max_lag``) and scored by its mean CRPS on the ``H`` days after each
+    (``seasonal_naive``, a single week's counts as the rate, is not a candidate: it won
+    inner windows by chance and then lost badly). The forecast is the equal mixture of the
+    best-scoring candidate and ``naive_mean``, or ``naive_mean`` alone when it scored best
+    or no inner window fits in the history. The hedge bounds the loss against the naive
+    mean: CRPS is convex in the predictive distribution, so the mixture scores at most the
+    average of its two parts (on the bundled data and simulated series it scored within 2%
+    of the best naive baseline or better, ``benchmarks/bench_forecast.py``). Forecast
+    combination: Bates & Granger (1969); Hyndman & Athanasopoulos (2021), section 13.4.
 
     Examples
     --------
