@@ -363,13 +363,19 @@ def daily(y: list[int] | np.ndarray) -> pd.DataFrame:
 
 def test_memory_guard_names_the_size_and_the_option(monkeypatch: pytest.MonkeyPatch) -> None:
     simulated = simulate_hawkes_counts(100, seed=1)
-    with pytest.raises(FlashpointValueError, match=r"100000000 days .* lower horizon="):
+    with pytest.raises(FlashpointValueError, match=r"100000000 days .*GiB.* lower horizon="):
         forecast(simulated, model="naive_mean", horizon=10**8)  # refused before allocating
-    monkeypatch.setattr(_memory, "MEMORY_BUDGET", 200_000)
-    with pytest.raises(FlashpointValueError, match=r"2000 days x \d+ possible counts .*MiB"):
+    small = forecast(simulated, model="negbin", horizon=60).forecast
+    monkeypatch.setattr(_memory, "MEMORY_BUDGET", 20_000)
+    # the probabilities are evaluated a few days at a time: same forecast
+    pd.testing.assert_frame_equal(forecast(simulated, model="negbin", horizon=60).forecast, small)
+    with pytest.raises(FlashpointValueError, match=r"2000 days x 1 group\(s\) .*KiB.*horizon="):
         forecast(simulated, model="naive_mean", horizon=2000)
+    monkeypatch.setattr(_memory, "MEMORY_BUDGET", 200_000)
     with pytest.raises(FlashpointValueError, match=r"5000 paths .* lower n_sim= or horizon="):
         forecast(simulated, model="hawkes", n_sim=5000)
+    with pytest.raises(FlashpointValueError, match=r"1 day\(s\) x \d+ possible counts .*rescale"):
+        forecast(daily([10**6, 2 * 10**6, 10**6]), model="negbin", horizon=1, window=3)
     # the mixture is summed in chunks that fit the budget: same probabilities
     rng = np.random.default_rng(5)
     pred = _Predictive(lam=rng.gamma(2.0, 1.0, (300, 14)), r=np.full(300, 2.0))
@@ -385,7 +391,7 @@ def test_short_empty_or_oversized_inputs_raise_clear_errors() -> None:
     with pytest.raises(FlashpointValueError, match="window=60 days is longer than the series"):
         forecast(daily([1] * 30), window=60)
     with pytest.raises(FlashpointValueError, match="season=40 days is longer than the series"):
-        backtest(daily([1] * 30), season=40, models=("naive_mean",))
+        backtest(daily([1] * 30), season=40, models=("naive_mean", "seasonal_naive"))
     zeros = daily([0] * 60)
     with pytest.raises(FlashpointValueError, match=r"every series is all zero .* model='auto'"):
         forecast(zeros, model="hawkes")

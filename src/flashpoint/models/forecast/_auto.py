@@ -23,7 +23,7 @@ import numpy as np
 
 from flashpoint.models._base import CountSeries
 from flashpoint.models.forecast._models import _predict
-from flashpoint.models.forecast._predictive import _Predictive, combine, crps_from_pmf
+from flashpoint.models.forecast._predictive import _Predictive, combine, day_stats
 from flashpoint.models.hawkes._fit import _Exogenous
 
 __all__ = ["CANDIDATES", "HEDGE", "INNER_STEP", "n_inner_windows"]
@@ -111,7 +111,8 @@ class _Forecaster:
             out = []
             for s, p in zip(self.series, self.candidate(o, model), strict=True):
                 y = s.y[o : o + self.horizon]
-                out.append(np.nan if p is None else float(crps_from_pmf(p.pmf(), y).mean()))
+                crps = None if p is None else day_stats(p, alpha=0.05, y=y).crps
+                out.append(np.nan if crps is None else float(crps.mean()))
             self._crps[key] = out
         return self._crps[key]
 

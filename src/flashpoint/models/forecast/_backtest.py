@@ -21,7 +21,7 @@ from flashpoint.models.forecast._models import (
     _split,
     _stack,
 )
-from flashpoint.models.forecast._predictive import _Predictive, _quantile, crps_from_pmf
+from flashpoint.models.forecast._predictive import _Predictive, day_stats
 from flashpoint.models.hawkes._fit import _parse_exogenous
 from flashpoint.schemas import COUNT, DATE
 
@@ -220,7 +220,7 @@ def backtest(
         zero_fix="there is nothing to score (pass counts with events)",
     )
     n = series[0].n
-    _check_lengths(n, window=window, season=season, what="the series")
+    _check_lengths(n, window=window, season=season, models=models)
     _check_size(horizon, n_sim, len(series), max_lag, hawkes=bool({"auto", "hawkes"} & set(models)))
     init = max(n // 2, 2 * max_lag) if initial is None else int(initial)
     if init < 2 * max_lag or init + horizon > n:
@@ -322,12 +322,8 @@ def _score_frame(
 ) -> pd.DataFrame:
     """Scores of one forecast of one group: one row per day ahead."""
     y = s.y[o : o + horizon]
-    pmf = p.pmf()
-    cdf = np.cumsum(pmf, axis=1)
-    lo, hi = _quantile(cdf, alpha / 2), _quantile(cdf, 1 - alpha / 2)
-    ar, top = np.arange(horizon), cdf.shape[1] - 1
-    f_y = cdf[ar, np.minimum(y, top)]
-    f_below = np.where(y > 0, cdf[ar, np.minimum(y - 1, top)], 0.0)
+    st = day_stats(p, alpha=alpha, y=y)
+    f_y, f_below = cast(np.ndarray, st.f_y), cast(np.ndarray, st.f_below)
     pit = f_below + rng.uniform(size=horizon) * (f_y - f_below)
     return pd.DataFrame(
         {
@@ -338,9 +334,9 @@ def _score_frame(
             "horizon": np.arange(1, horizon + 1),
             COUNT: y,
             "mean": p.mean(),
-            "crps": crps_from_pmf(pmf, y),
+            "crps": st.crps,
             "log_score": p.log_score(y),
-            "covered": (y >= lo) & (y <= hi),
+            "covered": (y >= st.lower) & (y <= st.upper),
             "pit": pit,
         }
     )

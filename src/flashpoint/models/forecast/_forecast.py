@@ -20,7 +20,7 @@ from flashpoint.models.forecast._models import (
     _split,
     _stack,
 )
-from flashpoint.models.forecast._predictive import _Predictive, _quantile
+from flashpoint.models.forecast._predictive import _Predictive, day_stats
 from flashpoint.models.hawkes import HawkesResult, fit_hawkes
 from flashpoint.models.hawkes._fit import _parse_exogenous
 from flashpoint.schemas import COUNT, DATE
@@ -234,7 +234,7 @@ def forecast(
     by, series = _split(
         counts, by=by, min_days=3, drop_all_zero=model == "hawkes", what=f"model={model!r}"
     )
-    _check_lengths(series[0].n, window=window, season=season, what="the series")
+    _check_lengths(series[0].n, window=window, season=season, models=(model,))
     _check_size(horizon, n_sim, len(series), max_lag, hawkes=model in ("auto", "hawkes"))
     fc = _Forecaster(
         series=series,
@@ -311,7 +311,7 @@ def _forecast_frame(
 ) -> pd.DataFrame:
     frames = []
     for s, p in zip(series, preds, strict=True):
-        cdf = np.cumsum(p.pmf(), axis=1)
+        st = day_stats(p, alpha=alpha)
         dates = pd.date_range(s.dates[-1] + pd.Timedelta(days=1), periods=horizon, freq="D")
         frames.append(
             pd.DataFrame(
@@ -320,9 +320,9 @@ def _forecast_frame(
                     "group": s.group,
                     "horizon": np.arange(1, horizon + 1),
                     "mean": p.mean(),
-                    "median": _quantile(cdf, 0.5),
-                    "pi_lower": _quantile(cdf, alpha / 2),
-                    "pi_upper": _quantile(cdf, 1 - alpha / 2),
+                    "median": st.median,
+                    "pi_lower": st.lower,
+                    "pi_upper": st.upper,
                 }
             )
         )

@@ -12,7 +12,7 @@ from flashpoint.errors import AllZeroGroupWarning, FlashpointValueError, warn
 from flashpoint.models import _memory
 from flashpoint.models._base import CountSeries, split_counts
 from flashpoint.models._likelihood import fit_nb_size
-from flashpoint.models.forecast._predictive import _Predictive, check_grid
+from flashpoint.models.forecast._predictive import _Predictive
 from flashpoint.models.hawkes._engine import at_bound
 from flashpoint.models.hawkes._fit import _exo_on_grid, _Model, fit_models
 from flashpoint.models.hawkes._simulate import forward
@@ -159,18 +159,31 @@ def _check_common(horizon: int, n_sim: int, window: int, season: int, max_lag: i
 
 
 def _check_size(horizon: int, n_sim: int, n_groups: int, max_lag: int, *, hawkes: bool) -> None:
-    """Refuse, before fitting anything, a forecast whose arrays cannot fit the memory budget."""
-    check_grid(horizon, 16 * n_groups)
+    """Refuse, before fitting anything, a forecast whose arrays cannot fit the memory budget.
+
+    The per-day arrays (means, quantiles, scores: about 16 numbers a day and group) must
+    fit; the probability grids are then evaluated a chunk of days at a time.
+    """
+    _memory.check_memory(
+        8.0 * 16 * horizon * n_groups,
+        what=f"a forecast of {horizon} days x {n_groups} group(s)",
+        fix="lower horizon=",
+    )
     if hawkes:
         check_simulation_memory(n_sim, n_groups, horizon, max_lag)
 
 
-def _check_lengths(n_days: int, *, window: int, season: int, what: str) -> None:
+def _check_lengths(n_days: int, *, window: int, season: int, models: Sequence[str]) -> None:
     """Refuse a window or season longer than the series (an error, not a silent no-op)."""
-    for name, v in (("window", window), ("season", season)):
+    used = []
+    if {"auto", "naive_mean"} & set(models):
+        used.append(("window", window))
+    if "seasonal_naive" in models:
+        used.append(("season", season))
+    for name, v in used:
         if v > n_days:
             raise FlashpointValueError(
-                f"{name}={v} days is longer than {what} ({n_days} days); lower {name}= "
+                f"{name}={v} days is longer than the series ({n_days} days); lower {name}= "
                 "or use a longer series"
             )
 

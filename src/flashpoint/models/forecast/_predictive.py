@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,14 +52,16 @@ class _Predictive:
         sd = np.sqrt(m + (m * m / r if np.isfinite(r) else 0.0))
         return int(np.ceil(m + 12 * sd + 10))
 
-    def pmf(self, top: int | None = None) -> np.ndarray:
+    def pmf(self, top: int | None = None, *, days: slice | None = None) -> np.ndarray:
         """(H, K+1) probabilities of 0..K (``K = top`` or :meth:`upper`), tail added to K.
 
-        The components are summed in chunks that fit the memory budget; the result itself
-        must fit it (else a :class:`FlashpointValueError` names its size).
+        ``days`` restricts the rows to those days. The components are summed in chunks that
+        fit the memory budget; the result itself must fit it (else a
+        :class:`FlashpointValueError` names its size).
         """
         K = self.upper() if top is None else int(top)
-        S, H = self.lam.shape
+        lam = self.lam if days is None else self.lam[:, days]
+        S, H = lam.shape
         check_grid(H, K + 1)
         k = np.arange(K + 1, dtype=float)[None, None, :]
         w = self.weights
@@ -67,11 +69,25 @@ class _Predictive:
         step = _memory.chunk_size(_BYTES_PER_CELL * H * (K + 1), S)
         for a in range(0, S, step):
             part = _Predictive(
-                lam=self.lam[a : a + step], r=None if self.r is None else self.r[a : a + step]
+                lam=lam[a : a + step], r=None if self.r is None else self.r[a : a + step]
             )
             p += np.einsum("s,shk->hk", w[a : a + step], np.exp(part.logpmf_components(k)))
         p[:, -1] += np.clip(1.0 - p.sum(axis=1), 0.0, None)
         return p
+
+    def day_chunks(self) -> Iterator[tuple[slice, np.ndarray]]:
+        """Yield ``(days, pmf of those days)`` in chunks of days that fit the memory budget.
+
+        Memory then grows with the largest plausible count, not with the horizon; a single
+        day whose probabilities do not fit raises a :class:`FlashpointValueError`.
+        """
+        K = self.upper()
+        H = self.lam.shape[1]
+        check_grid(1, K + 1)
+        step = _memory.chunk_size(float(_BYTES_PER_CELL + 8 * 4) * (K + 1), H)
+        for a in range(0, H, step):
+            days = slice(a, min(a + step, H))
+            yield days, self.pmf(K, days=days)
 
     def mean(self) -> np.ndarray:
         """Predictive mean of each day."""
@@ -96,10 +112,56 @@ def combine(preds: Sequence[_Predictive], weights: Sequence[float]) -> _Predicti
 
 def check_grid(n_days: int, n_counts: int) -> None:
     """Refuse a probability grid of ``n_days x n_counts`` that does not fit the budget."""
+    fix = (
+        "lower horizon= (or forecast fewer days at a time)"
+        if n_days > 1
+        else "the counts are too large for an exact count distribution (rescale them, e.g. "
+        "count per 1000 events)"
+    )
     _memory.check_memory(
         float(_BYTES_PER_CELL + 8 * 4) * n_days * n_counts,
-        what=f"the predictive probabilities of {n_days} days x {n_counts} possible counts",
-        fix="lower horizon= (or forecast fewer days at a time)",
+        what=f"the predictive probabilities of {n_days} day(s) x {n_counts} possible counts",
+        fix=fix,
+    )
+
+
+@dataclass(frozen=True)
+class _DayStats:
+    """Per day: predictive median and interval bounds; with observations, CRPS and F(y)."""
+
+    median: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    crps: np.ndarray | None = None
+    f_y: np.ndarray | None = None  # P(Y <= y)
+    f_below: np.ndarray | None = None  # P(Y < y)
+
+
+def day_stats(p: _Predictive, *, alpha: float, y: np.ndarray | None = None) -> _DayStats:
+    """Quantiles (and scores of ``y``) of each day, a chunk of days at a time."""
+    parts: dict[str, list[np.ndarray]] = {f: [] for f in _DayStats.__dataclass_fields__}
+    for days, pmf in p.day_chunks():
+        cdf = np.cumsum(pmf, axis=1)
+        parts["median"].append(_quantile(cdf, 0.5))
+        parts["lower"].append(_quantile(cdf, alpha / 2))
+        parts["upper"].append(_quantile(cdf, 1 - alpha / 2))
+        if y is not None:
+            yd = np.asarray(y)[days]
+            ar, top = np.arange(len(yd)), cdf.shape[1] - 1
+            parts["crps"].append(crps_from_pmf(pmf, yd))
+            parts["f_y"].append(cdf[ar, np.minimum(yd, top)])
+            parts["f_below"].append(np.where(yd > 0, cdf[ar, np.minimum(yd - 1, top)], 0.0))
+
+    def joined(name: str) -> np.ndarray | None:
+        return np.concatenate(parts[name]) if parts[name] else None
+
+    return _DayStats(
+        median=np.concatenate(parts["median"]),
+        lower=np.concatenate(parts["lower"]),
+        upper=np.concatenate(parts["upper"]),
+        crps=joined("crps"),
+        f_y=joined("f_y"),
+        f_below=joined("f_below"),
     )
 
 
