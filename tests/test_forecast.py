@@ -243,7 +243,7 @@ def test_backtest_ranks_the_correct_model_first() -> None:
 def test_backtest_is_deterministic_with_a_seed() -> None:
     simulated = simulate_hawkes_counts(200, background=0.6, branching_ratio=0.5, seed=4)
     kw = {"horizon": 7, "initial": 120, "step": 20, "n_sim": 100, "seed": 5}
-    a, b = backtest(simulated, **kw), backtest(simulated, **kw)
+    a, b = backtest(simulated, **kw), backtest(simulated, progress=True, **kw)
     pd.testing.assert_frame_equal(a.scores, b.scores)
 
 
