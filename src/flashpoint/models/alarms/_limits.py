@@ -240,11 +240,14 @@ def table_coordinates(
 
 @lru_cache(maxsize=1)
 def limit_table() -> _LimitTable | None:
-    """Load the shipped table (``None`` if the file is missing, e.g. while being rebuilt)."""
+    """Load the shipped table (``None`` if missing or built with other chain settings)."""
     path = resources.files("flashpoint.models.alarms") / TABLE_FILE
     if not path.is_file():
         return None
     with path.open("rb") as fh, np.load(fh) as z:
+        built_with = (int(z["n_states"]), int(z["n_quad_mean"]), int(z["n_quad_phi"]))
+        if built_with != (N_STATES, N_QUAD_MEAN, N_QUAD_PHI):
+            return None  # built by another version of the method: compute exactly
         axes = tuple(np.asarray(z[f"axis{i}"], dtype=float) for i in range(4))
         return _LimitTable(
             axes=axes,
