@@ -15,17 +15,26 @@ Everything here is simulated (seeded); nothing is real event data.
    (days from the change to the first alarm at or after it), and alarms per series in the
    100 in-control days before the change.
 
+3. First call: seconds of one ``detect_alarms(method="nb_cusum")`` call in a fresh Python
+   process (no cached limits), on the bundled counts (Iraq, Jordan, Syria, whole record)
+   and on 40 simulated NB series x 1000 days (mean 2, dispersion 0.3), with the decision
+   limits interpolated from the shipped table (the default) and computed exactly per
+   rounded design (the method before the table, still used for other kappa / arl0).
+
 The comparison is "what a user would write by hand": an EARS-C2-style rule (alarm when the
 count exceeds the mean + 3 sd of the 7 days ending 2 days earlier), which ignores count
 dispersion and has no stated false-alarm rate.
 
 Run:  python benchmarks/bench_alarms.py                 (40 series x 1000 days per setting)
       python benchmarks/bench_alarms.py --series 10 --days 500    (quick look)
+      python benchmarks/bench_alarms.py --sections 3      (first-call times only)
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -161,14 +170,58 @@ def detection_table(n_series: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--series", type=int, default=40)
-    parser.add_argument("--days", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=2024)
-    args = parser.parse_args()
-    pd.set_option("display.width", 200)
-    pd.set_option("display.max_columns", 20)
+FIRST_CALL = """
+import sys, time
+import numpy as np, pandas as pd
+import flashpoint as fp
+import flashpoint.models.alarms._limits as limits
+from flashpoint.models.alarms import detect_alarms
+data, how = sys.argv[1], sys.argv[2]
+if data == "bundled":
+    counts, by = fp.count_daily(fp.load_attacks(), by="country"), "country"
+else:
+    rng = np.random.default_rng(7)
+    size = 1 / 0.3
+    y = [rng.negative_binomial(size, size / (size + 2.0), 1000) for _ in range(40)]
+    days = pd.date_range("2000-01-01", periods=1000)
+    counts = pd.concat(
+        [pd.DataFrame({"date": days, "series": i, "count": v}) for i, v in enumerate(y)]
+    )
+    by = "series"
+if how == "exact":
+    limits.limit_table = lambda: None
+detect_alarms(counts.head(60), method="farrington", by=by)  # imports scipy, warms up
+start = time.perf_counter()
+detect_alarms(counts, method="nb_cusum", by=by)
+print(time.perf_counter() - start)
+"""
+
+
+def first_call_table() -> pd.DataFrame:
+    rows = []
+    for data in ("bundled", "simulated"):
+        for how in ("table", "exact"):
+            out = subprocess.run(
+                [sys.executable, "-c", FIRST_CALL, data, how],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            rows.append(
+                {
+                    "data": "bundled counts (3 groups)"
+                    if data == "bundled"
+                    else "40 simulated series x 1000 days",
+                    "limits": "interpolated from the table"
+                    if how == "table"
+                    else "exact per rounded design",
+                    "seconds": float(out.stdout.strip().splitlines()[-1]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def false_alarms(args: argparse.Namespace) -> None:
     print(
         f"In-control false-alarm rate ({args.series} simulated NB series x {args.days} days "
         "per row; defaults: baseline 28, guard 7, nb_cusum kappa 2 / arl0 200, farrington "
@@ -176,9 +229,27 @@ def main() -> None:
     )
     far = false_alarm_table(args.series, args.days, args.seed)
     print(far.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    print(f"\nDetection ({args.series} simulated series per scenario; change on day 135)\n")
-    det = detection_table(args.series, args.seed + 100)
-    print(det.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=40)
+    parser.add_argument("--days", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--sections", default="123", help="which sections to run, e.g. 13")
+    args = parser.parse_args()
+    pd.set_option("display.width", 200)
+    pd.set_option("display.max_columns", 20)
+    if "3" in args.sections:
+        print("First call of detect_alarms(method='nb_cusum') in a fresh process\n")
+        print(first_call_table().to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        print()
+    if "1" in args.sections:
+        false_alarms(args)
+    if "2" in args.sections:
+        print(f"\nDetection ({args.series} simulated series per scenario; change on day 135)\n")
+        det = detection_table(args.series, args.seed + 100)
+        print(det.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
 
 
 if __name__ == "__main__":

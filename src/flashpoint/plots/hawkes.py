@@ -252,12 +252,21 @@ def plot_forecast(
             showlegend=first,
         )
     add_events(fig, events, rows=rows)
+    subtitle = f"from {result.origin.date()}; {band}"
+    if result.model == "auto":
+        used = result.models_used()
+        parts = []
+        for grp in groups:
+            u = group_rows(used, by, grp)
+            mix = " + ".join(f"{w:g} {m}" for m, w in zip(u["model"], u["weight"], strict=True))
+            parts.append(mix if by is None else f"{grp}: {mix}")
+        subtitle += "; chosen by backtest: " + "; ".join(parts)
     finish(
         fig,
         title=f"Forecast of attacks: {result.model} model, {result.horizon} days ahead",
         y_title=UNIT,
         rows=rows,
-        subtitle=f"from {result.origin.date()}; {band}",
+        subtitle=subtitle,
     )
     return _room_for_subtitle(fig)
 

@@ -9,7 +9,9 @@ methods state their nominal in-control false-alarm rate; the benchmark
 ``benchmarks/bench_alarms.py`` measures it.
 
 Modules: ``_baseline`` (the rolling baseline fits), ``_farrington`` and ``_cusum`` (the two
-methods), ``_result`` and ``_detect``. The defaults and thresholds (``DEFAULT_*``, ...) and the
+methods), ``_limits`` (the CUSUM decision limits: exact, and the shipped table
+``cusum_limits.npz`` built by ``benchmarks/make_cusum_limits.py``), ``_result`` and
+``_detect``. The defaults and thresholds (``DEFAULT_*``, ...) and the
 CUSUM helpers the tests check are importable from here but not in ``__all__``.
 """
 

@@ -7,12 +7,13 @@ the estimated dispersion is carried by the equal-probability nodes of :func:`_ph
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import cast
 
 import numpy as np
 
 from flashpoint._lazy import lazy_module
+from flashpoint.models import _memory
 
 stats = lazy_module("scipy.stats")
 
@@ -187,13 +188,36 @@ def _fit_baseline(windows: np.ndarray, *, guard: int, trend: bool, reweight: boo
     return _Baseline(mean=mean, phi_raw=phi_raw, df=df, var_mean=var_mean, trend=has_trend)
 
 
+_BYTES_PER_WINDOW_DAY = 8 * 24
+"""float64 temporaries per (monitored period, baseline day) while the baselines are fitted."""
+
+
 def _baseline_for_series(
     y: np.ndarray, *, baseline: int, guard: int, trend: bool, reweight: bool
 ) -> tuple[np.ndarray, _Baseline]:
-    """Return the monitored indices and the baseline fitted for each of them."""
-    first = baseline + guard
-    idx = np.arange(first, len(y))
-    windows = np.lib.stride_tricks.sliding_window_view(y, baseline)[idx - first]
+    """Return the monitored indices and the baseline fitted for each of them.
+
+    The windows are fitted in chunks of monitored periods that fit the memory budget
+    (:mod:`flashpoint.models._memory`), so memory does not grow with the series length.
+    """
+    idx = np.arange(baseline + guard, len(y))
+    step = _memory.chunk_size(_BYTES_PER_WINDOW_DAY * baseline, idx.size)
+    parts = [
+        _baseline_rows(
+            y, idx[a : a + step], baseline=baseline, guard=guard, trend=trend, reweight=reweight
+        )
+        for a in range(0, idx.size, step)
+    ]
+    return idx, _Baseline(
+        **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(_Baseline)}
+    )
+
+
+def _baseline_rows(
+    y: np.ndarray, idx: np.ndarray, *, baseline: int, guard: int, trend: bool, reweight: bool
+) -> _Baseline:
+    """Baselines of the monitored periods ``idx`` (one reference window each)."""
+    windows = np.lib.stride_tricks.sliding_window_view(y, baseline)[idx - baseline - guard]
     zero = windows.sum(axis=1) == 0
     mean = np.empty(idx.size)
     phi_raw = np.ones(idx.size)
@@ -208,7 +232,6 @@ def _baseline_for_series(
         fit = _fit_baseline(windows[~zero], guard=guard, trend=trend, reweight=reweight)
         mean[~zero] = fit.mean
         phi_raw[~zero] = fit.phi_raw
-        df[~zero] = fit.df
         var_mean[~zero] = fit.var_mean
         has_trend[~zero] = fit.trend
         # the Pearson dispersion of negative-binomial counts is far more variable than a
@@ -218,7 +241,7 @@ def _baseline_for_series(
         nb_alpha = (np.maximum(1.0, fit.phi_raw) - 1.0) / level
         kurtosis = 6.0 * nb_alpha + 1.0 / (level * (1.0 + nb_alpha * level))
         df[~zero] = fit.df * 2.0 / (2.0 + kurtosis)
-    return idx, _Baseline(mean=mean, phi_raw=phi_raw, df=df, var_mean=var_mean, trend=has_trend)
+    return _Baseline(mean=mean, phi_raw=phi_raw, df=df, var_mean=var_mean, trend=has_trend)
 
 
 def _phi_nodes(phi_raw: np.ndarray, df: np.ndarray, k: int) -> np.ndarray:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
 
+from flashpoint.counts import group_column
 from flashpoint.errors import FlashpointValueError
-from flashpoint.models._base import check_choice, split_counts
+from flashpoint.models._base import CountSeries, check_choice, split_counts
 from flashpoint.models.alarms._baseline import _baseline_for_series
 from flashpoint.models.alarms._cusum import _cusum
 from flashpoint.models.alarms._farrington import _farrington
@@ -177,12 +180,22 @@ def detect_alarms(
     Markov-chain approximation of Brook & Evans (1972) and ``1/ARL`` is averaged over the
     uncertainty of the baseline (true mean on six gamma nodes with mean ``mu_t`` and
     variance ``Var(mu_t)``, true dispersion on the four nodes above; cf. Jones, Champ &
-    Rigdon 2004 on CUSUM charts with estimated parameters). Limits are computed on a grid
-    (10% steps in ``mu_t``) and cached.
+    Rigdon 2004 on CUSUM charts with estimated parameters). For the default design
+    (``kappa = 2``, ``arl0 = 200``) the limits are *tabulated*: computed once this way on a
+    grid of (``mu_t``, ``phi``, ``1/df``, ``n_eff = phi / (mu_t cv^2)``) by
+    ``benchmarks/make_cusum_limits.py``, shipped with the package and interpolated
+    (multilinear in ``log h``), so a call spends milliseconds instead of seconds on them;
+    other designs and inputs outside the grid are computed exactly on inputs rounded to
+    10-25% steps and cached.
+
+    Memory: the baselines are fitted in chunks of monitored periods and the thresholds
+    found by bisection, so the working memory stays within the budget of
+    :mod:`flashpoint.models._memory` whatever the length of the series or the size of the
+    counts.
 
     Measured in-control false-alarm rates (``benchmarks/bench_alarms.py``: 40 seeded
     negative-binomial series x 1000 days per setting, means 0.3-20 a day, dispersion 0-1,
-    default settings): ``nb_cusum`` 0.56-1.45 x ``1/arl0``; ``farrington`` 0.08-1.21 x
+    default settings): ``nb_cusum`` 0.52-1.38 x ``1/arl0``; ``farrington`` 0.08-1.21 x
     ``alpha`` (lowest for Poisson counts at 0.3 a day, where the threshold must jump by whole
     counts). With the baseline plugged in as if known, the rates were 1.5-2.8 x nominal.
 
@@ -221,88 +234,17 @@ def detect_alarms(
         raise FlashpointValueError(
             f"trend and reweight must be True or False, got trend={trend!r}, reweight={reweight!r}"
         )
-    kappa_used: float | None = None
     if method == "nb_cusum":
-        if alpha is not None:
-            raise FlashpointValueError(
-                "alpha is the per-period false-alarm probability of method='farrington'; "
-                "for method='nb_cusum' set the in-control run length arl0= instead"
-            )
-        kappa = DEFAULT_KAPPA if kappa is None else kappa
-        if not isinstance(kappa, int | float) or isinstance(kappa, bool) or not kappa > 1:
-            raise FlashpointValueError(
-                f"kappa is the rate ratio the CUSUM should detect and must exceed 1 (2 = a "
-                f"doubling), got {kappa!r}"
-            )
-        arl0 = DEFAULT_ARL0 if arl0 is None else arl0
-        if not isinstance(arl0, int | float) or isinstance(arl0, bool) or not 1 < arl0 < 1e7:
-            raise FlashpointValueError(
-                f"arl0 is the in-control average run length in periods and must be between 1 "
-                f"and 1e7 (200 = one false alarm per 200 days), got {arl0!r}"
-            )
-        arl0 = float(arl0)
-        kappa_used = float(kappa)
+        design = _cusum_design(kappa, arl0, alpha)
     else:
-        if arl0 is not None:
-            raise FlashpointValueError(
-                "arl0 is the in-control run length of method='nb_cusum'; for "
-                "method='farrington' set the per-period false-alarm probability alpha= instead"
-            )
-        if kappa is not None:
-            raise FlashpointValueError(
-                "kappa tunes method='nb_cusum'; method='farrington' has no kappa (leave it unset)"
-            )
-        alpha = DEFAULT_ALPHA if alpha is None else alpha
-        if not isinstance(alpha, int | float) or isinstance(alpha, bool) or not 0 < alpha < 0.5:
-            raise FlashpointValueError(
-                f"alpha is the per-period false-alarm probability and must be in (0, 0.5) "
-                f"(0.005 = one false alarm per 200 days), got {alpha!r}"
-            )
-        alpha = float(alpha)
-    by, freq, series = split_counts(counts, by=by)
-    frames = []
-    for s in series:
-        where = "" if s.group is None else f" in group {s.group!r}"
-        if s.n <= baseline + guard:
-            raise FlashpointValueError(
-                f"{s.n} periods{where}, but the first monitored period needs baseline + guard = "
-                f"{baseline + guard} periods before it; lower baseline= or guard=, or use a "
-                "longer series"
-            )
-        y = s.y.astype(float)
-        idx, fit = _baseline_for_series(
-            s.y, baseline=baseline, guard=guard, trend=trend, reweight=reweight
+        design = _farrington_design(kappa, arl0, alpha)
+    by, freq, series = _split(counts, by=by, first=baseline + guard)
+    frames = [
+        _monitor(
+            s, by, method, design, baseline=baseline, guard=guard, trend=trend, reweight=reweight
         )
-        ym = y[idx]
-        p_value = np.full(idx.size, np.nan)
-        if method == "nb_cusum":
-            threshold, statistic, limit, disp, alarm = _cusum(
-                ym, fit, kappa=cast(float, kappa_used), arl0=cast(float, arl0)
-            )
-        else:
-            threshold, statistic, limit, p_value, disp, alarm = _farrington(
-                ym, fit, alpha=cast(float, alpha)
-            )
-
-        n, at = s.n, idx
-        frame = pd.DataFrame(
-            {
-                DATE: s.dates,
-                COUNT: s.y,
-                "expected": _spread(n, at, fit.mean),
-                "threshold": _spread(n, at, threshold),
-                "statistic": _spread(n, at, statistic),
-                "limit": _spread(n, at, limit),
-                "p_value": _spread(n, at, p_value),
-                "dispersion": _spread(n, at, disp),
-                "trend": _spread(n, at, fit.trend, flag=True),
-                "monitored": _spread(n, at, np.ones(idx.size, dtype=bool), flag=True),
-                "alarm": _spread(n, at, alarm, flag=True),
-            }
-        )
-        if by is not None:
-            frame.insert(1, by, [s.group] * len(frame))
-        frames.append(frame)
+        for s in series
+    ]
     out = pd.concat(frames, ignore_index=True)
     cols = [DATE] + ([by] if by is not None else []) + _FRAME_COLUMNS
     return AlarmResult(
@@ -313,9 +255,142 @@ def detect_alarms(
         freq=freq,
         baseline=baseline,
         guard=guard,
-        kappa=kappa_used,
-        arl0=arl0 if method == "nb_cusum" else None,
-        alpha=alpha if method == "farrington" else None,
+        kappa=design.kappa,
+        arl0=design.arl0,
+        alpha=design.alpha,
         trend=trend,
         reweight=reweight,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Design:
+    """The tuning of the chosen method (``None`` for the parameters it does not use)."""
+
+    kappa: float | None = None
+    arl0: float | None = None
+    alpha: float | None = None
+
+
+def _number_in(value: object, low: float, high: float) -> float | None:
+    """``value`` as a float when it is a number (not a bool) strictly inside (low, high)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and low < value < high:
+        return float(value)
+    return None
+
+
+def _cusum_design(kappa: object, arl0: object, alpha: object) -> _Design:
+    if alpha is not None:
+        raise FlashpointValueError(
+            "alpha is the per-period false-alarm probability of method='farrington'; "
+            "for method='nb_cusum' set the in-control run length arl0= instead"
+        )
+    kappa = DEFAULT_KAPPA if kappa is None else kappa
+    kappa_ok = _number_in(kappa, 1.0, np.inf)
+    if kappa_ok is None:
+        raise FlashpointValueError(
+            f"kappa is the rate ratio the CUSUM should detect and must exceed 1 (2 = a "
+            f"doubling), got {kappa!r}"
+        )
+    arl0 = DEFAULT_ARL0 if arl0 is None else arl0
+    arl0_ok = _number_in(arl0, 1.0, 1e7)
+    if arl0_ok is None:
+        raise FlashpointValueError(
+            f"arl0 is the in-control average run length in periods and must be between 1 "
+            f"and 1e7 (200 = one false alarm per 200 days), got {arl0!r}"
+        )
+    return _Design(kappa=kappa_ok, arl0=arl0_ok)
+
+
+def _farrington_design(kappa: object, arl0: object, alpha: object) -> _Design:
+    if arl0 is not None:
+        raise FlashpointValueError(
+            "arl0 is the in-control run length of method='nb_cusum'; for "
+            "method='farrington' set the per-period false-alarm probability alpha= instead"
+        )
+    if kappa is not None:
+        raise FlashpointValueError(
+            "kappa tunes method='nb_cusum'; method='farrington' has no kappa (leave it unset)"
+        )
+    alpha = DEFAULT_ALPHA if alpha is None else alpha
+    alpha_ok = _number_in(alpha, 0.0, 0.5)
+    if alpha_ok is None:
+        raise FlashpointValueError(
+            f"alpha is the per-period false-alarm probability and must be in (0, 0.5) "
+            f"(0.005 = one false alarm per 200 days), got {alpha!r}"
+        )
+    return _Design(alpha=alpha_ok)
+
+
+def _split(
+    counts: pd.DataFrame, *, by: str | None, first: int
+) -> tuple[str | None, str, list[CountSeries]]:
+    """Split the counts by group; every group needs more than ``first`` periods."""
+    if DATE in counts.columns:  # before split_counts, which cannot even infer a frequency
+        by_col = group_column(counts, by)  # from fewer than two periods
+        sizes = (
+            counts.groupby(by_col, sort=False, observed=True).size()
+            if by_col
+            else {None: len(counts)}
+        )
+        for group, size in dict(sizes).items():
+            _check_length(int(size), group, first)
+    by, freq, series = split_counts(counts, by=by)
+    for s in series:
+        _check_length(s.n, s.group, first)
+    return by, freq, series
+
+
+def _check_length(n: int, group: Hashable | None, first: int) -> None:
+    if n <= first:
+        where = "" if group is None else f" in group {group!r}"
+        raise FlashpointValueError(
+            f"{n} periods{where}, but the first monitored period needs baseline + guard = "
+            f"{first} periods before it; lower baseline= or guard=, or use a longer series"
+        )
+
+
+def _monitor(
+    s: CountSeries,
+    by: str | None,
+    method: str,
+    design: _Design,
+    *,
+    baseline: int,
+    guard: int,
+    trend: bool,
+    reweight: bool,
+) -> pd.DataFrame:
+    """Fit the rolling baselines of one series, run the method, return its per-period frame."""
+    idx, fit = _baseline_for_series(
+        s.y, baseline=baseline, guard=guard, trend=trend, reweight=reweight
+    )
+    ym = s.y[idx].astype(float)
+    p_value = np.full(idx.size, np.nan)
+    if method == "nb_cusum":
+        threshold, statistic, limit, disp, alarm = _cusum(
+            ym, fit, kappa=cast(float, design.kappa), arl0=cast(float, design.arl0)
+        )
+    else:
+        threshold, statistic, limit, p_value, disp, alarm = _farrington(
+            ym, fit, alpha=cast(float, design.alpha)
+        )
+    n = s.n
+    frame = pd.DataFrame(
+        {
+            DATE: s.dates,
+            COUNT: s.y,
+            "expected": _spread(n, idx, fit.mean),
+            "threshold": _spread(n, idx, threshold),
+            "statistic": _spread(n, idx, statistic),
+            "limit": _spread(n, idx, limit),
+            "p_value": _spread(n, idx, p_value),
+            "dispersion": _spread(n, idx, disp),
+            "trend": _spread(n, idx, fit.trend, flag=True),
+            "monitored": _spread(n, idx, np.ones(idx.size, dtype=bool), flag=True),
+            "alarm": _spread(n, idx, alarm, flag=True),
+        }
+    )
+    if by is not None:
+        frame.insert(1, by, [s.group] * len(frame))
+    return frame

@@ -19,21 +19,34 @@ def _farrington(
 
     The predictive distribution of the new count is an equal mixture of negative binomials,
     one per dispersion node, each with mean ``mu`` and variance ``phi_k mu + Var(mu) phi_k /
-    phi`` (new count + estimated mean).
+    phi`` (new count + estimated mean). The threshold, the smallest ``u`` with ``P(Y > u) <=
+    alpha``, lies between the smallest and the largest of the nodes' own ``1 - alpha``
+    quantiles and is found there by bisection, so memory stays proportional to the number
+    of periods whatever the size of the counts.
     """
     mu = fit.mean[:, None]
     phis = _phi_nodes(fit.phi_raw, fit.df, _N_PHI_FARRINGTON)  # (n, k)
     var = phis * mu + (fit.var_mean / fit.phi)[:, None] * phis
     size = mu**2 / np.maximum(var - mu, 1e-12 * mu)
     prob = size / (size + mu)
-    # smallest u with P(Y > u) <= alpha: search the integers up to a safe upper bound
-    top = int(max(np.max(stats.nbinom.ppf(1.0 - alpha / _N_PHI_FARRINGTON, size, prob)), 0))
-    top = max(top, int(y.max())) + 1
-    grid = np.arange(top + 1)
-    sf = stats.nbinom.sf(grid[None, None, :], size[:, :, None], prob[:, :, None]).mean(axis=1)
-    threshold = np.argmax(sf <= alpha, axis=1).astype(float)
-    yi = y.astype(np.int64)
-    p_value = np.where(yi > 0, sf[np.arange(len(y)), np.clip(yi - 1, 0, None)], 1.0)
+
+    def sf(u: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Mixture P(Y > u) of the given rows."""
+        return np.asarray(stats.nbinom.sf(u[:, None], size[rows], prob[rows]).mean(axis=1))
+
+    q = stats.nbinom.ppf(1.0 - alpha, size, prob)  # each node: P(Y_k > q_k) <= alpha
+    lo, hi = q.min(axis=1) - 1.0, q.max(axis=1)  # mixture sf: > alpha at lo, <= alpha at hi
+    open_ = np.flatnonzero(hi - lo > 1)
+    while open_.size:
+        mid = np.floor((lo[open_] + hi[open_]) / 2)
+        below = sf(mid, open_) <= alpha
+        hi[open_] = np.where(below, mid, hi[open_])
+        lo[open_] = np.where(below, lo[open_], mid)
+        open_ = open_[hi[open_] - lo[open_] > 1]
+    threshold = hi
+    p_value = np.ones(len(y))
+    pos = np.flatnonzero(y > 0)
+    p_value[pos] = sf(y[pos] - 1.0, pos)
     alarm = y > threshold
     statistic = np.maximum(0.0, -np.log10(np.maximum(p_value, 1e-300)))
     limit = np.full(len(y), -np.log10(alpha))

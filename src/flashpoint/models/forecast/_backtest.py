@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
 
 from flashpoint.errors import FlashpointValueError
-from flashpoint.models._base import (
-    CountSeries,
-    ResultMixin,
-    check_alpha,
-    check_choice,
-    split_counts,
+from flashpoint.models._base import CountSeries, ResultMixin, check_alpha, check_choice
+from flashpoint.models.forecast._auto import _Forecaster
+from flashpoint.models.forecast._models import (
+    FAMILIES,
+    MODELS,
+    _check_common,
+    _check_lengths,
+    _check_size,
+    _split,
+    _stack,
 )
-from flashpoint.models.forecast._models import FAMILIES, MODELS, _check_common, _predict, _stack
-from flashpoint.models.forecast._predictive import _quantile, crps_from_pmf
-from flashpoint.models.hawkes._fit import _Exogenous, _parse_exogenous
+from flashpoint.models.forecast._predictive import _Predictive, day_stats
+from flashpoint.models.hawkes._fit import _parse_exogenous
 from flashpoint.schemas import COUNT, DATE
 
 if TYPE_CHECKING:
@@ -45,6 +48,11 @@ class BacktestResult(ResultMixin):
         count inside the prediction interval), ``pit`` (randomised probability integral
         transform: uniform on [0, 1] when the forecasts are calibrated; Czado, Gneiting &
         Held 2009).
+    selection
+        The choices of ``"auto"``: one row per origin, group and candidate model:
+        ``origin``, group column, ``model``, ``crps`` (its mean CRPS in the inner backtest
+        on the days before the origin), ``n_windows``, ``weight`` (in the forecast from
+        that origin). Empty when ``"auto"`` is not among the models.
     """
 
     alpha: float
@@ -60,6 +68,7 @@ class BacktestResult(ResultMixin):
     seed: int | None
     origins: tuple[pd.Timestamp, ...]
     scores: pd.DataFrame = field(compare=False)
+    selection: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
 
     def summary(self) -> pd.DataFrame:
         """One row per model: mean score, its standard error, skill and coverage.
@@ -115,7 +124,7 @@ def backtest(
     horizon: int = 14,
     initial: int | None = None,
     step: int = 7,
-    models: Sequence[str] = ("hawkes", "negbin", "naive_mean", "seasonal_naive"),
+    models: Sequence[str] = ("auto", "hawkes", "negbin", "naive_mean", "seasonal_naive"),
     baseline: str = "naive_mean",
     score: Literal["crps", "log"] = "crps",
     by: str | None = None,
@@ -128,13 +137,15 @@ def backtest(
     exogenous: Any = None,
     max_lag: int = 21,
     family: Literal["negbin", "poisson"] = "negbin",
+    progress: bool = False,
 ) -> BacktestResult:
     """Rolling-origin backtest of count forecasts with proper scores.
 
     Parameters
     ----------
     counts
-        Tidy daily counts (``date``, optional group column, ``count``).
+        Tidy daily counts (``date``, optional group column, ``count``), every group on the
+        same calendar.
     horizon
         Days ahead scored at each origin.
     initial
@@ -143,7 +154,7 @@ def backtest(
     step
         Days between origins.
     models
-        Models to compare (see :func:`forecast`).
+        Models to compare (see :func:`forecast`; ``"auto"`` is the default forecast).
     baseline
         Reference model of the skill score (must be in ``models``).
     score
@@ -152,16 +163,20 @@ def backtest(
         kept in ``scores``.
     by, n_sim, seed, alpha, window, season, multivariate, exogenous, max_lag, family
         As in :func:`forecast`.
+    progress
+        Show a progress bar over the origins (``tqdm.auto``, when installed).
 
     Returns
     -------
     BacktestResult
-        ``summary()`` has one row per model; ``scores`` one row per forecast day.
+        ``summary()`` has one row per model; ``scores`` one row per forecast day;
+        ``selection`` the choices of ``"auto"`` at each origin.
 
     Raises
     ------
     FlashpointValueError
-        On bad options or a series too short for one origin.
+        On bad options, a series too short for one origin, or a ``window`` / ``season``
+        longer than the series.
 
     See Also
     --------
@@ -171,6 +186,9 @@ def backtest(
     -----
     Each origin ``o = initial, initial + step, ...`` (while ``o + horizon`` days exist) fits
     every model on days ``1..o`` and forecasts days ``o+1..o+horizon`` (Tashman 2000).
+    ``"auto"`` chooses its model inside each training window exactly as :func:`forecast`
+    does on the whole series (its inner backtest uses days ``1..o`` only; the models it
+    refits at the inner origins are the ones scored at earlier origins, fitted once).
     Exogenous events after the origin are unknown at the origin and left out.
     CRPS is computed exactly from the predictive probabilities,
     ``CRPS(F, y) = sum_k (F(k) - 1{y <= k})**2`` (Gneiting & Raftery 2007; Czado, Gneiting
@@ -183,91 +201,52 @@ def backtest(
     >>> from flashpoint.models.forecast import backtest
     >>> simulated = simulate_hawkes_counts(200, background=0.6, branching_ratio=0.5, seed=4)
     >>> bt = backtest(simulated, horizon=7, initial=150, step=14, n_sim=200, seed=1,
-    ...               models=("negbin", "naive_mean"))
+    ...               models=("auto", "negbin", "naive_mean"))
     >>> bt.summary()[["model", "n_forecasts", "n_origins"]]
             model  n_forecasts  n_origins
-    0      negbin           28          4
-    1  naive_mean           28          4
+    0        auto           28          4
+    1      negbin           28          4
+    2  naive_mean           28          4
     """
     alpha = check_alpha(alpha)
-    check_choice("score", score, ("crps", "log"))
-    check_choice("family", family, FAMILIES)
-    models = tuple(models)
-    if not models:
-        raise FlashpointValueError("models must name at least one model")
-    for m in models:
-        check_choice("model", m, MODELS)
-    if baseline not in models:
-        raise FlashpointValueError(
-            f"baseline {baseline!r} is not among models {models}; add it to models"
-        )
+    models = _check_backtest_options(models, baseline, score, family, step)
     _check_common(horizon, n_sim, window, season, max_lag)
-    if not isinstance(step, int | np.integer) or step < 1:
-        raise FlashpointValueError(f"step must be an integer >= 1, got {step!r}")
-    by, _, series = split_counts(counts, by=by, freq="D", min_obs=3, drop_all_zero=True)
+    by, series = _split(
+        counts,
+        by=by,
+        min_days=3,
+        drop_all_zero=True,
+        what="a backtest",
+        zero_fix="there is nothing to score (pass counts with events)",
+    )
     n = series[0].n
-    if any(s.n != n for s in series):
-        raise FlashpointValueError("every group must cover the same days (use fp.count_daily)")
+    _check_lengths(n, window=window, season=season, models=models)
+    _check_size(horizon, n_sim, len(series), max_lag, hawkes=bool({"auto", "hawkes"} & set(models)))
     init = max(n // 2, 2 * max_lag) if initial is None else int(initial)
     if init < 2 * max_lag or init + horizon > n:
         raise FlashpointValueError(
             f"initial={init} leaves no origin: need 2 * max_lag ({2 * max_lag}) <= initial "
-            f"<= n_days - horizon ({n} - {horizon})"
+            f"<= n_days - horizon ({n} - {horizon}); lower max_lag= or horizon=, or use a "
+            "longer series"
         )
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    exo = _parse_exogenous(exogenous)
+    fc = _Forecaster(
+        series=series,
+        horizon=horizon,
+        options={
+            "window": window,
+            "season": season,
+            "n_sim": n_sim,
+            "multivariate": multivariate,
+            "max_lag": max_lag,
+            "family": family,
+            "parameter_uncertainty": False,
+        },
+        rng=rng,
+        exo=_parse_exogenous(exogenous),
+    )
     origins = list(range(init, n - horizon + 1, step))
-    rows = []
-    for o in origins:
-        train = [CountSeries(group=s.group, dates=s.dates[:o], y=s.y[:o]) for s in series]
-        # exogenous events after the origin are not known at the origin: leave them out
-        cut = series[0].dates[o - 1]
-        exo_o = [
-            _Exogenous(name=e.name, dates=e.dates[e.dates <= cut], x=e.x[e.dates <= cut])
-            for e in exo
-        ]
-        for model in models:
-            preds = _predict(
-                train,
-                model,
-                horizon,
-                window=window,
-                season=season,
-                n_sim=n_sim,
-                rng=rng,
-                multivariate=multivariate,
-                exo=exo_o,
-                max_lag=max_lag,
-                family=family,
-                parameter_uncertainty=False,
-            )
-            for s, p in zip(series, preds, strict=True):
-                y = s.y[o : o + horizon]
-                pmf = p.pmf()
-                cdf = np.cumsum(pmf, axis=1)
-                lo, hi = _quantile(cdf, alpha / 2), _quantile(cdf, 1 - alpha / 2)
-                ar, top = np.arange(horizon), cdf.shape[1] - 1
-                f_y = cdf[ar, np.minimum(y, top)]
-                f_below = np.where(y > 0, cdf[ar, np.minimum(y - 1, top)], 0.0)
-                pit = f_below + rng.uniform(size=horizon) * (f_y - f_below)
-                rows.append(
-                    pd.DataFrame(
-                        {
-                            "origin": s.dates[o - 1],
-                            DATE: s.dates[o : o + horizon],
-                            "group": s.group,
-                            "model": model,
-                            "horizon": np.arange(1, horizon + 1),
-                            COUNT: y,
-                            "mean": p.mean(),
-                            "crps": crps_from_pmf(pmf, y),
-                            "log_score": p.log_score(y),
-                            "covered": (y >= lo) & (y <= hi),
-                            "pit": pit,
-                        }
-                    )
-                )
-    scores = _stack(rows, by)
+    scores, selection = _run_origins(fc, origins, models, alpha=alpha, progress=progress)
     return BacktestResult(
         alpha=alpha,
         by=by,
@@ -281,5 +260,94 @@ def backtest(
         n_sim=int(n_sim),
         seed=seed if isinstance(seed, int) else None,
         origins=tuple(series[0].dates[o - 1] for o in origins),
-        scores=scores,
+        scores=_stack(scores, by),
+        selection=_stack(selection, by) if selection else pd.DataFrame(),
     )
+
+
+def _check_backtest_options(
+    models: Sequence[str], baseline: str, score: str, family: str, step: int
+) -> tuple[str, ...]:
+    check_choice("score", score, ("crps", "log"))
+    check_choice("family", family, FAMILIES)
+    models = tuple(models)
+    if not models:
+        raise FlashpointValueError("models must name at least one model")
+    for m in models:
+        check_choice("model", m, MODELS)
+    if baseline not in models:
+        raise FlashpointValueError(
+            f"baseline {baseline!r} is not among models {models}; add it to models"
+        )
+    if isinstance(step, bool) or not isinstance(step, int | np.integer) or step < 1:
+        raise FlashpointValueError(f"step must be an integer >= 1, got {step!r}")
+    return models
+
+
+def _run_origins(
+    fc: _Forecaster, origins: list[int], models: tuple[str, ...], *, alpha: float, progress: bool
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Forecast from every origin with every model; score rows and ``auto`` selections."""
+    rows, selection = [], []
+    for k, o in enumerate(_progress(origins, enabled=progress, desc="backtest origins")):
+        for model in models:
+            preds: list[_Predictive | None]
+            if model == "auto":
+                laws, chosen = fc.auto(o)
+                preds = list(laws)
+                selection.append(pd.DataFrame(chosen).assign(origin=fc.series[0].dates[o - 1]))
+            else:
+                preds = fc.candidate(o, model)
+            for s, p in zip(fc.series, preds, strict=True):
+                if p is None:
+                    raise FlashpointValueError(
+                        f"model {model!r} cannot be fitted to the {o} days before origin "
+                        f"{s.dates[o - 1].date()} in group {s.group!r} (no events yet); "
+                        "raise initial= or leave the model out"
+                    )
+                rows.append(_score_frame(s, p, o, model, fc.horizon, alpha, fc.rng))
+        if k + 1 < len(origins):  # laws the later origins will not need again
+            fc.forget_before(min(fc.inner_origins(origins[k + 1]), default=origins[k + 1]))
+    return rows, [f[["origin", *f.columns.drop("origin")]] for f in selection]
+
+
+def _score_frame(
+    s: CountSeries,
+    p: _Predictive,
+    o: int,
+    model: str,
+    horizon: int,
+    alpha: float,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Scores of one forecast of one group: one row per day ahead."""
+    y = s.y[o : o + horizon]
+    st = day_stats(p, alpha=alpha, y=y)
+    f_y, f_below = cast(np.ndarray, st.f_y), cast(np.ndarray, st.f_below)
+    pit = f_below + rng.uniform(size=horizon) * (f_y - f_below)
+    return pd.DataFrame(
+        {
+            "origin": s.dates[o - 1],
+            DATE: s.dates[o : o + horizon],
+            "group": s.group,
+            "model": model,
+            "horizon": np.arange(1, horizon + 1),
+            COUNT: y,
+            "mean": p.mean(),
+            "crps": st.crps,
+            "log_score": p.log_score(y),
+            "covered": (y >= st.lower) & (y <= st.upper),
+            "pit": pit,
+        }
+    )
+
+
+def _progress(items: list[int], *, enabled: bool, desc: str) -> Iterable[int]:
+    """``items`` wrapped in a ``tqdm.auto`` progress bar when asked for and installed."""
+    if not enabled:
+        return items
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return items
+    return cast(Iterable[int], tqdm(items, desc=desc))

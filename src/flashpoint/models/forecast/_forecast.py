@@ -9,9 +9,18 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from flashpoint.models._base import ResultMixin, check_alpha, check_choice, split_counts
-from flashpoint.models.forecast._models import FAMILIES, MODELS, _check_common, _predict, _stack
-from flashpoint.models.forecast._predictive import _quantile
+from flashpoint.models._base import CountSeries, ResultMixin, check_alpha, check_choice
+from flashpoint.models.forecast._auto import _Forecaster
+from flashpoint.models.forecast._models import (
+    FAMILIES,
+    MODELS,
+    _check_common,
+    _check_lengths,
+    _check_size,
+    _split,
+    _stack,
+)
+from flashpoint.models.forecast._predictive import _Predictive, day_stats
 from flashpoint.models.hawkes import HawkesResult, fit_hawkes
 from flashpoint.models.hawkes._fit import _parse_exogenous
 from flashpoint.schemas import COUNT, DATE
@@ -38,8 +47,14 @@ class ForecastResult(ResultMixin):
         day.
     history
         The observed counts the forecast starts from.
+    selection
+        ``model="auto"``: one row per group and candidate model: group column, ``model``,
+        ``crps`` (mean CRPS of its forecasts over the inner backtest windows, in events;
+        NaN: not scored in every window), ``n_windows`` (inner windows scored) and
+        ``weight`` (its weight in the forecast). Empty for the other models.
     hawkes
-        The fitted :class:`HawkesResult` (``model="hawkes"``), else ``None``.
+        The fitted :class:`HawkesResult` when the forecast uses the Hawkes model, else
+        ``None``.
     """
 
     alpha: float
@@ -53,6 +68,7 @@ class ForecastResult(ResultMixin):
     origin: pd.Timestamp
     forecast: pd.DataFrame = field(compare=False)
     history: pd.DataFrame = field(compare=False)
+    selection: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
     hawkes: HawkesResult | None = field(default=None, compare=False, repr=False)
 
     def summary(self) -> pd.DataFrame:
@@ -61,10 +77,30 @@ class ForecastResult(ResultMixin):
         out["conf_level"] = self.conf_level
         return out
 
+    def models_used(self) -> pd.DataFrame:
+        """Per group, the model(s) in the forecast and their weights (``auto``: rows > 0)."""
+        if self.selection.empty:
+            cols = ([self.by] if self.by else []) + ["model", "weight"]
+            rows = [([g] if self.by else []) + [self.model, 1.0] for g in self.groups]
+            return pd.DataFrame(rows, columns=cols)
+        used = self.selection[self.selection["weight"] > 0]
+        return used.drop(columns=["crps", "n_windows"]).reset_index(drop=True)
+
     def _headline(self) -> str:
         total = self.forecast["mean"].sum()
+        used = ""
+        if self.model == "auto":
+            table = self.models_used()
+            parts = []
+            for g in self.groups:
+                rows = table if self.by is None else table[table[self.by] == g]
+                mix = " + ".join(
+                    f"{w:g} {m}" for m, w in zip(rows["model"], rows["weight"], strict=True)
+                )
+                parts.append(mix if self.by is None else f"{g}: {mix}")
+            used = f" ({'; '.join(parts)})"
         return (
-            f"{self.model} forecast, {self.horizon} days from {self.origin.date()}, "
+            f"{self.model} forecast{used}, {self.horizon} days from {self.origin.date()}, "
             f"{len(self.groups)} group(s), expected {total:.1f} events in total, "
             f"{self.conf_level:.0%} prediction intervals"
         )
@@ -78,7 +114,7 @@ def forecast(
     counts: pd.DataFrame,
     *,
     horizon: int = 14,
-    model: Literal["hawkes", "negbin", "naive_mean", "seasonal_naive"] = "hawkes",
+    model: Literal["auto", "hawkes", "negbin", "naive_mean", "seasonal_naive"] = "auto",
     by: str | None = None,
     n_sim: int = 2000,
     seed: int | np.random.Generator | None = None,
@@ -96,19 +132,22 @@ def forecast(
     Parameters
     ----------
     counts
-        Tidy daily counts (``date``, optional group column, ``count``).
+        Tidy daily counts (``date``, optional group column, ``count``), every group on the
+        same calendar (as from :func:`flashpoint.count_daily`).
     horizon
         Days ahead.
     model
-        ``"hawkes"``: simulate from the fitted self-exciting model (:func:`fit_hawkes`,
-        geometric kernel, no regimes), carrying each path's own simulated counts forward;
-        ``"negbin"``: an intercept-only negative binomial fitted to the whole history;
-        ``"naive_mean"``: Poisson with the mean of the last ``window`` days;
-        ``"seasonal_naive"``: Poisson with the count of the same day ``season`` days before.
+        ``"auto"`` (default): per group, the model that forecast the recent past best,
+        hedged with the naive mean (see Notes); ``"hawkes"``: simulate from the fitted
+        self-exciting model (:func:`fit_hawkes`, geometric kernel, no regimes), carrying
+        each path's own simulated counts forward; ``"negbin"``: an intercept-only negative
+        binomial fitted to the whole history; ``"naive_mean"``: Poisson with the mean of the
+        last ``window`` days; ``"seasonal_naive"``: Poisson with the count of the same day
+        ``season`` days before.
     by
         Group column (found by elimination when ``None``).
     n_sim
-        Simulated paths (``"hawkes"``).
+        Simulated paths of the Hawkes model.
     seed
         Seed or generator for the simulation.
     alpha
@@ -121,8 +160,8 @@ def forecast(
         Passed to the Hawkes fit. Exogenous events dated after the last day are used as
         known future events (a scenario); otherwise none are assumed.
     parameter_uncertainty
-        ``"hawkes"`` only: draw each path's parameters from the asymptotic normal law of the
-        estimates (observed information; parameters on a bound stay fixed). ``False``
+        Hawkes model only: draw each path's parameters from the asymptotic normal law of
+        the estimates (observed information; parameters on a bound stay fixed). ``False``
         (default): plug-in estimates, so intervals ignore estimation error.
 
     Returns
@@ -130,12 +169,16 @@ def forecast(
     ForecastResult
         ``forecast`` / ``summary()``: ``date``, group column (if any), ``horizon`` (days
         ahead), ``mean``, ``median``, ``pi_lower``, ``pi_upper`` (events per day), and
-        ``conf_level`` in ``summary()``.
+        ``conf_level`` in ``summary()``. ``selection`` and ``models_used()`` say which
+        model(s) ``"auto"`` used per group and their inner backtest scores.
 
     Raises
     ------
     FlashpointValueError
-        On a bad counts table or option.
+        On a bad counts table or option, fewer than 3 days, groups on different
+        calendars, a ``window`` or ``season`` longer than the series, an all-zero series
+        with ``model="hawkes"``, or a forecast too large for the memory budget (the
+        message names its size and the option that reduces it).
 
     See Also
     --------
@@ -155,6 +198,19 @@ def forecast(
     finite. Baselines as in Hyndman & Athanasopoulos, *Forecasting: Principles and
     Practice* (3rd ed., 2021).
 
+    ``"auto"``: a rolling-origin backtest inside the history. Every candidate (``hawkes``,
+    ``negbin``, ``naive_mean``) is refitted at the origins ``n - H - 7 j`` (``j = 0 ..
+    J-1``, ``J = min(4, max(2, ceil(21 / H)))``, at least 14 training days; the Hawkes
+    model needs ``2 * max_lag``) and scored by its mean CRPS on the ``H`` days after each
+    (``seasonal_naive``, a single week's counts as the rate, is not a candidate: it won
+    inner windows by chance and then lost badly). The forecast is the equal mixture of the
+    best-scoring candidate and ``naive_mean``, or ``naive_mean`` alone when it scored best
+    or no inner window fits in the history. The hedge bounds the loss against the naive
+    mean: CRPS is convex in the predictive distribution, so the mixture scores at most the
+    average of its two parts (on the bundled data and simulated series it scored within 2%
+    of the best naive baseline or better, ``benchmarks/bench_forecast.py``). Forecast
+    combination: Bates & Granger (1969); Hyndman & Athanasopoulos (2021), section 13.4.
+
     Examples
     --------
     >>> from flashpoint.models.hawkes import simulate_hawkes_counts
@@ -165,16 +221,40 @@ def forecast(
     ['date', 'horizon', 'mean', 'median', 'pi_lower', 'pi_upper']
     >>> bool((fc.forecast["pi_lower"] <= fc.forecast["pi_upper"]).all())
     True
+    >>> list(fc.selection.columns)  # the inner backtest behind model="auto"
+    ['model', 'crps', 'n_windows', 'weight']
+    >>> used = fc.models_used()  # its best model, hedged with the naive mean
+    >>> float(used.loc[used["model"] == "naive_mean", "weight"].iloc[0])
+    0.5
     """
     alpha = check_alpha(alpha)
     check_choice("model", model, MODELS)
     check_choice("family", family, FAMILIES)
     _check_common(horizon, n_sim, window, season, max_lag)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    hawkes = None
-    models = None
-    if model == "hawkes":
-        hawkes = fit_hawkes(
+    by, series = _split(
+        counts, by=by, min_days=3, drop_all_zero=model == "hawkes", what=f"model={model!r}"
+    )
+    _check_lengths(series[0].n, window=window, season=season, models=(model,))
+    _check_size(horizon, n_sim, len(series), max_lag, hawkes=model in ("auto", "hawkes"))
+    fc = _Forecaster(
+        series=series,
+        horizon=horizon,
+        options={
+            "window": window,
+            "season": season,
+            "n_sim": n_sim,
+            "multivariate": multivariate,
+            "max_lag": max_lag,
+            "family": family,
+            "parameter_uncertainty": parameter_uncertainty,
+        },
+        rng=seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed),
+        exo=_parse_exogenous(exogenous),
+        scenario=True,
+    )
+
+    def fit_whole() -> HawkesResult:
+        res = fit_hawkes(
             counts,
             by=by,
             exogenous=exogenous,
@@ -184,42 +264,10 @@ def forecast(
             alpha=alpha,
             ci_method="wald",
         )
-        models = hawkes.models
-    by, _, series = split_counts(
-        counts, by=by, freq="D", min_obs=3, drop_all_zero=model == "hawkes"
-    )
-    preds = _predict(
-        series,
-        model,
-        horizon,
-        window=window,
-        season=season,
-        n_sim=n_sim,
-        rng=rng,
-        multivariate=multivariate,
-        exo=_parse_exogenous(exogenous),
-        max_lag=max_lag,
-        family=family,
-        parameter_uncertainty=parameter_uncertainty,
-        models=models,
-    )
-    frames = []
-    for s, p in zip(series, preds, strict=True):
-        cdf = np.cumsum(p.pmf(), axis=1)
-        dates = pd.date_range(s.dates[-1] + pd.Timedelta(days=1), periods=horizon, freq="D")
-        f = pd.DataFrame(
-            {
-                DATE: dates.astype(s.dates.dtype),
-                "group": s.group,
-                "horizon": np.arange(1, horizon + 1),
-                "mean": p.mean(),
-                "median": _quantile(cdf, 0.5),
-                "pi_lower": _quantile(cdf, alpha / 2),
-                "pi_upper": _quantile(cdf, 1 - alpha / 2),
-            }
-        )
-        frames.append(f)
-    out = _stack(frames, by)
+        fc.hawkes_models = res.models
+        return res
+
+    preds, selection, hawkes = _final_laws(fc, model, fit_whole)
     history = counts[[c for c in (DATE, by, COUNT) if c is not None]].copy()
     return ForecastResult(
         alpha=alpha,
@@ -231,7 +279,51 @@ def forecast(
         seed=seed if isinstance(seed, int) else None,
         parameter_uncertainty=parameter_uncertainty,
         origin=series[0].dates[-1],
-        forecast=out,
+        forecast=_forecast_frame(series, preds, horizon=horizon, alpha=alpha, by=by),
         history=history,
+        selection=_stack(selection, by) if selection else pd.DataFrame(),
         hawkes=hawkes,
     )
+
+
+def _final_laws(
+    fc: _Forecaster, model: str, fit_whole: Any
+) -> tuple[list[_Predictive], list[pd.DataFrame], HawkesResult | None]:
+    """Predictive laws at the last day, the ``auto`` selection and the Hawkes fit (if used)."""
+    n = fc.n
+    if model == "hawkes":
+        hawkes = fit_whole()
+        return [p for p in fc.candidate(n, "hawkes") if p is not None], [], hawkes
+    if model != "auto":
+        return [p for p in fc.candidate(n, model) if p is not None], [], None
+    weights, rows = fc.choose(n)
+    hawkes = fit_whole() if any("hawkes" in w for w in weights) else None
+    return fc.mixture(n, weights), [pd.DataFrame(rows)], hawkes
+
+
+def _forecast_frame(
+    series: list[CountSeries],
+    preds: list[_Predictive],
+    *,
+    horizon: int,
+    alpha: float,
+    by: str | None,
+) -> pd.DataFrame:
+    frames = []
+    for s, p in zip(series, preds, strict=True):
+        st = day_stats(p, alpha=alpha)
+        dates = pd.date_range(s.dates[-1] + pd.Timedelta(days=1), periods=horizon, freq="D")
+        frames.append(
+            pd.DataFrame(
+                {
+                    DATE: dates.astype(s.dates.dtype),
+                    "group": s.group,
+                    "horizon": np.arange(1, horizon + 1),
+                    "mean": p.mean(),
+                    "median": st.median,
+                    "pi_lower": st.lower,
+                    "pi_upper": st.upper,
+                }
+            )
+        )
+    return _stack(frames, by)

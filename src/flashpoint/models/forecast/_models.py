@@ -8,50 +8,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flashpoint._lazy import lazy_module
-from flashpoint.errors import FlashpointValueError
-from flashpoint.models._base import CountSeries
+from flashpoint.errors import AllZeroGroupWarning, FlashpointValueError, warn
+from flashpoint.models import _memory
+from flashpoint.models._base import CountSeries, split_counts
+from flashpoint.models._likelihood import fit_nb_size
 from flashpoint.models.forecast._predictive import _Predictive
 from flashpoint.models.hawkes._engine import at_bound
 from flashpoint.models.hawkes._fit import _exo_on_grid, _Model, fit_models
 from flashpoint.models.hawkes._simulate import forward
 
-optimize = lazy_module("scipy.optimize")
-special = lazy_module("scipy.special")
+__all__ = ["BASELINES", "FAMILIES", "MODELS"]
 
-__all__ = ["FAMILIES", "MODELS"]
-
-MODELS = ("hawkes", "negbin", "naive_mean", "seasonal_naive")
+BASELINES = ("negbin", "naive_mean", "seasonal_naive")
+MODELS = ("auto", "hawkes", *BASELINES)
 FAMILIES = ("negbin", "poisson")
 
 
-def _fit_negbin(y: np.ndarray) -> tuple[float, float]:
-    """ML mean and NB2 size r of an intercept-only negative binomial (r = inf: Poisson)."""
-    m = float(y.mean())
-    if m <= 0:
-        return 0.0, np.inf
-    if y.var() <= m:
-        return m, np.inf
-
-    def nll(logr: float) -> float:
-        r = np.exp(logr)
-        return -float(
-            (
-                special.gammaln(y + r)
-                - special.gammaln(r)
-                + r * np.log(r / (r + m))
-                + y * np.log(m / (r + m))
-            ).sum()
-        )
-
-    res = optimize.minimize_scalar(nll, bounds=(-6.0, 10.0), method="bounded")
-    return m, float(np.exp(res.x))
-
-
 def _baseline(s: CountSeries, model: str, horizon: int, *, window: int, season: int) -> _Predictive:
+    """Predictive law of a baseline model fitted to the whole series ``s``."""
     y = s.y.astype(float)
     if model == "negbin":
-        m, r = _fit_negbin(y)
+        m = float(y.mean())
+        r = fit_nb_size(y, np.full(y.size, m)) if m > 0 else np.inf
         lam = np.full((1, horizon), max(m, 0.5 / len(y)))
         return _Predictive(lam=lam, r=None if not np.isfinite(r) else np.array([r]))
     if model == "naive_mean":
@@ -79,6 +57,15 @@ def _param_draws(m: _Model, n_sim: int, rng: np.random.Generator) -> np.ndarray:
     return np.clip(draws, lo, hi)
 
 
+def check_simulation_memory(n_sim: int, n_groups: int, horizon: int, max_lag: int) -> None:
+    """Refuse a Hawkes simulation whose paths would not fit the memory budget."""
+    _memory.check_memory(
+        8.0 * 4 * n_sim * n_groups * (horizon + max_lag),
+        what=f"simulating {n_sim} paths x {n_groups} group(s) x {horizon} days",
+        fix="lower n_sim= or horizon=",
+    )
+
+
 def _hawkes_predictive(
     m: _Model,
     horizon: int,
@@ -91,6 +78,7 @@ def _hawkes_predictive(
     lay = d.layout
     L = m.max_lag
     n = d.y.shape[1]
+    check_simulation_memory(n_sim, lay.G, horizon, L)
     future = pd.date_range(m.dates[-1] + pd.Timedelta(days=1), periods=horizon, freq="D")
     future_x = (
         np.vstack([_exo_on_grid(e, future) for e in m.exo_future])
@@ -135,6 +123,7 @@ def _predict(
     parameter_uncertainty: bool,
     models: Sequence[_Model] | None = None,
 ) -> list[_Predictive]:
+    """One predictive law per series from ``model`` (not ``"auto"``) fitted to the series."""
     if model != "hawkes":
         return [_baseline(s, model, horizon, window=window, season=season) for s in series]
     if models is None:
@@ -165,8 +154,78 @@ def _check_common(horizon: int, n_sim: int, window: int, season: int, max_lag: i
         ("season", season, 1),
         ("max_lag", max_lag, 1),
     ):
-        if not isinstance(v, int | np.integer) or v < lo:
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < lo:
             raise FlashpointValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+
+
+def _check_size(horizon: int, n_sim: int, n_groups: int, max_lag: int, *, hawkes: bool) -> None:
+    """Refuse, before fitting anything, a forecast whose arrays cannot fit the memory budget.
+
+    The per-day arrays (means, quantiles, scores: about 16 numbers a day and group) must
+    fit; the probability grids are then evaluated a chunk of days at a time.
+    """
+    _memory.check_memory(
+        8.0 * 16 * horizon * n_groups,
+        what=f"a forecast of {horizon} days x {n_groups} group(s)",
+        fix="lower horizon=",
+    )
+    if hawkes:
+        check_simulation_memory(n_sim, n_groups, horizon, max_lag)
+
+
+def _check_lengths(n_days: int, *, window: int, season: int, models: Sequence[str]) -> None:
+    """Refuse a window or season longer than the series (an error, not a silent no-op)."""
+    used = []
+    if {"auto", "naive_mean"} & set(models):
+        used.append(("window", window))
+    if "seasonal_naive" in models:
+        used.append(("season", season))
+    for name, v in used:
+        if v > n_days:
+            raise FlashpointValueError(
+                f"{name}={v} days is longer than the series ({n_days} days); lower {name}= "
+                "or use a longer series"
+            )
+
+
+def _split(
+    counts: pd.DataFrame,
+    *,
+    by: str | None,
+    min_days: int,
+    drop_all_zero: bool,
+    what: str,
+    zero_fix: str = "use model='auto' or 'naive_mean', which forecast about zero",
+) -> tuple[str | None, list[CountSeries]]:
+    """Check the counts (one calendar for all groups, enough days) and split them by group."""
+    by, _, series = split_counts(counts, by=by, freq="D", min_obs=1)
+    first = series[0]
+    for s in series:
+        where = "" if s.group is None else f" in group {s.group!r}"
+        if s.n < min_days:
+            raise FlashpointValueError(
+                f"{what} needs at least {min_days} days of counts; found {s.n}{where}; pass "
+                "a longer series"
+            )
+        if not s.dates.equals(first.dates):
+            raise FlashpointValueError(
+                f"every group must cover the same days; group {s.group!r} covers "
+                f"{s.dates[0].date()}..{s.dates[-1].date()} and group {first.group!r} "
+                f"{first.dates[0].date()}..{first.dates[-1].date()}; build the counts with "
+                "fp.count_daily on all groups at once"
+            )
+    if not drop_all_zero:
+        return by, series
+    kept = [s for s in series if s.y.any()]
+    for s in series:
+        if not s.y.any() and kept:
+            warn(f"group {s.group!r} has no events; it is left out", AllZeroGroupWarning)
+    if not kept:
+        raise FlashpointValueError(
+            f"every series is all zero (no events in {first.n} days), and {what} needs "
+            f"events; {zero_fix}"
+        )
+    return by, kept
 
 
 def _stack(frames: list[pd.DataFrame], by: str | None) -> pd.DataFrame:
