@@ -269,8 +269,7 @@ def detect_changepoints(
         series_frames(s, seg, family=cfg.family, alpha=cfg.alpha, min_size=cfg.min_size)
         for s, seg in zip(series, fits, strict=True)
     ]
-    return _assemble(parts, fits, by=by, freq=freq, groups=tuple(s.group for s in series),
-                     cfg=cfg)  # fmt: skip
+    return _assemble(parts, fits, by=by, freq=freq, groups=tuple(s.group for s in series), cfg=cfg)
 
 
 # ------------------------------------------------------------------------------ settings
@@ -324,20 +323,26 @@ def check_settings(
         family=family,
         size=size,
         expected_changes=_number(
-            "expected_changes", 1.0 if expected_changes is None else expected_changes,
-            1e-6, math.inf, "1.0 (the default) expects one change per series",
+            "expected_changes",
+            1.0 if expected_changes is None else expected_changes,
+            1e-6,
+            math.inf,
+            "1.0 (the default) expects one change per series",
         ),
         prior_shape=_number(
-            "prior_shape", 1.0 if prior_shape is None else prior_shape, 1e-3, 1e6,
+            "prior_shape",
+            1.0 if prior_shape is None else prior_shape,
+            1e-3,
+            1e6,
             "1.0 (the default) is an exponential prior",
         ),
-        prior_mean=None if prior_mean is None else _number(
-            "prior_mean", prior_mean, 1e-9, 1e12, "leave it None to use the mean count"
-        ),
+        prior_mean=None
+        if prior_mean is None
+        else _number("prior_mean", prior_mean, 1e-9, 1e12, "leave it None to use the mean count"),
         penalty=penalty if method == "pelt" else "",
         min_size=int(min_size),
         alpha=alpha,
-    )  # fmt: skip
+    )
 
 
 def _number(name: str, value: Any, lo: float, hi: float, fix: str) -> float:
@@ -474,17 +479,32 @@ def _fit_bayes(s: CountSeries, cfg: Settings) -> Segmentation:
     integrate = cfg.family == "negbin" and cfg.size is None
     pilot = _quick_size(y) if integrate and n > FULL_GRID_N else SIZE_GRID[-1]
     post = fit_posterior(
-        y, cfg.family, shape=cfg.prior_shape, mean=m0, size=cfg.size, p=p,
-        min_size=cfg.min_size, pilot_size=pilot,
-    )  # fmt: skip
+        y,
+        cfg.family,
+        shape=cfg.prior_shape,
+        mean=m0,
+        size=cfg.size,
+        p=p,
+        min_size=cfg.min_size,
+        pilot_size=pilot,
+    )
     cum = np.concatenate([[0], np.cumsum(y, dtype=np.int64)])
     starts = np.concatenate([[0], post.map_changes])
     ends = np.concatenate([post.map_changes, [n]])
     rate, lo, hi = post.rates(cum[ends] - cum[starts], ends - starts, cfg.alpha)
     size = math.nan if cfg.family == "poisson" else post.size
-    return Segmentation(changes=post.map_changes, rate=rate, lower=lo, upper=hi, size=size,
-                        size_method=post.size_method, prior_mean=m0, penalty=math.nan,
-                        posterior=post, p=p)  # fmt: skip
+    return Segmentation(
+        changes=post.map_changes,
+        rate=rate,
+        lower=lo,
+        upper=hi,
+        size=size,
+        size_method=post.size_method,
+        prior_mean=m0,
+        penalty=math.nan,
+        posterior=post,
+        p=p,
+    )
 
 
 def _fit_pelt(s: CountSeries, cfg: Settings) -> Segmentation:
@@ -503,10 +523,18 @@ def _fit_pelt(s: CountSeries, cfg: Settings) -> Segmentation:
     else:
         lo, hi = nb_exact_interval(S, m, r, cfg.alpha)
     method = "" if r is None else ("given" if cfg.size is not None else "maximum likelihood")
-    return Segmentation(changes=changes, rate=S / m, lower=lo, upper=hi,
-                        size=math.nan if r is None else float(r), size_method=method,
-                        prior_mean=math.nan, penalty=beta, posterior=None,
-                        p=math.nan)  # fmt: skip
+    return Segmentation(
+        changes=changes,
+        rate=S / m,
+        lower=lo,
+        upper=hi,
+        size=math.nan if r is None else float(r),
+        size_method=method,
+        prior_mean=math.nan,
+        penalty=beta,
+        posterior=None,
+        p=math.nan,
+    )
 
 
 # ------------------------------------------------------------------------------ result

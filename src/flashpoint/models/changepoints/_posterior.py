@@ -129,9 +129,13 @@ class _Grid:
             r = self.sizes[i]
             poisson = self.family == "poisson" or math.isinf(r)
             self.models[i] = SegmentModel(
-                "poisson" if poisson else "negbin", shape=self.shape, mean=self.mean,
-                size=None if poisson else r, n=self.y.size, total=int(self.cum[-1]),
-            )  # fmt: skip
+                "poisson" if poisson else "negbin",
+                shape=self.shape,
+                mean=self.mean,
+                size=None if poisson else r,
+                n=self.y.size,
+                total=int(self.cum[-1]),
+            )
         return self.models[i]
 
     def score(self, i: int) -> float:
@@ -144,8 +148,9 @@ class _Grid:
         return self.evidence[i]
 
     def fit(self, i: int) -> BayesFit:
-        return bayes_fit(self.y, self.model(i), p=self.p, min_size=self.min_size,
-                         back=self.backs.get(i))  # fmt: skip
+        return bayes_fit(
+            self.y, self.model(i), p=self.p, min_size=self.min_size, back=self.backs.get(i)
+        )
 
 
 def _climb(score: Callable[[int], float], start: int, n_grid: int) -> int:

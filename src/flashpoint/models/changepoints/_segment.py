@@ -237,8 +237,9 @@ class SegmentModel:
 
     def rate_cdf(self, x: np.ndarray, S: np.ndarray, m: np.ndarray) -> np.ndarray:
         """Posterior probability that a segment's mean rate is at most ``x``."""
+        x = np.asarray(x, dtype=np.float64)
         if self.family == "poisson":
-            return np.asarray(stats.gamma.cdf(x * (self.b + m), self.a + S))
+            return np.asarray(special.gammainc(self.a + S, x * (self.b + m)))
         r = self.size
-        q = r / (r + np.asarray(x, dtype=np.float64))  # mean <= x  <=>  q >= r / (r + x)
-        return np.asarray(stats.beta.sf(q, self.alpha0 + r * m, self.beta0 + S))
+        # mean <= x  <=>  q >= r / (r + x), q ~ Beta(alpha0 + r m, beta0 + S)
+        return np.asarray(special.betainc(self.beta0 + S, self.alpha0 + r * m, x / (r + x)))
