@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from flashpoint._lazy import lazy_module
-from flashpoint.models.changepoints._segment import SegmentModel
+from flashpoint.models.changepoints._segment import Buffers, SegmentModel
 
 linalg = lazy_module("scipy.linalg")
 
@@ -55,7 +55,7 @@ BLOCK = 64
 MAX_CELLS = 1 << 19  # cells of one block matrix (4 MiB of float64)
 _PRUNE_CHUNK = 64
 _GEMM_CELLS = 1 << 18
-_TRIM = 1e-18  # k-values below this fraction of a start's largest are not kept
+_TRIM = 1e-14  # k-values below this fraction of a start's largest are not kept
 _TINY, _HUGE = 1e-250, 1e250
 
 
@@ -107,6 +107,7 @@ class _Sweeper:
         self.lo = self.marked = 0
         self.pending: deque[tuple[int, int]] = deque()
         self.drops: list[tuple[int, float]] = []
+        self.buf = Buffers()
         self.viterbi = viterbi
         if viterbi:
             self.lv = self.la.copy()
@@ -157,16 +158,18 @@ class _Sweeper:
         """Rows ``t0..t0+nb-1``; False when the scaled in-block solve under/overflows."""
         t1 = t0 + nb
         lo, w = self.lo, t0
-        G = np.empty((nb, w - lo))
-        self.model.block(self.cum, t0, nb, lo, w, G)
+        G = self.buf.get("G", (nb, w - lo))
+        self.model.block(self.cum, t0, nb, lo, w, G, self.u[lo:w], self.buf)  # sum's terms
         for i in range(min(nb, self.min_size - 1)):  # segments shorter than min_size
             G[i, max(0, t0 + i - self.min_size + 1 - lo) :] = -np.inf
         vm = vp = None
         if self.viterbi:
-            V = G + self.uv[None, lo:w]
+            with np.errstate(invalid="ignore"):
+                d = self.uv[lo:w] - self.u[lo:w]
+            d[np.isnan(d)] = 0.0  # starts with A(s) = 0: G is -inf there already
+            V = np.add(G, d, out=self.buf.get("V", G.shape))  # the max-product terms
             vp = V.argmax(axis=1)
             vm = V[np.arange(nb), vp]
-        G += self.u[None, lo:w]
         cm = G.max(axis=1)
         cm_safe = np.where(np.isfinite(cm), cm, 0.0)
         G -= cm_safe[:, None]
