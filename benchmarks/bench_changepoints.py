@@ -30,13 +30,20 @@ separate environment (it is not a dependency of flashpoint).
 
 Run:  python benchmarks/bench_changepoints.py                 (everything; ruptures ~2 min)
       python benchmarks/bench_changepoints.py --skip-ruptures (flashpoint only)
+      python benchmarks/bench_changepoints.py --baseline /path/to/old/src
+          (adds the same cases run by another flashpoint version, e.g. a ``git archive``
+          of an earlier commit, in a subprocess: before/after side by side in one run)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
 import statistics
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -237,16 +244,49 @@ def pelt_cases(repeats: int, skip_ruptures: bool) -> tuple[list[Row], bool | Non
     return rows, same
 
 
+def baseline_rows(src: str, label: str, repeats: int) -> list[Row]:
+    """The same cases with another flashpoint version (``src`` on PYTHONPATH), in a subprocess."""
+    env = {**os.environ, "PYTHONPATH": src}
+    cmd = [sys.executable, __file__, "--json", "--skip-ruptures", "--repeats", str(repeats)]
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    return [
+        (r[0], r[1].replace("flashpoint", f"flashpoint {label}", 1), *r[2:])
+        for r in json.loads(out)
+    ]
+
+
+def speedups(rows: list[Row]) -> list[str]:
+    """ruptures' time over each flashpoint detect_changepoints time on the same PELT case."""
+    rpt = [r for r in rows if r[1].startswith("ruptures")]
+    if not rpt:
+        return []
+    _, _, n, *_, sec_r, cpu_r, _ = rpt[0]
+    return [
+        f"ruptures / {r[1]}: {sec_r / r[6]:.0f}x wall, {cpu_r / r[7]:.0f}x CPU"
+        for r in rows
+        if r[0] == "PELT poisson, BIC" and r[2] == n and r[1].endswith("detect_changepoints")
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-ruptures", action="store_true")
     parser.add_argument("--exact-check", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--baseline", help="src directory of another flashpoint version")
+    parser.add_argument("--baseline-label", default="before")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     rows = bayes_cases(args.repeats, args.exact_check)
     pelt_rows, same = pelt_cases(args.repeats, args.skip_ruptures)
     rows += pelt_rows
+    if args.json:
+        print(json.dumps(rows))
+        return
+    if args.baseline:
+        rows += baseline_rows(args.baseline, args.baseline_label, max(1, args.repeats // 2))
+        rows.sort(key=lambda r: (r[0].split(",")[0], r[2]))
     header = (
         f"{'case':<34} {'implementation':<36} {'n':>8} {'true':>5} {'found':>6} "
         f"{'F1':>6} {'wall s':>8} {'CPU s':>8}  note"
@@ -260,6 +300,8 @@ def main() -> None:
         )
     if same is not None:
         print(f"\nruptures and flashpoint (BIC) return identical change points: {same}")
+    for line in speedups(rows):
+        print(line)
     print(f"F1: a detection within {MARGIN} days of a true change counts once; min_size={MIN_SIZE}")
 
 

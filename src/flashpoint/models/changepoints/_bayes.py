@@ -44,6 +44,8 @@ PRUNE_EPS = 1e-12
 """Pruning threshold of the certified bound ``rho`` of a start (see :mod:`._sweep`)."""
 K_WIDTH = 16
 """Values of the number of changes kept per start (doubled while the lost mass is > 1e-9)."""
+K_MAX_WIDTH = 64
+"""At most this many (the memory estimate assumes it: a ring of 128 values per period)."""
 _K_TOL = 1e-9  # rounding alone loses about 1e-12 per change point
 _CHUNK = 1 << 20
 
@@ -152,7 +154,8 @@ def bayes_fit(
     """Posterior of one series: backward pass (with the MAP), forward pass (with k).
 
     The forward pass keeps ``K_WIDTH`` values of the number of changes per start and is
-    rerun with twice as many while the mass it loses is above 1e-9 (and halves).
+    rerun with twice as many (at most ``K_MAX_WIDTH``) while the mass it loses is above
+    1e-9 and halves; the mass still lost is reported as ``tail``.
     ``back`` is the backward pass when it was run already (:func:`backward_pass`).
     """
     n = y.size
@@ -170,10 +173,10 @@ def bayes_fit(
         log_z = max(float(back.la[n]), float(fwd.la[n]))  # both sums are lower bounds
         prob = _change_prob(fwd.la, lb, math.log(p), log_z)
         k_loss = float((fwd.k_loss[1:n] * prob[1:n]).sum() + fwd.k_loss[n])
-        if k_loss < _K_TOL or width >= k_cap or k_loss > 0.5 * last_loss:
+        if k_loss < _K_TOL or width >= min(k_cap, K_MAX_WIDTH) or k_loss > 0.5 * last_loss:
             break
         last_loss = k_loss
-        width = min(2 * width, k_cap)
+        width = min(2 * width, k_cap, K_MAX_WIDTH)
     post = np.zeros(max(k_cap, fwd.k_lo + fwd.k_dist.size))
     post[fwd.k_lo : fwd.k_lo + fwd.k_dist.size] = fwd.k_dist
     last = int(np.flatnonzero(post > 0).max()) + 1 if (post > 0).any() else 1

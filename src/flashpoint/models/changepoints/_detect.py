@@ -401,13 +401,20 @@ def check_series(s: CountSeries, cfg: Settings) -> None:
 
 
 def estimate_bytes(n: int, total: int, cfg: Settings) -> int:
-    """Peak memory of one series' analysis (bytes), before anything is allocated."""
-    out = 8 * 16 * n  # tidy output frames
+    """Peak memory of one series' analysis (bytes), before anything is allocated.
+
+    Linear in the length: per period, the output frames (16 values), one pass's state
+    (12), the number-of-changes ring (128, its widest), the segment tables (6), the
+    posteriors kept (10) and the backward passes of the NB sizes evaluated (9); plus the
+    block work arrays (bounded by ``_sweep.MAX_CELLS``) and the lgamma table (at most
+    2**22 values).
+    """
+    out = 8 * 16 * n
     if cfg.method == "pelt":
         return out + 8 * 14 * n
-    per_period = 8 * (12 + 4 + 3 + 32 + 6 + 3 * 6)  # passes, k-ring, tables, kept posteriors
+    per_period = 8 * (12 + 128 + 6 + 10 + 9)
     tables = 8 * min(total + 1, 1 << 22)
-    blocks = 8 * 6 * _sweep.MAX_CELLS
+    blocks = 8 * 8 * _sweep.MAX_CELLS
     return out + per_period * (n + 1) + tables + blocks
 
 

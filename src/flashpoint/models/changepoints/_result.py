@@ -30,7 +30,7 @@ class ChangepointResult(ResultMixin):
     Attributes
     ----------
     method : {"bayes", "pelt"}
-        Exact Bayesian analysis or penalised search.
+        Bayesian posterior (exact up to the reported ``approx_error``) or penalised search.
     family : {"poisson", "negbin"}
         Count distribution within a segment.
     by : str or None
@@ -71,8 +71,8 @@ class ChangepointResult(ResultMixin):
         One row per group: ``<by>``, ``n_obs``, ``n_changes`` (point segmentation),
         ``prob_any_change`` and ``prior_any_change`` (posterior and prior probability of at
         least one change; bayes), ``mean_changes`` (posterior mean number of changes;
-        bayes), ``log_evidence`` (log
-        marginal likelihood of the counts; bayes), ``prior_mean`` (bayes), ``size``
+        bayes), ``log_evidence`` (log marginal likelihood of the counts; bayes),
+        ``prior_mean`` (bayes: the value used, the mean count unless given), ``size``
         (negative-binomial size: given, estimated (PELT) or the most probable value of its
         grid (bayes); ``inf`` is the Poisson limit; NaN for Poisson), ``size_method`` (how
         the size was set: ``"given"``, ``"integrated"`` (bayes, series of at most 2,000
