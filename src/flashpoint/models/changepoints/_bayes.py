@@ -20,7 +20,6 @@ order), and the MAP segmentation is exact either way.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,7 +48,6 @@ K_MAX_WIDTH = 64
 """At most this many (the memory estimate assumes it: a ring of 128 values per period)."""
 _K_TOL = 1e-9  # rounding alone loses about 1e-12 per change point
 _CHUNK = 1 << 20
-_THREADED_N = 5000  # longer series run their two passes in two threads
 
 
 def log_prior_normaliser(n: int, p: float, min_size: int) -> float:
@@ -144,24 +142,6 @@ def backward_pass(
     return run_pass(cum[-1] - cum[::-1], model, p, min_size, viterbi=True, eps=eps)
 
 
-def _both_passes(
-    cum: np.ndarray, model: SegmentModel, p: float, min_size: int, eps: float, width: int
-) -> tuple[Pass, Pass]:
-    """Run the backward and the forward pass; at the same time on long series.
-
-    The passes are independent and spend their time in numpy calls that release the GIL,
-    so two threads can use two cores (less wall time when a core is free; the same CPU
-    time).
-    """
-    if cum.size <= _THREADED_N:
-        back = backward_pass(cum, model, p=p, min_size=min_size, eps=eps)
-        return back, run_pass(cum, model, p, min_size, width=width, eps=eps)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        back_job = pool.submit(backward_pass, cum, model, p=p, min_size=min_size, eps=eps)
-        fwd_job = pool.submit(run_pass, cum, model, p, min_size, width=width, eps=eps)
-        return back_job.result(), fwd_job.result()
-
-
 def bayes_fit(
     y: np.ndarray,
     model: SegmentModel,
@@ -180,16 +160,14 @@ def bayes_fit(
     """
     n = y.size
     cum = np.concatenate([[0], np.cumsum(y, dtype=np.int64)])
+    if back is None:
+        back = backward_pass(cum, model, p=p, min_size=min_size, eps=eps)
+    lb = back.la[::-1].copy()
     k_cap = n // min_size
     width = min(K_WIDTH, k_cap)
-    fwd: Pass | None = None
-    if back is None:
-        back, fwd = _both_passes(cum, model, p, min_size, eps, width)
-    lb = back.la[::-1].copy()
     last_loss = math.inf
     while True:
-        if fwd is None:
-            fwd = run_pass(cum, model, p, min_size, width=width, eps=eps)
+        fwd = run_pass(cum, model, p, min_size, width=width, eps=eps)
         assert fwd.k_dist is not None
         assert fwd.k_loss is not None
         log_z = max(float(back.la[n]), float(fwd.la[n]))  # both sums are lower bounds
@@ -199,7 +177,6 @@ def bayes_fit(
             break
         last_loss = k_loss
         width = min(2 * width, k_cap, K_MAX_WIDTH)
-        fwd = None
     post = np.zeros(max(k_cap, fwd.k_lo + fwd.k_dist.size))
     post[fwd.k_lo : fwd.k_lo + fwd.k_dist.size] = fwd.k_dist
     last = int(np.flatnonzero(post > 0).max()) + 1 if (post > 0).any() else 1
