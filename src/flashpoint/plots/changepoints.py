@@ -193,8 +193,9 @@ def plot_changepoints(
     add_events(fig, events, rows=n_rows)
     y_titles = ([unit, "posterior probability"] if bayes else [unit]) * len(groups)
     what = (
-        f"exact Bayesian {result.family} model, MAP segmentation; band: {level} credible "
-        "interval of the segment rate"
+        f"Bayesian {result.family} model (prior mean rate: "
+        f"{'the mean count' if result.prior_mean is None else f'{result.prior_mean:g}'}), "
+        f"MAP segmentation; band: {level} credible interval of the segment rate"
         if bayes
         else f"PELT, {result.family} cost, penalty {result.penalty}; band: {level} exact "
         "confidence interval of the segment rate"

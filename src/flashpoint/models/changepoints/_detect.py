@@ -1,33 +1,34 @@
-"""detect_changepoints: input checks, per-group analysis and the tidy output frames."""
+"""detect_changepoints: checked settings, a memory estimate, per-group fits, tidy frames."""
 
 from __future__ import annotations
 
+import importlib
 import math
-from typing import Any, NamedTuple
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from flashpoint._lazy import lazy_module
-from flashpoint.errors import (
-    FlashpointTypeError,
-    FlashpointValueError,
-    ModelSpecError,
-    OverdispersionWarning,
-)
+from flashpoint.errors import FlashpointTypeError, FlashpointValueError, ModelSpecError
 from flashpoint.models._base import (
     CountSeries,
     check_alpha,
     check_choice,
     split_counts,
-    warn,
     warn_if_short,
 )
-from flashpoint.models.changepoints._bayes import (
-    BayesFit,
-    SegmentModel,
-    bayes_fit,
-    prior_n_changes,
+from flashpoint.models.changepoints import _sweep
+from flashpoint.models.changepoints._frames import (
+    CHANGE_COLUMNS,
+    DAILY_COLUMNS,
+    NCHANGE_COLUMNS,
+    OVERVIEW_COLUMNS,
+    SEGMENT_COLUMNS,
+    SIZE_COLUMNS,
+    Segmentation,
+    series_frames,
 )
 from flashpoint.models.changepoints._pelt import (
     estimate_size,
@@ -37,18 +38,33 @@ from flashpoint.models.changepoints._pelt import (
     penalty_value,
     segment_cost,
 )
+from flashpoint.models.changepoints._posterior import FULL_GRID_N, SIZE_GRID, fit_posterior
 from flashpoint.models.changepoints._result import ChangepointResult
-from flashpoint.schemas import COUNT, DATE
+from flashpoint.schemas import DATE
 
-stats = lazy_module("scipy.stats")
-
-__all__ = ["detect_changepoints"]
+__all__ = ["check_memory", "detect_changepoints", "estimate_bytes"]
 
 METHODS = ("bayes", "pelt")
 FAMILIES = ("poisson", "negbin")
 PENALTIES = ("bic", "mbic")
 MAX_SIZE = 1e5
-"""Cap of an estimated negative-binomial size (no overdispersion: the Poisson limit)."""
+"""Cap of an estimated negative-binomial size for PELT (no overdispersion: Poisson limit)."""
+_MAX_TOTAL = 2**53  # counts beyond this are not exact in float64
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Checked arguments of :func:`detect_changepoints`."""
+
+    method: str
+    family: str
+    size: float | None
+    expected_changes: float
+    prior_shape: float
+    prior_mean: float | None
+    penalty: str | float
+    min_size: int
+    alpha: float
 
 
 def detect_changepoints(
@@ -69,15 +85,20 @@ def detect_changepoints(
 
     Two methods on the same model, a piecewise-constant rate:
 
-    * ``method="bayes"`` (default): exact Bayesian change-point analysis. It gives the
-      posterior probability of a change on every date, the posterior distribution of the
-      number of change points, the most probable (MAP) segmentation and the segment rates
-      with credible intervals. Exact: sums over all segmentations by dynamic programming,
-      no sampling. Time grows with the square of the series length (10,000 daily counts
-      take about a second).
+    * ``method="bayes"`` (default): Bayesian change-point analysis of the product-partition
+      model. It gives the posterior probability of a change on every date, the posterior
+      distribution of the number of change points, the most probable (MAP) segmentation
+      and the segment rates with credible intervals. No sampling: sums over all
+      segmentations by dynamic programming, with start points dropped only when their
+      contribution is certified to be negligible (the bound is reported: ``approx_error``,
+      typically below 1e-9; the MAP is exact). The prior mean of the segment rates is the
+      series' mean count unless given (*empirical Bayes*); with ``family="negbin"`` the size
+      is integrated over a grid, not plugged in. Time grows with the series length times
+      the longest stretch without a clear change: 36,500 daily counts with a change every
+      year or two take about a second; a long series with few, weak changes takes longer.
     * ``method="pelt"``: penalised maximum likelihood by PELT, the exact optimum of
       ``-2 log L + penalty x (number of changes)`` in about linear time; segments with
-      exact confidence intervals. For long series (100,000 points in about a second).
+      exact confidence intervals.
 
     Parameters
     ----------
@@ -90,16 +111,18 @@ def detect_changepoints(
     method
         ``"bayes"`` or ``"pelt"``.
     family
-        ``"poisson"`` or ``"negbin"`` (negative binomial with size ``size``).
+        ``"poisson"`` or ``"negbin"`` (negative binomial, ``Var = mu + mu**2 / size``).
     size
-        Negative-binomial size ``r`` (``Var = mu + mu**2 / r``); ``None`` estimates it per
-        group by maximum likelihood within the segments of a preliminary PELT segmentation
-        (two rounds; capped at 1e5, the Poisson limit). Only with ``family="negbin"``.
+        Negative-binomial size; ``None``: with bayes, integrated over a grid of sizes
+        (0.25 to 1024 by factors of 2 and the Poisson limit, uniform prior; the posterior
+        is in ``result.size_posterior``); with PELT, estimated by maximum likelihood within
+        the segments of a preliminary PELT segmentation. Only with ``family="negbin"``.
     expected_changes
         Bayes only. Prior expected number of change points per series (default 1.0): each
         of the ``n - 1`` boundaries between consecutive periods is a change with probability
-        ``p = expected_changes / (n - 1)``, independently (so the prior number of changes is
-        Binomial(n - 1, p)).
+        ``p = expected_changes / (n - 1)``, independently, so the prior number of changes is
+        Binomial(n - 1, p) with mean ``expected_changes`` whatever the length: a short
+        series gets no more prior changes than a long one.
     prior_shape
         Bayes only. Shape ``a`` of the prior of a segment's rate (default 1.0: an
         exponential prior, vague over a factor of about 40 either side of its mean).
@@ -121,18 +144,22 @@ def detect_changepoints(
         ``periods``, ``total``, ``rate``, ``rate_lower``, ``rate_upper`` (events per
         period), ``conf_level``, ``prob_change``. Fields ``daily`` (per date:
         ``prob_change``, segment rate, ...), ``n_changes`` (posterior of the number of
-        change points), ``changes`` (one row per change) and ``overview`` (one row per
-        group); ``change_near(date, within=k)`` answers "is there a change within k days of
-        this event?". See :class:`ChangepointResult` for every column.
+        change points), ``changes`` (one row per change), ``overview`` (one row per group,
+        with ``approx_error``) and ``size_posterior`` (bayes, negbin); ``change_near(date,
+        within=k)`` answers "is there a change within k days of this event?". See
+        :class:`ChangepointResult` for every column.
 
     Raises
     ------
     FlashpointValueError
         On a bad counts table (see :func:`flashpoint.models._base.split_counts`), a series
-        shorter than ``max(3, 2 * min_size)``, or a bad ``alpha`` / ``min_size``.
+        shorter than ``max(3, 2 * min_size)``, counts too large for exact arithmetic, a bad
+        ``alpha`` / ``min_size``, or a call that would need more memory than
+        ``flashpoint.models.changepoints.MAX_BYTES`` (the message names the size and how to
+        reduce it).
     ModelSpecError
-        On an unknown ``method``, ``family`` or ``penalty``, a non-positive prior setting or
-        size, or an argument given to the method that does not use it.
+        On an unknown ``method``, ``family`` or ``penalty``, a prior setting or size out of
+        range, or an argument given to the method that does not use it.
 
     See Also
     --------
@@ -157,22 +184,31 @@ def detect_changepoints(
               \prod_t \frac{1}{y_t!}, \qquad b = a / m_0,
 
     and the forward sums ``A(t) = sum_s A(s) w(s) (1 - p)^{t-s-1} L(s+1..t)`` (``w(0) = 1``,
-    ``w(s) = p``) and the same backward sums give, exactly, the posterior probability of
-    a change at every boundary and, tracking the number of segments, of every number of
-    changes (Fearnhead 2006). The MAP segmentation maximises prior x marginal likelihood
-    (the same recursion with max for sum). Segment rates are the posterior means given the
-    MAP segmentation, ``(a + S) / (b + m)``, with equal-tailed Gamma (Beta for NB) credible
-    intervals. Every sum is computed in log space in O(n^2) time; starts whose weight is
-    below 1e-20 of a block's largest are left out of the product that counts changes only
-    (error below 1e-12 in ``n_changes``; the other outputs have no such cut).
+    ``w(s) = p``) and the same backward sums give the posterior probability of a change at
+    every boundary and, tracking the number of segments, of every number of changes
+    (Fearnhead 2006). The MAP segmentation maximises prior x marginal likelihood (the same
+    recursion with max for sum). Segment rates are the posterior means given the MAP
+    segmentation, ``(a + S) / (b + m)``, with equal-tailed Gamma (Beta for NB; a mixture
+    over the size grid) credible intervals.
+
+    *Exactness.* A start ``s`` is dropped from the sums at time ``t`` only when
+    ``rho = P_t(s) (1 - p) / p sup_theta f(y_{s+1..t} | theta) / L(s+1..t) < 1e-12``
+    (``P_t(s)``: the filtering probability of the start). Because a segment's marginal
+    likelihood is at most the product of its parts' times that sup ratio, the posterior
+    mass of the segmentations that need a dropped start is at most the sum of ``rho``
+    times the posterior probability of a change at ``t``: ``approx_error`` in
+    ``overview`` is that bound (to first order, plus the weight of sizes left out of the
+    mixture), a bound on the total-variation distance between the reported and the exact
+    posterior. A start stays while the MAP recursion could still use it, so the MAP is
+    exact. Stretches with a clear change are pruned; stretches without one are not (the
+    posterior spreads over them), hence the cost above.
 
     *PELT* (Killick, Fearnhead & Eckley 2012) minimises ``sum_j C(segment j) + beta k``
     with ``C = -2`` times the maximised segment log likelihood (Poisson or NB with size
     ``r``). ``"bic"``: ``beta = 2 log n`` (rate and location per change); ``"mbic"``:
     ``3 k log n + sum_j log(n_j / n)`` over the segment lengths ``n_j`` (Zhang & Siegmund
-    2007), which penalises changes near the ends of the series less and short segments in
-    the middle more. Intervals: Garwood (exact Poisson) or the exact NB interval of the
-    segment total with known ``r``.
+    2007). Intervals: Garwood (exact Poisson) or the exact NB interval of the segment
+    total with known ``r``.
 
     Rates are per period of the counts; partial periods at the edges of resampled counts
     (the ``days`` column of :func:`flashpoint.resample`) are not adjusted for, so analyse
@@ -213,6 +249,43 @@ def detect_changepoints(
     >>> pelt.changes["date"].dt.date.tolist()
     [datetime.date(2024, 1, 31)]
     """
+    cfg = check_settings(
+        method=method,
+        family=family,
+        size=size,
+        expected_changes=expected_changes,
+        prior_shape=prior_shape,
+        prior_mean=prior_mean,
+        penalty=penalty,
+        min_size=min_size,
+        alpha=alpha,
+    )
+    by, freq, series = split_counts(counts, by=by, drop_all_zero=True)
+    for s in series:
+        check_series(s, cfg)
+    check_memory(series, cfg)
+    fits = [fit_series(s, cfg) for s in series]
+    parts = [
+        series_frames(s, seg, family=cfg.family, alpha=cfg.alpha, min_size=cfg.min_size)
+        for s, seg in zip(series, fits, strict=True)
+    ]
+    return _assemble(parts, fits, by=by, freq=freq, groups=tuple(s.group for s in series), cfg=cfg)
+
+
+# ------------------------------------------------------------------------------ settings
+def check_settings(
+    *,
+    method: Any,
+    family: Any,
+    size: Any,
+    expected_changes: Any,
+    prior_shape: Any,
+    prior_mean: Any,
+    penalty: Any,
+    min_size: Any,
+    alpha: Any,
+) -> Settings:
+    """Check the arguments once; every error says what was expected, found and the fix."""
     method = check_choice("method", method, METHODS)
     family = check_choice("family", family, FAMILIES)
     alpha = check_alpha(alpha)
@@ -220,14 +293,13 @@ def detect_changepoints(
         raise FlashpointValueError(
             f"min_size must be a whole number of periods >= 1, got {min_size!r}"
         )
-    min_size = int(min_size)
     if size is not None:
         if family != "negbin":
             raise ModelSpecError(
                 f"size={size!r} is the negative-binomial size; it needs family='negbin' "
                 f"(got family={family!r})"
             )
-        size = _positive("size", size)
+        size = _number("size", size, 1e-6, 1e8, "for no overdispersion use family='poisson'")
     bayes_only = {
         "expected_changes": expected_changes,
         "prior_shape": prior_shape,
@@ -241,109 +313,48 @@ def detect_changepoints(
                 "method='pelt' (drop them, or use method='bayes')"
             )
         penalty = _check_penalty("mbic" if penalty is None else penalty)
-    else:
-        if penalty is not None:
-            raise ModelSpecError(
-                f"penalty={penalty!r} applies to method='pelt' only; with method='bayes' "
-                "set the prior with expected_changes= instead"
-            )
-        expected_changes = _positive(
-            "expected_changes", 1.0 if expected_changes is None else expected_changes
+    elif penalty is not None:
+        raise ModelSpecError(
+            f"penalty={penalty!r} applies to method='pelt' only; with method='bayes' "
+            "set the prior with expected_changes= instead"
         )
-        prior_shape = _positive("prior_shape", 1.0 if prior_shape is None else prior_shape)
-        if prior_mean is not None:
-            prior_mean = _positive("prior_mean", prior_mean)
-
-    by, freq, series = split_counts(counts, by=by, drop_all_zero=True)
-    need = max(3, 2 * min_size)
-    for s in series:
-        if s.n < need:
-            where = "" if s.group is None else f" (group {s.group!r})"
-            raise FlashpointValueError(
-                f"series too short for change points{where}: {s.n} periods, at least {need} "
-                f"are needed (2 x min_size={min_size}, and 3 at least); use a longer window "
-                "or a smaller min_size"
-            )
-        if method == "bayes" and expected_changes is not None and expected_changes >= s.n - 1:
-            where = "" if s.group is None else f" (group {s.group!r})"
-            raise ModelSpecError(
-                f"expected_changes={expected_changes} must be below the number of boundaries "
-                f"n - 1 = {s.n - 1}{where}"
-            )
-        warn_if_short(s, 30, "change-point detection")
-
-    parts = [
-        _analyse(
-            s,
-            method=method,
-            family=family,
-            size=size,
-            expected_changes=expected_changes,
-            prior_shape=prior_shape,
-            prior_mean=prior_mean,
-            penalty=penalty,
-            min_size=min_size,
-            alpha=alpha,
-        )
-        for s in series
-    ]
-
-    def cat(key: str, columns: list[str]) -> pd.DataFrame:
-        frames = [p[key] for p in parts if len(p[key])]
-        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-        return out.drop(columns="_group") if by is None else out.rename(columns={"_group": by})
-
-    return ChangepointResult(
+    return Settings(
         method=method,
         family=family,
-        by=by,
-        groups=tuple(s.group for s in series),
-        freq=freq,
+        size=size,
+        expected_changes=_number(
+            "expected_changes",
+            1.0 if expected_changes is None else expected_changes,
+            1e-6,
+            math.inf,
+            "1.0 (the default) expects one change per series",
+        ),
+        prior_shape=_number(
+            "prior_shape",
+            1.0 if prior_shape is None else prior_shape,
+            1e-3,
+            1e6,
+            "1.0 (the default) is an exponential prior",
+        ),
+        prior_mean=None
+        if prior_mean is None
+        else _number("prior_mean", prior_mean, 1e-9, 1e12, "leave it None to use the mean count"),
+        penalty=penalty if method == "pelt" else "",
+        min_size=int(min_size),
         alpha=alpha,
-        min_size=min_size,
-        penalty=penalty if method == "pelt" else None,
-        expected_changes=expected_changes if method == "bayes" else None,
-        prior_shape=prior_shape if method == "bayes" else None,
-        prior_mean=prior_mean,
-        segments=cat("segments", _SEGMENT_COLUMNS),
-        daily=_reorder(cat("daily", _DAILY_COLUMNS), by),
-        n_changes=cat("n_changes", _NCHANGE_COLUMNS),
-        changes=cat("changes", _CHANGE_COLUMNS),
-        overview=cat("overview", _OVERVIEW_COLUMNS),
-        _fits=tuple(p["fit"] for p in parts),
     )
 
 
-_SEGMENT_COLUMNS = [
-    "_group", "segment", "start", "end", "periods", "total", "rate", "rate_lower",
-    "rate_upper", "conf_level", "prob_change",
-]  # fmt: skip
-_DAILY_COLUMNS = [
-    DATE, "_group", COUNT, "segment", "rate", "rate_lower", "rate_upper", "prob_change",
-    "change",
-]  # fmt: skip
-_NCHANGE_COLUMNS = ["_group", "n_changes", "prior", "posterior"]
-_CHANGE_COLUMNS = ["_group", DATE, "prob_change", "rate_before", "rate_after", "rate_ratio"]
-_OVERVIEW_COLUMNS = [
-    "_group", "n_obs", "n_changes", "prob_any_change", "prior_any_change", "mean_changes",
-    "log_evidence", "prior_mean", "size", "penalty_value", "dispersion",
-]  # fmt: skip
-
-
-def _reorder(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
-    """Put ``date`` first and the group column second (the counts' layout)."""
-    if by is None:
-        return frame
-    cols = [DATE, by] + [c for c in frame.columns if c not in (DATE, by)]
-    return frame[cols]
-
-
-def _positive(name: str, value: Any) -> float:
+def _number(name: str, value: Any, lo: float, hi: float, fix: str) -> float:
+    """Return a finite number in ``[lo, hi]``; else raise a ModelSpecError (what, found, fix)."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise ModelSpecError(f"{name} must be a positive number, got {value!r}")
+        raise ModelSpecError(f"{name} must be a positive number, got {value!r} ({fix})")
     v = float(value)
-    if not math.isfinite(v) or v <= 0:
-        raise ModelSpecError(f"{name} must be a positive, finite number, got {value!r}")
+    if not math.isfinite(v) or not lo <= v <= hi:
+        span = f">= {lo:g}" if hi == math.inf else f"between {lo:g} and {hi:g}"
+        raise ModelSpecError(
+            f"{name} must be a positive, finite number {span}, got {value!r} ({fix})"
+        )
     return v
 
 
@@ -364,16 +375,86 @@ def _check_penalty(penalty: Any) -> str | float:
     return float(penalty)
 
 
-def _segment_bounds(changes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    starts = np.concatenate([[0], changes]).astype(np.int64)
-    ends = np.concatenate([changes, [n]]).astype(np.int64)  # exclusive
-    return starts, ends
+def check_series(s: CountSeries, cfg: Settings) -> None:
+    """Length, prior and count-size checks of one series (and the short-series warning)."""
+    where = "" if s.group is None else f" (group {s.group!r})"
+    need = max(3, 2 * cfg.min_size)
+    if s.n < need:
+        raise FlashpointValueError(
+            f"series too short for change points{where}: {s.n} periods, at least {need} "
+            f"are needed (2 x min_size={cfg.min_size}, and 3 at least); use a longer window "
+            "or a smaller min_size"
+        )
+    if cfg.method == "bayes" and cfg.expected_changes >= s.n - 1:
+        raise ModelSpecError(
+            f"expected_changes={cfg.expected_changes} must be below the number of "
+            f"boundaries n - 1 = {s.n - 1}{where}"
+        )
+    total = int(s.y.sum())
+    if total >= _MAX_TOTAL // max(s.n, 1):
+        raise FlashpointValueError(
+            f"counts too large for exact arithmetic{where}: {total:,} events in {s.n} "
+            f"periods (at most {_MAX_TOTAL // max(s.n, 1):,}); rescale the counts or use "
+            "shorter series"
+        )
+    warn_if_short(s, 30, "change-point detection")
 
 
-def _fit_size(y: np.ndarray, cum: np.ndarray, min_size: int) -> float:
+def estimate_bytes(n: int, total: int, cfg: Settings) -> int:
+    """Peak memory of one series' analysis (bytes), before anything is allocated.
+
+    Linear in the length: per period, the output frames (16 values), one pass's state
+    (12), the number-of-changes ring (128, its widest), the segment tables (6), the
+    posteriors kept (10) and the backward passes of the NB sizes evaluated (9); plus the
+    block work arrays (bounded by ``_sweep.MAX_CELLS``) and the lgamma table (at most
+    2**22 values).
+    """
+    out = 8 * 16 * n
+    if cfg.method == "pelt":
+        return out + 8 * 14 * n
+    per_period = 8 * (12 + 128 + 6 + 10 + 9)
+    tables = 8 * min(total + 1, 1 << 22)
+    blocks = 8 * 8 * _sweep.MAX_CELLS
+    return out + per_period * (n + 1) + tables + blocks
+
+
+def check_memory(series: list[CountSeries], cfg: Settings) -> None:
+    """Raise before allocating when a series would need more than the package's MAX_BYTES."""
+    limit = int(importlib.import_module("flashpoint.models.changepoints").MAX_BYTES)
+    for s in series:
+        need = estimate_bytes(s.n, int(s.y.sum()), cfg)
+        if need > limit:
+            where = "" if s.group is None else f" of group {s.group!r}"
+            pelt = estimate_bytes(s.n, 0, Settings(**{**_as_dict(cfg), "method": "pelt"}))
+            raise FlashpointValueError(
+                f"detect_changepoints would need about {_gib(need)} for the {s.n:,} periods"
+                f"{where}, more than the limit flashpoint.models.changepoints.MAX_BYTES = "
+                f"{_gib(limit)}; analyse coarser counts (e.g. fp.resample(counts, 'W')) "
+                f"or a shorter window, use method='pelt' (about {_gib(pelt)}), or raise "
+                "MAX_BYTES if the machine has the memory"
+            )
+
+
+def _as_dict(cfg: Settings) -> dict[str, Any]:
+    return {f: getattr(cfg, f) for f in Settings.__slots__}
+
+
+def _gib(nbytes: float) -> str:
+    return (
+        f"{nbytes / 1024**3:.2f} GiB" if nbytes >= 1024**3 / 100 else f"{nbytes / 1024**2:.1f} MiB"
+    )
+
+
+# ------------------------------------------------------------------------------ fitting
+def fit_series(s: CountSeries, cfg: Settings) -> Segmentation:
+    """Fit the point segmentation (and, for bayes, the posterior) of one series."""
+    return _fit_bayes(s, cfg) if cfg.method == "bayes" else _fit_pelt(s, cfg)
+
+
+def _pilot_size(y: np.ndarray, min_size: int) -> float:
     """NB size by ML within a PELT segmentation (Poisson first, then NB; two rounds)."""
-    n = y.size
-    beta, mbic = penalty_value("mbic", n)
+    cum = np.concatenate([[0], np.cumsum(y, dtype=np.int64)])
+    beta, mbic = penalty_value("mbic", y.size)
     changes, _ = pelt(cum, segment_cost("poisson", None), beta, min_size=min_size, mbic=mbic)
     r = estimate_size(y, changes)
     for _ in range(2):
@@ -384,162 +465,121 @@ def _fit_size(y: np.ndarray, cum: np.ndarray, min_size: int) -> float:
     return min(r, MAX_SIZE)
 
 
-def _analyse(
-    s: CountSeries,
-    *,
-    method: str,
-    family: str,
-    size: float | None,
-    expected_changes: float | None,
-    prior_shape: float | None,
-    prior_mean: float | None,
-    penalty: str | float | None,
-    min_size: int,
-    alpha: float,
-) -> dict[str, Any]:
-    y = s.y
-    n = y.size
+def _quick_size(y: np.ndarray) -> float:
+    """Moment estimate of the NB size from consecutive differences (robust to few changes).
+
+    ``E[(y_t - y_{t-1})^2] / 2 = mu + mu^2 / r`` and ``E[y_t y_{t-1}] = mu^2`` where the
+    rate does not change between t - 1 and t. Only the starting point of the search for
+    the size of largest marginal likelihood.
+    """
+    yf = y.astype(np.float64)
+    half_d2 = 0.5 * float(np.mean(np.diff(yf) ** 2))
+    extra = half_d2 - float(yf.mean())
+    lag = float(np.mean(yf[1:] * yf[:-1]))
+    return lag / extra if extra > 0 and lag > 0 else math.inf
+
+
+def _fit_bayes(s: CountSeries, cfg: Settings) -> Segmentation:
+    y, n = s.y, s.n
+    m0 = cfg.prior_mean if cfg.prior_mean is not None else float(y.mean())
+    p = cfg.expected_changes / (n - 1)
+    integrate = cfg.family == "negbin" and cfg.size is None
+    pilot = _quick_size(y) if integrate and n > FULL_GRID_N else SIZE_GRID[-1]
+    post = fit_posterior(
+        y,
+        cfg.family,
+        shape=cfg.prior_shape,
+        mean=m0,
+        size=cfg.size,
+        p=p,
+        min_size=cfg.min_size,
+        pilot_size=pilot,
+    )
     cum = np.concatenate([[0], np.cumsum(y, dtype=np.int64)])
+    starts = np.concatenate([[0], post.map_changes])
+    ends = np.concatenate([post.map_changes, [n]])
+    rate, lo, hi = post.rates(cum[ends] - cum[starts], ends - starts, cfg.alpha)
+    size = math.nan if cfg.family == "poisson" else post.size
+    return Segmentation(
+        changes=post.map_changes,
+        rate=rate,
+        lower=lo,
+        upper=hi,
+        size=size,
+        size_method=post.size_method,
+        prior_mean=m0,
+        penalty=math.nan,
+        posterior=post,
+        p=p,
+    )
+
+
+def _fit_pelt(s: CountSeries, cfg: Settings) -> Segmentation:
+    y, n = s.y, s.n
     r = None
-    if family == "negbin":
-        r = size if size is not None else _fit_size(y, cum, min_size)
-    fit: BayesFit | None = None
-    beta = math.nan
-    m0 = math.nan
-    if method == "bayes":
-        assert expected_changes is not None
-        assert prior_shape is not None
-        m0 = prior_mean if prior_mean is not None else float(y.mean())
-        model = SegmentModel(family, shape=prior_shape, mean=m0, size=r, n=n, total=int(cum[-1]))
-        fit = bayes_fit(y, model, p=expected_changes / (n - 1), min_size=min_size)
-        changes = fit.map_changes
-        starts, ends = _segment_bounds(changes, n)
-        S, m = cum[ends] - cum[starts], ends - starts
-        rate, lo, hi = model.rate_posterior(S, m, alpha)
-        start_prob = np.where(starts > 0, fit.prob_change[starts], np.nan)
+    if cfg.family == "negbin":
+        r = cfg.size if cfg.size is not None else _pilot_size(y, cfg.min_size)
+    cum = np.concatenate([[0], np.cumsum(y, dtype=np.int64)])
+    beta, mbic = penalty_value(cfg.penalty, n)
+    changes, _ = pelt(cum, segment_cost(cfg.family, r), beta, min_size=cfg.min_size, mbic=mbic)
+    starts = np.concatenate([[0], changes])
+    ends = np.concatenate([changes, [n]])
+    S, m = cum[ends] - cum[starts], ends - starts
+    if r is None:
+        lo, hi = garwood(S, m, cfg.alpha)
     else:
-        assert penalty is not None
-        beta, mbic = penalty_value(penalty, n)
-        changes, _ = pelt(cum, segment_cost(family, r), beta, min_size=min_size, mbic=mbic)
-        starts, ends = _segment_bounds(changes, n)
-        S, m = cum[ends] - cum[starts], ends - starts
-        rate = S / m
-        if family == "poisson":
-            lo, hi = garwood(S, m, alpha)
-        else:
-            assert r is not None
-            lo, hi = nb_exact_interval(S, m, r, alpha)
-        start_prob = np.full(starts.size, np.nan)
-
-    dates = s.dates
-    k = starts.size
-    seg_id = np.repeat(np.arange(1, k + 1), m)
-    segments = pd.DataFrame(
-        {
-            "_group": [s.group] * k,
-            "segment": np.arange(1, k + 1),
-            "start": dates[starts],
-            "end": dates[ends - 1],
-            "periods": m.astype(np.int64),
-            "total": S.astype(np.int64),
-            "rate": rate,
-            "rate_lower": lo,
-            "rate_upper": hi,
-            "conf_level": 1.0 - alpha,
-            "prob_change": start_prob,
-        }
+        lo, hi = nb_exact_interval(S, m, r, cfg.alpha)
+    method = "" if r is None else ("given" if cfg.size is not None else "maximum likelihood")
+    return Segmentation(
+        changes=changes,
+        rate=S / m,
+        lower=lo,
+        upper=hi,
+        size=math.nan if r is None else float(r),
+        size_method=method,
+        prior_mean=math.nan,
+        penalty=beta,
+        posterior=None,
+        p=math.nan,
     )
-    is_change = np.zeros(n, dtype=bool)
-    is_change[changes] = True
-    daily = pd.DataFrame(
-        {
-            DATE: dates,
-            "_group": [s.group] * n,
-            COUNT: y,
-            "segment": seg_id,
-            "rate": np.repeat(rate, m),
-            "rate_lower": np.repeat(lo, m),
-            "rate_upper": np.repeat(hi, m),
-            "prob_change": fit.prob_change if fit is not None else np.full(n, np.nan),
-            "change": is_change,
-        }
+
+
+# ------------------------------------------------------------------------------ result
+def _assemble(
+    parts: list[dict[str, pd.DataFrame]],
+    fits: list[Segmentation],
+    *,
+    by: str | None,
+    freq: str,
+    groups: tuple[Hashable | None, ...],
+    cfg: Settings,
+) -> ChangepointResult:
+    def cat(key: str, columns: list[str]) -> pd.DataFrame:
+        frames = [p[key] for p in parts if len(p[key])]
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+        return out.drop(columns="_group") if by is None else out.rename(columns={"_group": by})
+
+    daily = cat("daily", DAILY_COLUMNS)
+    if by is not None:
+        daily = daily[[DATE, by] + [c for c in daily.columns if c not in (DATE, by)]]
+    bayes = cfg.method == "bayes"
+    return ChangepointResult(
+        method=cfg.method,
+        family=cfg.family,
+        by=by,
+        groups=groups,
+        freq=freq,
+        alpha=cfg.alpha,
+        min_size=cfg.min_size,
+        penalty=None if bayes else cfg.penalty,
+        expected_changes=cfg.expected_changes if bayes else None,
+        prior_shape=cfg.prior_shape if bayes else None,
+        prior_mean=cfg.prior_mean,
+        segments=cat("segments", SEGMENT_COLUMNS),
+        daily=daily,
+        n_changes=cat("n_changes", NCHANGE_COLUMNS),
+        changes=cat("changes", CHANGE_COLUMNS),
+        overview=cat("overview", OVERVIEW_COLUMNS),
+        size_posterior=cat("sizes", SIZE_COLUMNS),
+        _fits=tuple(seg.posterior for seg in fits),
     )
-    changes_frame = pd.DataFrame(
-        {
-            "_group": [s.group] * (k - 1),
-            DATE: dates[starts[1:]],
-            "prob_change": start_prob[1:],
-            "rate_before": rate[:-1],
-            "rate_after": rate[1:],
-            "rate_ratio": rate[1:] / np.where(rate[:-1] > 0, rate[:-1], np.nan),
-        }
-    )
-    n_changes = pd.DataFrame(columns=_NCHANGE_COLUMNS)
-    prob_any = prior_any = mean_changes = log_ev = math.nan
-    if fit is not None:
-        post = fit.prob_n_changes
-        kk = np.arange(post.size)
-        keep = int(np.flatnonzero(post > 1e-12).max()) + 1 if (post > 1e-12).any() else 1
-        n_changes = pd.DataFrame(
-            {
-                "_group": [s.group] * keep,
-                "n_changes": kk[:keep],
-                "prior": prior_n_changes(n, fit.p, min_size, keep - 1),
-                "posterior": post[:keep],
-            }
-        )
-        prob_any = float(1.0 - post[0])
-        prior_any = float(1.0 - prior_n_changes(n, fit.p, min_size, 0)[0])
-        mean_changes = float(fit.prob_change.sum())
-        log_ev = fit.log_evidence
-    fitted = np.repeat(rate, m)
-    dispersion = _dispersion(y, fitted, family, r, k)
-    if family == "poisson" and dispersion.ratio > 1.5 and dispersion.p_value < 0.01:
-        where = "" if s.group is None else f" in group {s.group!r}"
-        warn(
-            f"the counts{where} vary more around their segment rates than a Poisson model "
-            f"allows (Pearson chi2/df = {dispersion.ratio:.2f}, p = {dispersion.p_value:.2g}); "
-            "spurious change points are likely: use family='negbin'",
-            OverdispersionWarning,
-        )
-    overview = pd.DataFrame(
-        {
-            "_group": [s.group],
-            "n_obs": [n],
-            "n_changes": [k - 1],
-            "prob_any_change": [prob_any],
-            "prior_any_change": [prior_any],
-            "mean_changes": [mean_changes],
-            "log_evidence": [log_ev],
-            "prior_mean": [m0],
-            "size": [math.nan if r is None else float(r)],
-            "penalty_value": [beta],
-            "dispersion": [dispersion.ratio],
-        }
-    )
-    return {
-        "segments": segments,
-        "daily": daily,
-        "changes": changes_frame,
-        "n_changes": n_changes,
-        "overview": overview,
-        "fit": fit,
-    }
-
-
-class _Dispersion(NamedTuple):
-    ratio: float
-    p_value: float
-
-
-def _dispersion(
-    y: np.ndarray, mu: np.ndarray, family: str, r: float | None, n_segments: int
-) -> _Dispersion:
-    """Pearson chi-square / df of the counts around their segment rates."""
-    var = mu if family == "poisson" or r is None else mu + mu**2 / r
-    live = var > 0
-    x2 = float((((y - mu) ** 2)[live] / var[live]).sum())
-    df = int(live.sum()) - n_segments
-    if df <= 0:
-        return _Dispersion(math.nan, math.nan)
-    return _Dispersion(x2 / df, float(stats.chi2.sf(x2, df)))

@@ -13,15 +13,15 @@ can never again be optimal.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
 from flashpoint._lazy import lazy_module
+from flashpoint.models._likelihood import fit_nb_size
 
-optimize = lazy_module("scipy.optimize")
 special = lazy_module("scipy.special")
 stats = lazy_module("scipy.stats")
 
@@ -37,20 +37,25 @@ CostFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def segment_cost(family: str, size: float | None) -> CostFn:
-    """Vectorised segment cost ``C(S, m)`` of a family (see the module docstring)."""
+    """Vectorised segment cost ``C(S, m)`` of a family (see the module docstring).
+
+    ``S log S`` is written ``S log max(S, 1)`` (0 at ``S = 0``) rather than with
+    ``scipy.special.xlogy``, which is several times slower on large blocks.
+    """
     if family == "poisson":
 
         def poisson(S: np.ndarray, m: np.ndarray) -> np.ndarray:
-            return 2.0 * (S - special.xlogy(S, S / m))
+            return 2.0 * S * (1.0 + np.log(m) - np.log(np.maximum(S, 1.0)))
 
         return poisson
-    assert size is not None
+    if size is None:
+        raise ValueError("the negative-binomial cost needs a size")
     r = float(size)
 
     def negbin(S: np.ndarray, m: np.ndarray) -> np.ndarray:
         mr = m * r
-        tot = mr + S
-        return -2.0 * (special.xlogy(mr, mr / tot) + special.xlogy(S, S / tot))
+        log_tot = np.log(mr + S)
+        return -2.0 * (mr * (np.log(mr) - log_tot) + S * (np.log(np.maximum(S, 1.0)) - log_tot))
 
     return negbin
 
@@ -78,7 +83,7 @@ def pelt(
     min_size: int = 1,
     mbic: bool = False,
 ) -> tuple[np.ndarray, float]:
-    """Exact penalised segmentation by PELT.
+    """Exact penalised segmentation by PELT, a block of ends at a time.
 
     Parameters
     ----------
@@ -105,9 +110,15 @@ def pelt(
     2012, Theorem 3.1), with ``K = 0`` for the likelihood costs and ``K = log(4 / n)`` with
     the MBIC length term (``log a + log b - log(a + b) <= log(n / 4)``). With ``min_size >
     1`` a start marked at ``t`` stays a candidate until ``t + min_size - 1``, because the
-    argument needs a split at ``t`` that is admissible. The candidates' ``F(s)``, ``s`` and
-    cumulative counts are kept in parallel buffers, so each step is a handful of numpy
-    operations on the (small) candidate set.
+    argument needs a split at ``t`` that is admissible.
+
+    Vectorised over blocks of :data:`BLOCK` ends (the speed-up over one numpy step per
+    end): the candidates that exist when a block starts are scored against all its ends at
+    once (cumulative sums give every segment total); the starts inside the block enter
+    through the fixed point of the min-plus recursion on the block (Bellman-Ford: at most
+    one sweep more than the number of changes inside the block); pruning is applied at
+    the end of each block with the first end at which a start failed the test. The result
+    is the same optimum as one step per end.
     """
     n = cum.size - 1
     cumf = cum.astype(np.float64)
@@ -115,49 +126,30 @@ def pelt(
     F = np.full(n + 1, np.inf)
     F[0] = -beta
     prev = np.zeros(n + 1, dtype=np.int64)
-    never = float(n + 1)
-    # candidate buffers: start s, F(s), cum(s), last time it is still needed
-    c_s = np.zeros(n + 1)
-    c_f = np.zeros(n + 1)
-    c_c = np.zeros(n + 1)
-    c_x = np.full(n + 1, never)
-    c_f[0] = -beta
-    nc = 1
-    for t in range(min_size, n + 1):
-        s_new = t - min_size
-        if s_new >= min_size:
-            c_s[nc] = s_new
-            c_f[nc] = F[s_new]
-            c_c[nc] = cumf[s_new]
-            c_x[nc] = never
-            nc += 1
-        m = t - c_s[:nc]
-        c = cost(cumf[t] - c_c[:nc], m)
-        if mbic:
-            c += np.log(m)
-        v = c_f[:nc] + c
-        j = int(v.argmin())
-        ft = float(v[j]) + beta
-        F[t] = ft
-        prev[t] = int(c_s[j])
-        dead = v > ft - K
-        if min_size > 1:
-            ex = c_x[:nc]
-            dead &= ex == never
-            if dead.any():
-                ex[dead] = t + min_size - 1
-            keep = ex > t
-        elif dead.any():
-            keep = ~dead
-        else:
-            continue
-        if not keep.all():
-            nk = int(keep.sum())
-            c_s[:nk] = c_s[:nc][keep]
-            c_f[:nk] = c_f[:nc][keep]
-            c_c[:nk] = c_c[:nc][keep]
-            c_x[:nk] = c_x[:nc][keep]
-            nc = nk
+    cand = np.zeros(1, dtype=np.int64)  # candidate starts, ascending
+    marked = np.full(1, _NEVER)  # time a candidate failed the test
+    t0 = min_size
+    while t0 <= n:
+        keep = marked > t0 - min_size  # marked at t: usable up to t + min_size - 1
+        cand, marked = cand[keep], marked[keep]
+        t1 = min(n + 1, t0 + BLOCK)
+        tt = np.arange(t0, t1)
+        V = _scores(cumf, cand, tt, cost, min_size, mbic) + F[cand][None, :]
+        inner = _scores(cumf, tt, tt, cost, min_size, mbic)
+        inner[:, tt < min_size] = np.inf  # starts inside (0, min_size) are not admissible
+        best = _block_optimum(V, inner, beta)
+        F[t0:t1] = best.value
+        old_arg = cand[best.arg_old] if cand.size else np.zeros(t1 - t0, dtype=np.int64)
+        prev[t0:t1] = np.where(best.inside, tt[best.arg_inside], old_arg)
+        # prune: the first end of the block at which each start fails the test
+        new = tt[tt >= min_size]
+        Vin = F[new][None, :] + inner[:, tt >= min_size]
+        both = np.hstack([V, Vin])
+        fails = np.isfinite(both) & (both + K > F[t0:t1, None])
+        first = np.where(fails.any(axis=0), tt[fails.argmax(axis=0)], _NEVER)
+        cand = np.concatenate([cand, new])
+        marked = np.minimum(np.concatenate([marked, np.full(new.size, _NEVER)]), first)
+        t0 = t1
     cuts = []
     t = n
     while t > 0:
@@ -166,6 +158,55 @@ def pelt(
             cuts.append(s)
         t = s
     return np.array(sorted(cuts), dtype=np.int64), float(F[n])
+
+
+BLOCK = 64
+"""Ends scored together by :func:`pelt`."""
+_NEVER = np.iinfo(np.int64).max
+
+
+def _scores(
+    cumf: np.ndarray, starts: np.ndarray, ends: np.ndarray, cost: CostFn, min_size: int, mbic: bool
+) -> np.ndarray:
+    """Cost of every segment (start, end] (ends x starts); ``inf`` if shorter than min_size."""
+    m = (ends[:, None] - starts[None, :]).astype(np.float64)
+    ok = m >= min_size
+    out = np.full(m.shape, np.inf)
+    if ok.any():
+        S = cumf[ends][:, None] - cumf[starts][None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = cost(S, m)
+            if mbic:
+                c = c + np.log(m)
+        out[ok] = c[ok]
+    return out
+
+
+class _Optimum(NamedTuple):
+    value: np.ndarray  # F(t) of the block's ends
+    inside: np.ndarray  # the best start lies inside the block
+    arg_old: np.ndarray  # index of the best candidate among the old ones
+    arg_inside: np.ndarray  # index of the best start inside the block
+
+
+def _block_optimum(V: np.ndarray, inner: np.ndarray, beta: float) -> _Optimum:
+    """Min-plus fixed point: ``F(t) = beta + min(old_t, min_s F(s) + C(s, t))`` on a block."""
+    nb = inner.shape[0]
+    arg_old = V.argmin(axis=1) if V.shape[1] else np.zeros(nb, dtype=np.int64)
+    old = V[np.arange(nb), arg_old] if V.shape[1] else np.full(nb, np.inf)
+    cur = old + beta
+    inside = np.zeros(nb, dtype=bool)
+    arg_in = np.zeros(nb, dtype=np.int64)
+    for _ in range(nb + 1):
+        cand = cur[None, :] + inner
+        arg_in = cand.argmin(axis=1)
+        vin = cand[np.arange(nb), arg_in]
+        inside = vin < old
+        new = np.where(inside, vin, old) + beta
+        if np.array_equal(new, cur):
+            break
+        cur = new
+    return _Optimum(cur, inside, arg_old, arg_in)
 
 
 def garwood(S: np.ndarray, m: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
@@ -200,30 +241,10 @@ def nb_exact_interval(
 def estimate_size(y: np.ndarray, changes: np.ndarray) -> float:
     """Maximum-likelihood NB size given a segmentation (segment means fixed at their MLE).
 
-    Returns ``inf`` when the counts are not overdispersed within segments.
+    The shared :func:`flashpoint.models._likelihood.fit_nb_size` with the segment means;
+    ``inf`` when the counts are not overdispersed within segments.
     """
     bounds = np.concatenate([[0], changes, [y.size]])
-    mu = np.repeat(
-        [y[a:b].mean() for a, b in itertools.pairwise(bounds)],
-        np.diff(bounds),
-    )
-    live = mu > 0  # an all-zero segment says nothing about the size
-    yy, mm = y[live].astype(np.float64), mu[live]
-    if yy.size < 2:
-        return math.inf
-
-    def nll(log_r: float) -> float:
-        r = math.exp(log_r)
-        ll = (
-            special.gammaln(yy + r)
-            - special.gammaln(r)
-            + r * np.log(r / (r + mm))
-            + special.xlogy(yy, mm / (r + mm))
-        )
-        return -float(ll.sum())
-
-    lo, hi = math.log(1e-3), math.log(1e5)
-    res = optimize.minimize_scalar(nll, bounds=(lo, hi), method="bounded")
-    if res.x > hi - 0.05:
-        return math.inf
-    return float(math.exp(res.x))
+    sums = np.add.reduceat(y.astype(np.float64), bounds[:-1])
+    mu = np.repeat(sums / np.diff(bounds), np.diff(bounds))
+    return fit_nb_size(y, mu)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from flashpoint.errors import EventRangeError, FlashpointTypeError, FlashpointValueError
 from flashpoint.models._base import ResultMixin
-from flashpoint.models.changepoints._bayes import BayesFit, window_prob
+from flashpoint.models.changepoints._posterior import Posterior
 from flashpoint.schemas import DATE
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class ChangepointResult(ResultMixin):
     Attributes
     ----------
     method : {"bayes", "pelt"}
-        Exact Bayesian analysis or penalised search.
+        Bayesian posterior (exact up to the reported ``approx_error``) or penalised search.
     family : {"poisson", "negbin"}
         Count distribution within a segment.
     by : str or None
@@ -48,7 +48,8 @@ class ChangepointResult(ResultMixin):
     expected_changes, prior_shape : float or None
         Bayesian prior settings (``None`` for PELT).
     prior_mean : float or None
-        Prior mean rate as given (``None``: each group's mean count).
+        Prior mean rate as given (``None``: each group's mean count, i.e. empirical Bayes;
+        the value used is the ``prior_mean`` column of ``overview``).
     segments : DataFrame
         The point segmentation (MAP for bayes), as returned by :meth:`summary`.
     daily : DataFrame
@@ -70,11 +71,23 @@ class ChangepointResult(ResultMixin):
         One row per group: ``<by>``, ``n_obs``, ``n_changes`` (point segmentation),
         ``prob_any_change`` and ``prior_any_change`` (posterior and prior probability of at
         least one change; bayes), ``mean_changes`` (posterior mean number of changes;
-        bayes), ``log_evidence`` (log
-        marginal likelihood of the counts; bayes), ``prior_mean`` (bayes), ``size``
-        (negative-binomial size; NaN for Poisson), ``penalty_value`` (PELT, the penalty per
-        change) and ``dispersion`` (Pearson chi-square / df of the counts around their
-        segment rates; about 1 under the model).
+        bayes), ``log_evidence`` (log marginal likelihood of the counts; bayes),
+        ``prior_mean`` (bayes: the value used, the mean count unless given), ``size``
+        (negative-binomial size: given, estimated (PELT) or the most probable value of its
+        grid (bayes); ``inf`` is the Poisson limit; NaN for Poisson), ``size_method`` (how
+        the size was set: ``"given"``, ``"integrated"`` (bayes, series of at most 2,000
+        periods: the posterior is a mixture over the grid), ``"empirical Bayes"`` (bayes,
+        longer series: the grid value of largest marginal likelihood), ``"maximum
+        likelihood"`` (PELT) or ``""`` for Poisson), ``penalty_value``
+        (PELT, the penalty per change), ``dispersion`` (Pearson chi-square / df of the
+        counts around their segment rates; about 1 under the model) and ``approx_error``
+        (bayes: bound on the total-variation distance between the reported posterior and
+        the exact one, from the pruning of start points and the sizes left out).
+    size_posterior : DataFrame
+        Bayes, negbin (empty otherwise): one row per group and size evaluated: ``<by>``,
+        ``size`` (``inf``: the Poisson limit), ``log_evidence`` (log marginal likelihood of
+        the counts given that size, summed over every segmentation) and ``posterior`` (its
+        posterior probability under a uniform prior on the values evaluated).
     """
 
     method: str
@@ -93,7 +106,8 @@ class ChangepointResult(ResultMixin):
     n_changes: pd.DataFrame = field(compare=False)
     changes: pd.DataFrame = field(compare=False)
     overview: pd.DataFrame = field(compare=False)
-    _fits: tuple[BayesFit | None, ...] = field(compare=False, repr=False)
+    size_posterior: pd.DataFrame = field(compare=False)
+    _fits: tuple[Posterior | None, ...] = field(compare=False, repr=False)
 
     def summary(self) -> pd.DataFrame:
         """One row per group and segment of the point segmentation.
@@ -118,8 +132,22 @@ class ChangepointResult(ResultMixin):
         parts = ", ".join(
             f"{g}: {k} change{'s' if k != 1 else ''}" for g, k in zip(names, counts, strict=True)
         )
-        what = "exact Bayesian (MAP)" if self.method == "bayes" else "PELT"
-        return f"{what} {self.family} change points; {parts}; {self.conf_level:.0%} intervals"
+        if self.method == "pelt":
+            return f"PELT {self.family} change points; {parts}; {self.conf_level:.0%} intervals"
+        prior = "prior mean rate = the mean count (empirical Bayes)"
+        if self.prior_mean is not None:
+            prior = f"prior mean rate {self.prior_mean:g}"
+        methods = set(self.overview["size_method"]) - {""} if len(self.overview) else set()
+        if methods == {"integrated"}:
+            prior += "; NB size integrated over its grid"
+        elif "empirical Bayes" in methods:
+            prior += "; NB size by maximum marginal likelihood (empirical Bayes)"
+        err = float(self.overview["approx_error"].max()) if len(self.overview) else 0.0
+        exact = "exact posterior" if err == 0 else f"posterior within {err:.0e} of exact"
+        return (
+            f"Bayesian {self.family} change points (MAP segmentation; {prior}); {parts}; "
+            f"{self.conf_level:.0%} credible intervals; {exact}"
+        )
 
     def change_near(self, date: Any, *, within: int = 3) -> pd.DataFrame:
         """Ask whether the rate changed within ``within`` periods of a date (an event).
@@ -195,7 +223,7 @@ class ChangepointResult(ResultMixin):
                     nearest = dates[int(change_idx[np.argmin(np.abs(change_idx - i))])]
                 prob = mean = np.nan
                 if fit is not None:
-                    prob = window_prob(fit, j0, j1)
+                    prob = fit.window_prob(j0, j1)
                     lo, hi = max(j0, 1), min(j1, n - 1)
                     mean = float(fit.prob_change[lo : hi + 1].sum()) if lo <= hi else 0.0
                 row: dict[str, Any] = {} if self.by is None else {self.by: g}
