@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+import flashpoint.limits as fp_limits
 from flashpoint.errors import FlashpointValueError
-from flashpoint.models import _memory
 from flashpoint.models.alarms import (
     DEFAULT_ALPHA,
     DEFAULT_ARL0,
@@ -148,7 +148,7 @@ def test_memory_is_bounded_whatever_the_size_of_the_counts(
     counts = daily(simulate_nb(rng, 3.0, 0.3, 200))
     whole = detect_alarms(counts, method="farrington", trend=True).frame
     # baselines fitted in chunks of a few monitored days give the same frame
-    monkeypatch.setattr(_memory, "MEMORY_BUDGET", 8 * 24 * 28 * 10)
+    monkeypatch.setattr(fp_limits, "MAX_BYTES", 8 * 24 * 28 * 10)
     chunked = detect_alarms(counts, method="farrington", trend=True).frame
     pd.testing.assert_frame_equal(chunked, whole)
     monkeypatch.undo()

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from scipy import integrate, special, stats
 
 import flashpoint as fp
+import flashpoint.limits as limits
 import flashpoint.models.changepoints as cp
 from flashpoint.errors import (
     EventRangeError,
@@ -719,12 +720,12 @@ def test_memory_guard_names_the_size_and_the_fix(monkeypatch: pytest.MonkeyPatch
             alpha=0.05,
         ),
     )
-    monkeypatch.setattr(cp, "MAX_BYTES", need - 1)
+    monkeypatch.setattr(limits, "MAX_BYTES", need - 1)
     with pytest.raises(FlashpointValueError, match=r"MAX_BYTES.*method='pelt'") as err:
         detect_changepoints(counts)
     assert "400 periods" in str(err.value)
     detect_changepoints(counts, method="pelt")  # PELT needs far less
-    monkeypatch.setattr(cp, "MAX_BYTES", need)
+    monkeypatch.setattr(limits, "MAX_BYTES", need)
     detect_changepoints(counts)
     # the estimate grows linearly with the length, not with its square
     cfg = cp._detect.check_settings(

@@ -8,8 +8,8 @@ import pytest
 from scipy import stats
 
 import flashpoint as fp
+import flashpoint.limits as limits
 from flashpoint.errors import AllZeroGroupWarning, FlashpointValueError
-from flashpoint.models import _memory
 from flashpoint.models.forecast import (
     ForecastResult,
     _Predictive,
@@ -363,25 +363,25 @@ def daily(y: list[int] | np.ndarray) -> pd.DataFrame:
 
 def test_memory_guard_names_the_size_and_the_option(monkeypatch: pytest.MonkeyPatch) -> None:
     simulated = simulate_hawkes_counts(100, seed=1)
-    with pytest.raises(FlashpointValueError, match=r"100000000 days .*GiB.* lower horizon="):
+    with pytest.raises(FlashpointValueError, match=r"100000000 days .*GB.* Lower horizon="):
         forecast(simulated, model="naive_mean", horizon=10**8)  # refused before allocating
     small = forecast(simulated, model="negbin", horizon=60).forecast
-    monkeypatch.setattr(_memory, "MEMORY_BUDGET", 20_000)
+    monkeypatch.setattr(limits, "MAX_BYTES", 20_000)
     # the probabilities are evaluated a few days at a time: same forecast
     pd.testing.assert_frame_equal(forecast(simulated, model="negbin", horizon=60).forecast, small)
-    with pytest.raises(FlashpointValueError, match=r"2000 days x 1 group\(s\) .*KiB.*horizon="):
+    with pytest.raises(FlashpointValueError, match=r"2000 days x 1 group\(s\) .*kB.*horizon="):
         forecast(simulated, model="naive_mean", horizon=2000)
-    monkeypatch.setattr(_memory, "MEMORY_BUDGET", 200_000)
-    with pytest.raises(FlashpointValueError, match=r"5000 paths .* lower n_sim= or horizon="):
+    monkeypatch.setattr(limits, "MAX_BYTES", 200_000)
+    with pytest.raises(FlashpointValueError, match=r"5000 paths .* Lower n_sim= or horizon="):
         forecast(simulated, model="hawkes", n_sim=5000)
     with pytest.raises(FlashpointValueError, match=r"1 day\(s\) x \d+ possible counts .*rescale"):
         forecast(daily([10**6, 2 * 10**6, 10**6]), model="negbin", horizon=1, window=3)
     # the mixture is summed in chunks that fit the budget: same probabilities
     rng = np.random.default_rng(5)
     pred = _Predictive(lam=rng.gamma(2.0, 1.0, (300, 14)), r=np.full(300, 2.0))
-    monkeypatch.setattr(_memory, "MEMORY_BUDGET", 1 << 30)
+    monkeypatch.setattr(limits, "MAX_BYTES", 1 << 30)
     whole = pred.pmf()
-    monkeypatch.setattr(_memory, "MEMORY_BUDGET", 48 * 14 * whole.shape[1] * 7)
+    monkeypatch.setattr(limits, "MAX_BYTES", 48 * 14 * whole.shape[1] * 7)
     np.testing.assert_allclose(pred.pmf(), whole, rtol=1e-12, atol=1e-12)
 
 

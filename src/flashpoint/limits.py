@@ -19,10 +19,13 @@ from pathlib import Path
 
 from flashpoint.errors import MemoryBudgetError
 
-__all__ = ["MAX_BYTES", "check_memory", "memory_budget"]
+__all__ = ["CHUNK_BYTES", "MAX_BYTES", "check_memory", "chunk_size", "memory_budget"]
 
 MAX_BYTES: int | None = None
 """Memory budget of one call in bytes; ``None``: half the memory available at the call."""
+
+CHUNK_BYTES = 1 << 30
+"""Working memory of one chunk of a step that runs in chunks (1 GiB, or the budget if less)."""
 
 
 def memory_budget() -> int:
@@ -63,5 +66,19 @@ def check_memory(n_bytes: float, what: str, fix: str) -> None:
         )
         raise MemoryBudgetError(
             f"{what} needs about {_size(n_bytes)}, more than the memory budget of "
-            f"{_size(budget)} ({source}). {fix}"
+            f"{_size(budget)} ({source}). {fix[:1].upper()}{fix[1:]}"
         )
+
+
+def chunk_size(bytes_per_item: float, n_items: int, *, minimum: int = 1) -> int:
+    """Items per chunk so that one chunk needs at most ``min(CHUNK_BYTES, memory_budget())``.
+
+    Examples
+    --------
+    >>> chunk_size(1000.0, 10**9) <= CHUNK_BYTES // 1000
+    True
+    >>> chunk_size(1000.0, 5)
+    5
+    """
+    per = int(min(CHUNK_BYTES, memory_budget()) // max(bytes_per_item, 1.0))
+    return max(minimum, min(n_items, per))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,16 +55,25 @@ def test_write_checks_the_folder(report: Report, tmp_path: Path) -> None:
         report.write(tmp_path / "no" / "r.html")
     with pytest.raises(OutputFileError, match="is a folder"):
         report.write(tmp_path)
+
+
+def test_write_refuses_a_folder_it_cannot_write_in(
+    report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check writes a probe file; root may write anywhere, so the probe is refused here."""
     locked = tmp_path / "locked"
     locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        if os.access(locked, os.W_OK):  # root writes anywhere
-            pytest.skip("running as root: permissions are not enforced")
-        with pytest.raises(OutputFileError, match="cannot write in the folder"):
-            report.write(locked / "r.html")
-    finally:
-        locked.chmod(0o700)
+    real_mkstemp = tempfile.mkstemp
+
+    def refuse(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        if Path(kwargs.get("dir", "")) == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(OutputFileError, match="cannot write in the folder"):
+        report.write(locked / "r.html")
+    assert not (locked / "r.html").exists()
 
 
 def test_output_is_never_an_input_even_through_a_link(tmp_path: Path) -> None:

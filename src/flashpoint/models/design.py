@@ -95,6 +95,16 @@ class EventSpec:
         self.__post_init__()
 
     def __post_init__(self) -> None:
+        for name in ("date", "end"):
+            value = getattr(self, name)
+            number = isinstance(value, int | float | np.integer | np.floating)
+            missing_end = name == "end" and number and bool(np.isnan(value))
+            if number and not isinstance(value, bool) and not missing_end:
+                raise ModelSpecError(
+                    f"event {name}={value!r} is a number; pandas would read it as nanoseconds "
+                    "after 1970-01-01. Expected a date such as '2023-11-22' (a string, "
+                    "datetime.date or pandas.Timestamp)"
+                )
         try:
             date = pd.Timestamp(self.date)
             end = None if self.end is None or pd.isna(self.end) else pd.Timestamp(self.end)

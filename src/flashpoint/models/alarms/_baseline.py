@@ -13,7 +13,7 @@ from typing import cast
 import numpy as np
 
 from flashpoint._lazy import lazy_module
-from flashpoint.models import _memory
+from flashpoint.limits import chunk_size
 
 stats = lazy_module("scipy.stats")
 
@@ -198,10 +198,10 @@ def _baseline_for_series(
     """Return the monitored indices and the baseline fitted for each of them.
 
     The windows are fitted in chunks of monitored periods that fit the memory budget
-    (:mod:`flashpoint.models._memory`), so memory does not grow with the series length.
+    (:mod:`flashpoint.limits`), so memory does not grow with the series length.
     """
     idx = np.arange(baseline + guard, len(y))
-    step = _memory.chunk_size(_BYTES_PER_WINDOW_DAY * baseline, idx.size)
+    step = chunk_size(_BYTES_PER_WINDOW_DAY * baseline, idx.size)
     parts = [
         _baseline_rows(
             y, idx[a : a + step], baseline=baseline, guard=guard, trend=trend, reweight=reweight

@@ -190,7 +190,7 @@ def detect_alarms(
 
     Memory: the baselines are fitted in chunks of monitored periods and the thresholds
     found by bisection, so the working memory stays within the budget of
-    :mod:`flashpoint.models._memory` whatever the length of the series or the size of the
+    :mod:`flashpoint.limits` whatever the length of the series or the size of the
     counts.
 
     Measured in-control false-alarm rates (``benchmarks/bench_alarms.py``: 40 seeded

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from flashpoint.errors import FlashpointTypeError, FlashpointValueError, ModelSpecError
+from flashpoint.limits import check_memory as budget_check
 from flashpoint.models._base import (
     CountSeries,
     check_alpha,
@@ -155,7 +155,7 @@ def detect_changepoints(
         On a bad counts table (see :func:`flashpoint.models._base.split_counts`), a series
         shorter than ``max(3, 2 * min_size)``, counts too large for exact arithmetic, a bad
         ``alpha`` / ``min_size``, or a call that would need more memory than
-        ``flashpoint.models.changepoints.MAX_BYTES`` (the message names the size and how to
+        ``flashpoint.limits.MAX_BYTES`` (the message names the size and how to
         reduce it).
     ModelSpecError
         On an unknown ``method``, ``family`` or ``penalty``, a prior setting or size out of
@@ -419,20 +419,17 @@ def estimate_bytes(n: int, total: int, cfg: Settings) -> int:
 
 
 def check_memory(series: list[CountSeries], cfg: Settings) -> None:
-    """Raise before allocating when a series would need more than the package's MAX_BYTES."""
-    limit = int(importlib.import_module("flashpoint.models.changepoints").MAX_BYTES)
+    """Raise before allocating when a series would need more than the memory budget."""
     for s in series:
         need = estimate_bytes(s.n, int(s.y.sum()), cfg)
-        if need > limit:
-            where = "" if s.group is None else f" of group {s.group!r}"
-            pelt = estimate_bytes(s.n, 0, Settings(**{**_as_dict(cfg), "method": "pelt"}))
-            raise FlashpointValueError(
-                f"detect_changepoints would need about {_gib(need)} for the {s.n:,} periods"
-                f"{where}, more than the limit flashpoint.models.changepoints.MAX_BYTES = "
-                f"{_gib(limit)}; analyse coarser counts (e.g. fp.resample(counts, 'W')) "
-                f"or a shorter window, use method='pelt' (about {_gib(pelt)}), or raise "
-                "MAX_BYTES if the machine has the memory"
-            )
+        where = "" if s.group is None else f" of group {s.group!r}"
+        pelt = estimate_bytes(s.n, 0, Settings(**{**_as_dict(cfg), "method": "pelt"}))
+        budget_check(
+            need,
+            f"detect_changepoints on the {s.n:,} periods{where}",
+            f"Analyse coarser counts (e.g. fp.resample(counts, 'W')) or a shorter window, or "
+            f"use method='pelt' (about {_gib(pelt)}).",
+        )
 
 
 def _as_dict(cfg: Settings) -> dict[str, Any]:

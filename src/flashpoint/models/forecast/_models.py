@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from flashpoint.errors import AllZeroGroupWarning, FlashpointValueError, warn
-from flashpoint.models import _memory
+from flashpoint.limits import check_memory
 from flashpoint.models._base import CountSeries, split_counts
 from flashpoint.models._likelihood import fit_nb_size
 from flashpoint.models.forecast._predictive import _Predictive
@@ -59,7 +59,7 @@ def _param_draws(m: _Model, n_sim: int, rng: np.random.Generator) -> np.ndarray:
 
 def check_simulation_memory(n_sim: int, n_groups: int, horizon: int, max_lag: int) -> None:
     """Refuse a Hawkes simulation whose paths would not fit the memory budget."""
-    _memory.check_memory(
+    check_memory(
         8.0 * 4 * n_sim * n_groups * (horizon + max_lag),
         what=f"simulating {n_sim} paths x {n_groups} group(s) x {horizon} days",
         fix="lower n_sim= or horizon=",
@@ -164,7 +164,7 @@ def _check_size(horizon: int, n_sim: int, n_groups: int, max_lag: int, *, hawkes
     The per-day arrays (means, quantiles, scores: about 16 numbers a day and group) must
     fit; the probability grids are then evaluated a chunk of days at a time.
     """
-    _memory.check_memory(
+    check_memory(
         8.0 * 16 * horizon * n_groups,
         what=f"a forecast of {horizon} days x {n_groups} group(s)",
         fix="lower horizon=",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from flashpoint._lazy import lazy_module
-from flashpoint.models import _memory
+from flashpoint.limits import check_memory, chunk_size
 from flashpoint.models._likelihood import nb_logpmf
 
 special = lazy_module("scipy.special")
@@ -66,7 +66,7 @@ class _Predictive:
         k = np.arange(K + 1, dtype=float)[None, None, :]
         w = self.weights
         p = np.zeros((H, K + 1))
-        step = _memory.chunk_size(_BYTES_PER_CELL * H * (K + 1), S)
+        step = chunk_size(_BYTES_PER_CELL * H * (K + 1), S)
         for a in range(0, S, step):
             part = _Predictive(
                 lam=lam[a : a + step], r=None if self.r is None else self.r[a : a + step]
@@ -84,7 +84,7 @@ class _Predictive:
         K = self.upper()
         H = self.lam.shape[1]
         check_grid(1, K + 1)
-        step = _memory.chunk_size(float(_BYTES_PER_CELL + 8 * 4) * (K + 1), H)
+        step = chunk_size(float(_BYTES_PER_CELL + 8 * 4) * (K + 1), H)
         for a in range(0, H, step):
             days = slice(a, min(a + step, H))
             yield days, self.pmf(K, days=days)
@@ -118,7 +118,7 @@ def check_grid(n_days: int, n_counts: int) -> None:
         else "the counts are too large for an exact count distribution (rescale them, e.g. "
         "count per 1000 events)"
     )
-    _memory.check_memory(
+    check_memory(
         float(_BYTES_PER_CELL + 8 * 4) * n_days * n_counts,
         what=f"the predictive probabilities of {n_days} day(s) x {n_counts} possible counts",
         fix=fix,
