@@ -27,16 +27,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from flashpoint._output import check_target, write_atomic
 from flashpoint._version import __version__
 from flashpoint.counts import count_daily
 from flashpoint.errors import FlashpointError, FlashpointValueError
 from flashpoint.models.design import EventSpec
 from flashpoint.schemas import BASES, DATE, validate_key_events
-from flashpoint.schemas._dates import as_day, describe_outliers, outlying_days
+from flashpoint.schemas._dates import as_day
 from flashpoint.sources import read_events
 from flashpoint.sources.generic import read_table
 
@@ -183,50 +180,6 @@ def _parse_event(text: str) -> EventSpec:
     )
 
 
-def _check_window(events: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
-    """Check --start/--end against the data; leave out far-away rows outside the window."""
-    start = None if args.start is None else as_day(args.start, "--start")
-    end = None if args.end is None else as_day(args.end, "--end")
-    if start is not None and end is not None and end <= start:
-        raise FlashpointValueError(
-            f"--end {end.date()} is not after --start {start.date()}; swap them"
-        )
-    if (start is None and end is None) or not len(events):
-        return events
-    dates = events[DATE]
-    day = dates.to_numpy().astype("datetime64[D]").view("int64")
-    stray = outlying_days(day)
-    inside = (start is None or dates >= start) & (end is None or dates <= end)
-    drop = stray & ~np.asarray(inside, dtype=bool)
-    if drop.any():
-        print(
-            f"note: left out {int(drop.sum())} row(s) outside --start/--end whose dates lie far "
-            f"from the others: {describe_outliers(dates, drop)}",
-            file=sys.stderr,
-        )
-        events, dates, day = events[~drop], dates[~drop], day[~drop]
-    first, last = dates.min(), dates.max()
-    span = max(int((last - first).days), 1)
-    what = f"the data run from {first.date()} to {last.date()}"
-    if (start is not None and start > last) or (end is not None and end < first):
-        raise FlashpointValueError(
-            f"--start/--end leave no data: {what}. Choose a window that overlaps them"
-        )
-    if start is not None and (first - start).days > max(365, span):
-        raise FlashpointValueError(
-            f"--start {start.date()} is {(first - start).days:,} days before the first event "
-            f"({what}): the models would fit mostly empty days. Choose a start near the data "
-            "or leave --start out"
-        )
-    if end is not None and (end - last).days > max(365, span):
-        raise FlashpointValueError(
-            f"--end {end.date()} is {(end - last).days:,} days after the last event ({what}): "
-            "the models would fit mostly empty days. Choose an end near the data or leave "
-            "--end out"
-        )
-    return events
-
-
 def _report(args: argparse.Namespace) -> int:
     from flashpoint.report._html import check_report_target  # plotly loads with the report
 
@@ -246,11 +199,7 @@ def _report(args: argparse.Namespace) -> int:
         key_events = validate_key_events(read_table(args.events_file))
     events = None
     if args.data is not None:
-        events = _check_window(read_events(args.data, date=args.date_col, group=by), args)
-    else:
-        from flashpoint.datasets import load_attacks
-
-        _check_window(load_attacks(), args)
+        events = read_events(args.data, date=args.date_col, group=by)
     from flashpoint.report import build_report
 
     print("building the report ...", file=sys.stderr)
@@ -260,8 +209,8 @@ def _report(args: argparse.Namespace) -> int:
         interventions=interventions,
         by=by,
         basis=args.basis,
-        start=args.start,
-        end=args.end,
+        start=None if args.start is None else as_day(args.start, "--start"),
+        end=None if args.end is None else as_day(args.end, "--end"),
         title=args.title,
         source_name=None if args.data is None else args.data.name,
         noun=args.noun,

@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from flashpoint.counts import count_daily
@@ -41,6 +42,7 @@ from flashpoint.report._sections import (
     verdict_section,
 )
 from flashpoint.schemas import BASIS, COUNT, DATE, END, KIND, LABEL
+from flashpoint.schemas._dates import as_day, describe_outliers, outlying_days
 
 __all__ = ["MIN_EVENTS", "build_report"]
 
@@ -185,8 +187,8 @@ def build_report(
     if events is None:
         inputs.by = by or inputs.by
     else:
-        inputs.start = None if start is None else pd.Timestamp(start)
-        inputs.end = None if end is None else pd.Timestamp(end)
+        inputs.start = None if start is None else as_day(start, "start")
+        inputs.end = None if end is None else as_day(end, "end")
     inputs.title = title or inputs.title
     inputs.source_name = source_name or inputs.source_name
     inputs.noun = noun or inputs.noun
@@ -228,8 +230,8 @@ def _bundled_inputs(
         interventions=list(interventions),
         study_kind=study_kind or "us_strike",
         tallies=load_tallies() if tallies is None else tallies,
-        start=COUNT_START if start is None else pd.Timestamp(start),
-        end=pd.Timestamp("2024-02-04") if end is None else pd.Timestamp(end),
+        start=COUNT_START if start is None else as_day(start, "start"),
+        end=pd.Timestamp("2024-02-04") if end is None else as_day(end, "end"),
         title="Attacks on US forces in Iraq and Syria, 2023-24",
         source_name=f"bundled data: attacks on US forces in Iraq, Syria and Jordan ({basis_text})",
         noun="attack",
@@ -288,14 +290,15 @@ def _prepare(inputs: ReportInputs) -> ReportData:
             "no events left to analyse: the table is empty after basis= (check --basis and "
             "the file)"
         )
+    if inputs.start is not None and inputs.end is not None and inputs.end <= inputs.start:
+        raise FlashpointValueError(
+            f"end ({inputs.end.date()}) must be after start ({inputs.start.date()}); swap "
+            "them or widen the window"
+        )
+    events = inputs.events = _window_events(inputs)
     all_counts = count_daily(events, by=by)
     first = inputs.start if inputs.start is not None else all_counts[DATE].min()
     last = inputs.end if inputs.end is not None else all_counts[DATE].max()
-    if last <= first:
-        raise FlashpointValueError(
-            f"end ({last.date()}) must be after start ({first.date()}); swap them or widen "
-            "the window"
-        )
     inside = events[(events[DATE] >= first) & (events[DATE] <= last)]
     groups = sorted(events[by].unique(), key=str)
     window = count_daily(inside, by=by, start=first, end=last, groups=groups)
@@ -313,6 +316,45 @@ def _prepare(inputs: ReportInputs) -> ReportData:
         marks=marks,
         window_marks=marks[(marks[DATE] >= first) & (marks[DATE] <= last)],
     )
+
+
+def _window_events(inputs: ReportInputs) -> pd.DataFrame:
+    """Leave out far-away rows outside the window (with a note); refuse a window far off.
+
+    A mistyped year (1900 among 2023 rows) outside ``start``/``end`` would stretch the
+    record's calendar over a century: such rows are left out of the whole report, and the
+    description says which. A window far from every event would fit mostly empty days.
+    """
+    events, start, end = inputs.events, inputs.start, inputs.end
+    if start is None and end is None:
+        return events
+    dates = events[DATE]
+    inside = (start is None or dates >= start) & (end is None or dates <= end)
+    drop = outlying_days(dates.to_numpy().astype("datetime64[D]").view("int64"))
+    drop &= ~np.asarray(inside, dtype=bool)
+    if drop.any():
+        inputs.notes.append(
+            f"Left out {int(drop.sum())} row(s) outside the window whose dates lie far from "
+            f"the others: {describe_outliers(dates, drop)}."
+        )
+        events, dates = events[~drop], dates[~drop]
+    first, last = dates.min(), dates.max()
+    span = max(int((last - first).days), 1)
+    data = f"the data run from {first.date()} to {last.date()}"
+    if (start is not None and start > last) or (end is not None and end < first):
+        raise FlashpointValueError(
+            f"start/end leave no data: {data}. Choose a window that overlaps them"
+        )
+    for name, gap, side in (
+        ("start", None if start is None else (first - start).days, "before the first"),
+        ("end", None if end is None else (end - last).days, "after the last"),
+    ):
+        if gap is not None and gap > max(365, span):
+            raise FlashpointValueError(
+                f"{name} is {gap:,} days {side} event ({data}): the models would fit mostly "
+                f"empty days. Choose a {name} near the data or leave it out"
+            )
+    return events
 
 
 def _sections(inputs: ReportInputs, data: ReportData, progress: _Progress) -> list[Section]:
@@ -339,7 +381,7 @@ def _sections(inputs: ReportInputs, data: ReportData, progress: _Progress) -> li
         return [*sections, methods_section(caveat)]
     add("Trend", lambda s: trend_section(s, counts, wmarks, state))
     if i and "assessment" in state:
-        add("Did the rate change after the events?", lambda s: its_section(s, state))
+        add("Did the rate change after the events?", lambda s: its_section(s, state, noun))
         add("Placebo test", lambda s: placebo_section(s, state))
     if inputs.bundled and tallies is not None and i:
         add(
@@ -368,6 +410,7 @@ def _description(inputs: ReportInputs, data: ReportData) -> str:
     )
     if data.small:
         text += f" Left out of the models: {', '.join(map(str, data.small))}."
+    text += "".join(f" {note}" for note in inputs.notes)
     if inputs.interventions:
         text += " Interventions: " + "; ".join(
             f"{s.name} ({s.shape}, {s.date.date()}"

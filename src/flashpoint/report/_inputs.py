@@ -34,6 +34,7 @@ class ReportInputs:
     caveat: str = ""
     sources: dict[str, pd.DataFrame] = field(default_factory=dict)
     controls: list[Hashable] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
