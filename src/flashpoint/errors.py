@@ -27,6 +27,7 @@ __all__ = [
     "DataQualityWarning",
     "EventRangeError",
     "FewEventsWarning",
+    "FewPlacebosWarning",
     "FewPreEventDaysWarning",
     "FileFormatError",
     "FlashpointError",
@@ -116,6 +117,10 @@ class AllZeroGroupWarning(FlashpointWarning):
 
 class FewEventsWarning(FlashpointWarning):
     """A group has so few events that its estimates carry little information."""
+
+
+class FewPlacebosWarning(FlashpointWarning):
+    """A placebo (permutation) test has too few placebos to reach its significance level."""
 
 
 class NonStationaryWarning(FlashpointWarning):
