@@ -48,6 +48,8 @@ SPACING = 32
 U_TOL = 2e-2
 """Largest change of the linear predictor solved by expansion: the neglected term is
 ``O(U_TOL**3)`` (measured: coefficient errors below 3e-7 at 0.03, 1e-8 at 0.01)."""
+EXACT_UP_TO = 1 << 22
+"""Fits times rows up to which every fit is exact (small problems: already fast)."""
 _ETA_CLIP = 30.0
 _SEGMENTS = 64
 
@@ -76,7 +78,7 @@ def fit_moving_window(
     spacing: int = SPACING,
     u_tol: float = U_TOL,
     block_elements: int = BLOCK_ELEMENTS,
-    tol: float = 1e-8,
+    tol: float = 1e-10,
     on_progress: Callable[[int], None] | None = None,
 ) -> MovingFits:
     """Fit ``y ~ [base, 1[starts[j] <= t < stops[j]]]`` for every ``j``.
@@ -122,7 +124,9 @@ def fit_moving_window(
         "block_elements": block_elements,
         "tol": tol,
     }
-    spacing, passes = max(1, int(spacing)), 0
+    spacing, passes, expanded = max(1, int(spacing)), 0, 0
+    if todo.size * data.n <= EXACT_UP_TO:
+        spacing = 1
     while todo.size:
         if spacing <= 1 or todo.size <= 2:
             passes += _exact(data, dense, todo, est, err, status, params, exact_kw)
@@ -135,7 +139,7 @@ def fit_moving_window(
         if ok_pos.size and rest.size:
             good = todo[ok_pos]
             tensors = _anchor_tensors(data, params[good], dense(good), block_elements)
-            todo = _expand(
+            left = _expand(
                 data,
                 tensors,
                 todo[rest],
@@ -150,12 +154,21 @@ def fit_moving_window(
                 block_elements=block_elements,
                 tol=tol,
             )
+            expanded += len(rest) - len(left)
+            todo = left
         else:
             todo = todo[rest]
         spacing //= 4  # the fits left are refitted from denser anchors
         if on_progress is not None:
             on_progress(len(starts) - todo.size)
-    return MovingFits(estimate=est, std_err=err, status=status, params=params, n_passes=passes)
+    return MovingFits(
+        estimate=est,
+        std_err=err,
+        status=status,
+        params=params,
+        n_passes=passes,
+        n_expanded=expanded,
+    )
 
 
 def _exact(
@@ -466,7 +479,7 @@ def _row_moments2(
     """``sum_rows (f_j x_j x_j' - f_a x_a x_a')`` over the changed rows."""
     m, _w, q = bu.shape
     out = np.empty((m, q + 1, q + 1))
-    out[:, :q, :q] = np.einsum("mw,mwa,mwb->mab", fj - fa, bu, bu, optimize=True)
+    out[:, :q, :q] = np.matmul(bu.transpose(0, 2, 1), (fj - fa)[:, :, None] * bu)
     cross = np.einsum("mw,mwq->mq", fj * cj - fa * ca, bu)
     out[:, :q, q] = out[:, q, :q] = cross
     out[:, q, q] = (fj * cj - fa * ca).sum(axis=1)

@@ -21,6 +21,7 @@ from flashpoint.models.design import (
     group_specs,
     time_unit,
 )
+from flashpoint.models.placebo._windows import fit_windows, window_sides
 
 __all__ = ["GroupFits", "fit_in_time", "placebo_dates"]
 
@@ -35,6 +36,8 @@ class GroupFits:
     std_err: np.ndarray
     observed_estimate: float
     observed_std_err: float
+    pre: int
+    post: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +45,7 @@ class _Problem:
     """The shared part of every fit: counts, base columns (all but the target), offset."""
 
     y: np.ndarray
-    base: np.ndarray
+    base: pd.DataFrame
     offset: np.ndarray | None
     rows: np.ndarray  # rows of the series kept (rows of separated events are left out)
     start: np.ndarray  # starting coefficients: base columns, then the target
@@ -56,48 +59,108 @@ def fit_in_time(
     *,
     freq: str,
     chosen: Sequence[Any] | None,
+    window: int | None,
     min_pre: int,
     min_post: int,
-    exclude: int,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> GroupFits | None:
     """Refit the group's model with the target moved to every placebo date.
 
-    The model is the real one (``real``, from :func:`flashpoint.fit_its`): same design,
-    the negative-binomial dispersion fixed at its estimate, the target's column moved.
-    The real date is fitted by the same code, so the observed and placebo statistics come
-    from one estimator. Returns ``None`` when the target does not apply to the group.
+    The model is the real one (``real``, from :func:`flashpoint.fit_its`), with the
+    negative-binomial dispersion fixed at its estimate. With ``window=None`` every fit
+    uses the whole series with the target's column moved; otherwise every fit (the real
+    one too) uses a window of the same shape around its date. The real date is fitted by
+    the same code as the placebos, so that both statistics come from one estimator.
+    Returns ``None`` when the target does not apply to the group.
     """
     mine = group_specs(specs, s.group)
     if target not in mine:
         return None
     fit = real.fits[s.group]
-    column = real.designs[s.group].columns.get_loc(event_term_names(mine)[mine.index(target)])
-    problem = _problem(s, fit, real.designs[s.group].to_numpy(), int(column))
+    design = real.designs[s.group]
+    column = int(design.columns.get_loc(event_term_names(mine)[mine.index(target)]))
+    problem = _problem(s, fit, design, column)
     target = _with_half_life(target, real, s.group)
-    dates = placebo_dates(
-        s.dates, target, chosen, min_pre=min_pre, min_post=min_post, exclude=exclude
-    )
+    calendar = s.dates[problem.rows]
     where = "" if s.group is None else f" in group {s.group!r}"
+    real_row = event_index(calendar, target.date)
+    unit, _ = time_unit(freq)
+    model = {
+        "trend": real.trend,
+        "spline_df": _spline_df(design),
+        "unit": unit,
+        "nb_alpha": float(fit.nb_alpha or 0.0),
+        "pearson": real.family == "quasipoisson",
+    }
+    if window is not None:
+        length = 0 if target.end is None else event_index(calendar, target.end) - real_row
+        sides = window_sides(
+            len(calendar),
+            real_row,
+            target,
+            length,
+            window=window,
+            min_pre=min_pre,
+            min_post=min_post,
+            where=where,
+        )
+        w = fit_windows(
+            problem.y,
+            problem.base,
+            problem.offset,
+            calendar,
+            target,
+            real=real_row,
+            sides=sides,
+            chosen=chosen,
+            model=model,
+            on_progress=on_progress,
+        )
+        return _group_fits(s.group, w.dates, w.estimate, w.std_err, w.pre, w.post)
+    dates = placebo_dates(calendar, target, chosen, min_pre=min_pre, min_post=min_post)
     if dates.empty:
         raise FlashpointValueError(
-            f"no eligible placebo date for {target.name!r}{where} with min_pre={min_pre}, "
-            f"min_post={min_post} and exclude={exclude}; lower them or give dates="
+            f"no eligible placebo date for {target.name!r}{where} with min_pre={min_pre} "
+            f"and min_post={min_post}; lower them or give dates="
         )
     all_dates = pd.DatetimeIndex([target.date, *dates])
-    progress = None if on_progress is None else (lambda done: on_progress(done, len(all_dates)))
-    fits = _fit_all(problem, s.dates, target, all_dates, freq, real.family, fit.nb_alpha, progress)
-    return GroupFits(
-        group=s.group,
-        dates=dates,
-        estimate=fits.estimate[1:],
-        std_err=fits.std_err[1:],
-        observed_estimate=float(fits.estimate[0]),
-        observed_std_err=float(fits.std_err[0]),
+    progress = None if on_progress is None else _bar(on_progress, len(all_dates))
+    fits = _fit_all(problem, calendar, target, all_dates, unit, model, progress)
+    return _group_fits(
+        s.group, dates, fits.estimate, fits.std_err, real_row, len(calendar) - real_row
     )
 
 
-def _problem(s: CountSeries, fit: Any, design: np.ndarray, column: int) -> _Problem:
+def _bar(on_progress: Callable[[int, int], None], total: int) -> Callable[[int], None]:
+    return lambda done: on_progress(done, total)
+
+
+def _group_fits(
+    group: Hashable | None,
+    dates: pd.DatetimeIndex,
+    est: np.ndarray,
+    err: np.ndarray,
+    pre: int,
+    post: int,
+) -> GroupFits:
+    """Split the real fit (first) from the placebo fits."""
+    return GroupFits(
+        group=group,
+        dates=dates,
+        estimate=est[1:],
+        std_err=err[1:],
+        observed_estimate=float(est[0]),
+        observed_std_err=float(err[0]),
+        pre=pre,
+        post=post,
+    )
+
+
+def _spline_df(design: pd.DataFrame) -> int:
+    return max(1, sum(str(c).startswith("spline[") for c in design.columns))
+
+
+def _problem(s: CountSeries, fit: Any, frame: pd.DataFrame, column: int) -> _Problem:
     """Build the counts, base columns and starting values; separated events' rows left out.
 
     An event (other than the target) whose window holds no event has an estimate of
@@ -105,6 +168,7 @@ def _problem(s: CountSeries, fit: Any, design: np.ndarray, column: int) -> _Prob
     out, with its column (as the real fit does).
     """
     y = s.y.astype(float)
+    design = frame.to_numpy()
     offset = None if s.exposure is None else np.log(s.exposure)
     separated = [j for j in fit.separated if j != column]
     keep_rows = ~np.any(design[:, separated] != 0, axis=1)
@@ -112,7 +176,7 @@ def _problem(s: CountSeries, fit: Any, design: np.ndarray, column: int) -> _Prob
     start = np.r_[fit.params[keep_cols], fit.params[column]]
     return _Problem(
         y=y[keep_rows],
-        base=design[np.ix_(keep_rows, keep_cols)],
+        base=frame.iloc[np.flatnonzero(keep_rows), keep_cols],
         offset=None if offset is None else offset[keep_rows],
         rows=np.flatnonzero(keep_rows),
         start=np.where(np.isfinite(start), start, 0.0),
@@ -124,35 +188,26 @@ def _fit_all(
     calendar: pd.DatetimeIndex,
     target: EventSpec,
     dates: pd.DatetimeIndex,
-    freq: str,
-    family: str,
-    nb_alpha: float | None,
+    unit: float,
+    model: dict[str, Any],
     on_progress: Callable[[int], None] | None,
 ) -> MovingFits:
-    """Fit the model once per date: windows by anchored expansion, other shapes exactly."""
+    """Fit the whole-series model once per date (steps and pulses by anchored expansion)."""
     kw: dict[str, Any] = {
         "start": problem.start,
         "offset": problem.offset,
-        "nb_alpha": float(nb_alpha or 0.0),
-        "pearson": family == "quasipoisson",
+        "nb_alpha": model["nb_alpha"],
+        "pearson": model["pearson"],
     }
+    base = problem.base.to_numpy()
     if target.shape in ("step", "pulse"):
         starts, stops = _windows(calendar, target, dates)
-        # rows kept before each bound: the window is contiguous among the kept rows
-        kept_before = np.searchsorted(problem.rows, np.r_[starts, stops])
-        new_starts, new_stops = np.split(kept_before, 2)
-        return fit_moving_window(
-            problem.y, problem.base, new_starts, new_stops, on_progress=on_progress, **kw
-        )
-    unit, _ = time_unit(freq)
+        return fit_moving_window(problem.y, base, starts, stops, on_progress=on_progress, **kw)
 
     def columns(idx: np.ndarray) -> np.ndarray:
-        full = [event_column(target.moved(dates[j]), calendar, unit) for j in idx]
-        return np.stack(full)[:, problem.rows]
+        return np.stack([event_column(target.moved(dates[j]), calendar, unit) for j in idx])
 
-    return fit_moving_column(
-        problem.y, problem.base, columns, len(dates), on_block=on_progress, **kw
-    )
+    return fit_moving_column(problem.y, base, columns, len(dates), on_block=on_progress, **kw)
 
 
 def _windows(
@@ -175,13 +230,11 @@ def placebo_dates(
     *,
     min_pre: int,
     min_post: int,
-    exclude: int,
 ) -> pd.DatetimeIndex:
     """Placebo dates: ``chosen`` as given, or every eligible period.
 
     Eligible: at least ``min_pre`` periods before, ``min_post`` periods after (a pulse's
-    whole window inside the data), and more than ``exclude`` periods from the real date.
-    The real date itself is never a placebo.
+    whole window inside the data). The real date itself is never a placebo.
     """
     if chosen is not None:
         out = pd.DatetimeIndex([pd.Timestamp(d).normalize() for d in chosen])
@@ -198,8 +251,7 @@ def placebo_dates(
     if target.end is not None:
         length = event_index(calendar, target.end) - real
     index = np.arange(max(min_pre, 1), n - max(min_post, length + 1) + 1)
-    index = index[np.abs(index - real) > exclude]
-    return calendar[index]
+    return calendar[index[index != real]]
 
 
 def _with_half_life(spec: EventSpec, real: Any, group: Hashable | None) -> EventSpec:

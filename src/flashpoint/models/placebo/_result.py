@@ -80,7 +80,8 @@ class PlaceboResult(ResultMixin):
             (``1 / (1 + n_placebo)``), ``can_reject`` (``min_p_value <= alpha``: when
             False the test cannot reject at ``alpha`` whatever the data, and its p-value is
             no evidence either way), ``reject`` (``p_value <= alpha``), ``kind``,
-            ``statistic``, ``alternative``.
+            ``statistic``, ``alternative``, ``window_pre`` and ``window_post`` (in-time:
+            periods before and from the event in every fit; ``nan`` across groups).
         """
         return self.table.copy()
 
