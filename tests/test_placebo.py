@@ -252,7 +252,9 @@ def test_bundled_kh_strike_in_time() -> None:
     assert s.loc["Iraq", "p_value"] == pytest.approx(7 / 48)
     assert s.loc["Syria", "p_value"] == pytest.approx(38 / 56)
     fig = res.plot()
-    assert fig.layout.title.text == "Placebo test: KH strike"
+    assert fig.layout.title.text.startswith("Placebo test: KH strike<br>")
+    assert "up to 28 periods" in fig.layout.title.text
+    assert "smallest attainable 0.021" in fig.layout.annotations[0].text
     assert [t.type for t in fig.data] == ["histogram", "histogram"]
 
 

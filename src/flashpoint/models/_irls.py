@@ -136,7 +136,9 @@ def fit_moving_column(
     qbasis = np.linalg.qr(data.base)[0]
     budget = BLOCK_ELEMENTS if block_elements is None else block_elements
     k_max = max(1, budget // max(data.n, 1))
-    size, pos, passes = min(_FIRST_BLOCK, k_max), 0, 0
+    # one block when all fits fit in the budget; else small first blocks for warm starts
+    size = k_max if len(order) <= k_max else min(_FIRST_BLOCK, k_max)
+    pos, passes = 0, 0
     prev: _Solved | None = None
     while pos < len(order):
         idx = order[pos : pos + size]

@@ -36,6 +36,10 @@ class PlaceboResult(ResultMixin):
         Count model.
     alpha : float
         Significance level of the ``reject`` column.
+    window : int or None
+        In-time placebos: periods before and from the date in every fit (the summary's
+        ``window_pre``/``window_post`` give the sides used); ``None``: whole-series fits, or
+        across-group placebos.
     min_p_value : float
         Smallest p-value the test can return, ``1 / (1 + n_placebo)``; with several
         groups, the largest of theirs (the level is attainable in every group when
@@ -60,6 +64,7 @@ class PlaceboResult(ResultMixin):
     alternative: str
     family: str
     alpha: float
+    window: int | None
     min_p_value: float
     by: str | None
     groups: tuple[Hashable, ...]

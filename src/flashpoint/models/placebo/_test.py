@@ -177,7 +177,12 @@ def placebo_test(
         "dow": dow,
         "exposure": exposure,
     }
-    settings = {"statistic": statistic, "alternative": alternative, "alpha": alpha}
+    settings = {
+        "statistic": statistic,
+        "alternative": alternative,
+        "alpha": alpha,
+        "window": window,
+    }
     if kind == "across_group":
         return _across_group(counts, specs, target_spec, model, settings)
     real = fit_its(counts, specs, n_sim=2, **model)
@@ -350,6 +355,7 @@ def _result(
         alternative=settings["alternative"],
         family=family,
         alpha=settings["alpha"],
+        window=settings.get("window") if kind == "in_time" else None,
         min_p_value=min_p,
         by=by,
         groups=tuple(table["group"]),
