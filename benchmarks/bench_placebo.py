@@ -489,8 +489,8 @@ print(json.dumps({
     "max_abs_diff_estimate": float(np.nanmax(np.abs(pl["estimate"].to_numpy() - est))),
     "max_rel_diff_std_err": float(np.nanmax(np.abs(pl["std_err"].to_numpy() / se - 1))),
     "nb_alpha_ours": float(ours_alpha), "nb_alpha_statsmodels": alpha,
-    "max_abs_diff_same_alpha_tight": float(np.abs(pl["estimate"].to_numpy()[:50] - tight).max()),
-    "max_rel_diff_se_same_alpha_tight": float(np.abs(pl["std_err"].to_numpy()[:50] / tight_se - 1).max()),
+    "max_abs_diff_same_alpha_tight": float(np.abs(pl["estimate"][:50].to_numpy() - tight).max()),
+    "max_rel_diff_se_same_alpha_tight": float(np.abs(pl["std_err"][:50] / tight_se - 1).max()),
 }))
 """
 
