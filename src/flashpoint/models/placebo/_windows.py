@@ -83,12 +83,12 @@ def fit_windows(
     positions = np.r_[real, starts]
     est = np.full(len(positions), np.nan)
     err = np.full(len(positions), np.nan)
-    p = local.shape[1] + len(_other_columns(design))
-    k = max(1, BLOCK_ELEMENTS // ((pre + post) * p))
+    other = design.to_numpy()[:, _other_columns(design)]
+    k = max(1, BLOCK_ELEMENTS // ((pre + post) * (local.shape[1] + other.shape[1])))
     start = None
     for lo in range(0, len(positions), k):
         block = positions[lo : lo + k]
-        e, s, start = _fit_block(y, design, offset, local, block - pre, start, model)
+        e, s, start = _fit_block(y, other, offset, local, block - pre, start, model)
         est[lo : lo + k], err[lo : lo + k] = e, s
         if on_progress is not None:
             on_progress(min(lo + k, len(positions)), len(positions))
@@ -151,7 +151,7 @@ def _other_columns(design: pd.DataFrame) -> list[int]:
 
 def _fit_block(
     y: np.ndarray,
-    design: pd.DataFrame,
+    other: np.ndarray,
     offset: np.ndarray | None,
     local: _Local,
     first: np.ndarray,
@@ -161,39 +161,43 @@ def _fit_block(
     """Fit the windows starting at rows ``first``; return estimates, errors, last coefs."""
     L = local.shape[0]
     rows = first[:, None] + np.arange(L)[None, :]
-    other = design.to_numpy()[:, _other_columns(design)][rows]  # (k, L, q_o)
+    restricted = other[rows]  # (k, L, q_o)
     # a term constant inside a window (an event outside it, or covering it) is not estimated
-    other = np.where(np.ptp(other, axis=1, keepdims=True) > 0, other, 0.0)
+    restricted = np.where(np.ptp(restricted, axis=1, keepdims=True) > 0, restricted, 0.0)
     shared = np.broadcast_to(local.columns, (len(first), *local.columns.shape))
-    X = np.concatenate([shared[:, :, :-1], other, shared[:, :, -1:]], axis=2)
+    X = np.concatenate([shared[:, :, :-1], restricted, shared[:, :, -1:]], axis=2)
     yw = y[rows].astype(float)
-    off = None if offset is None else offset[rows]
+    est = _separated(yw, local.columns[:, -1])  # -inf / +inf, or nan: to fit
+    fit = np.flatnonzero(np.isnan(est) & ~_collinear(X))  # rank deficient: stays nan
+    err = np.full(len(first), np.nan)
     if start is None:
         start = np.zeros(X.shape[2])
         start[0] = np.log(max(yw.mean(), 1e-3))
-    beta0 = np.broadcast_to(start, (len(first), X.shape[2])).copy()
+    if fit.size == 0:
+        return est, err, start
     params, se, ok = fit_batch(
-        yw, X, offset=off, start=beta0, nb_alpha=model["nb_alpha"], pearson=model["pearson"]
+        yw[fit],
+        X[fit],
+        offset=None if offset is None else offset[rows[fit]],
+        start=np.broadcast_to(start, (fit.size, X.shape[2])).copy(),
+        nb_alpha=model["nb_alpha"],
+        pearson=model["pearson"],
     )
-    est, err = params[:, -1].copy(), se[:, -1].copy()
-    est[~ok], err[~ok] = np.nan, np.nan
-    est, err = _separated(yw, X[:, :, -1], est, err)
-    est[_collinear(X)], err[_collinear(X)] = np.nan, np.nan
+    est[fit] = np.where(ok, params[:, -1], np.nan)
+    err[fit] = np.where(ok, se[:, -1], np.nan)
     good = np.flatnonzero(ok & np.all(np.isfinite(params), axis=1))
     return est, err, params[good[-1]] if good.size else start
 
 
-def _separated(
-    y: np.ndarray, event: np.ndarray, est: np.ndarray, err: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """``-inf`` where the event's rows hold no count; ``+inf`` where only they do."""
-    inside = np.einsum("kl,kl->k", y, event > 0)
+def _separated(y: np.ndarray, event: np.ndarray) -> np.ndarray:
+    """``-inf`` where the event's rows hold no count, ``+inf`` where only they do, else nan."""
+    inside = y @ (event > 0)
     total = y.sum(axis=1)
-    est = np.where(inside == 0, -np.inf, est)
-    binary = np.all((event == 0) | (event == 1), axis=1)
-    est = np.where(binary & (inside == total) & (inside > 0), np.inf, est)
-    err = np.where(np.isinf(est), np.nan, err)
-    return est, err
+    out = np.full(len(y), np.nan)
+    out[inside == 0] = -np.inf
+    if np.all((event == 0) | (event == 1)):
+        out[(inside == total) & (inside > 0)] = np.inf
+    return out
 
 
 def _collinear(X: np.ndarray) -> np.ndarray:
