@@ -379,6 +379,7 @@ def _checkout(ref: str) -> Path:
         ["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=True
     )
     subprocess.run(["tar", "-x", "-C", str(out)], input=archive.stdout, check=True)
+    (out / "data").symlink_to(ROOT / "data")  # a source checkout finds data/ next to src/
     return out / "src"
 
 
