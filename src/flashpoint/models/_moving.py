@@ -16,10 +16,12 @@ nearest anchor ``a``:
 Newton's method on that score costs ``O(|s_j - s_a| p^2 + p^3)`` per iteration, so the
 whole test costs ``O(n n_fits / spacing + n_fits spacing)``. The neglected third-order
 term is bounded by ``u^3`` times the score scale, where ``u`` bounds the change of the
-linear predictor on any row (``sum_k |D_k| max_t |x_tk|``); fits with ``u`` above
-``u_tol`` (or whose Newton iterations fail) are refitted exactly, so every result is an
-exact fit or within ``~u_tol^3`` of one. Standard errors use the Fisher information
-expanded to first order the same way (relative error ``O(u^2)``).
+linear predictor on any row (on each of 64 row segments, ``|center' D| + radius' |D|``);
+fits with ``u`` above ``u_tol`` (or whose Newton iterations fail) are solved again from
+anchors four times denser among them, down to exact fits, so every result is an exact fit
+or within ``~u_tol^3`` of one. Standard errors use the Fisher information expanded to
+first order the same way (relative error ``O(u^2)``). Problems of at most
+``EXACT_UP_TO`` fits times rows are fitted exactly (they are fast anyway).
 """
 
 from __future__ import annotations
@@ -99,7 +101,8 @@ def fit_moving_window(
     Returns
     -------
     MovingFits
-        ``n_passes`` counts the full passes of the exact fits (anchors and fallbacks).
+        ``n_passes`` counts fits times passes of the exact fits (anchors and the fits
+        left to them), ``n_expanded`` the fits solved by expansion.
     """
     data = _Expansion.build(y, base, offset, nb_alpha, pearson)
     starts = np.asarray(starts, dtype=np.int64)
