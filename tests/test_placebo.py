@@ -13,7 +13,12 @@ import pytest
 import statsmodels.api as sm
 
 import flashpoint as fp
-from flashpoint.errors import FewPlacebosWarning, FlashpointValueError, ModelSpecError
+from flashpoint.errors import (
+    FewPlacebosWarning,
+    FlashpointValueError,
+    ModelSpecError,
+    ShortSeriesWarning,
+)
 from flashpoint.models import _irls, _moving
 from flashpoint.models._irls import fit_batch, fit_moving_column
 from flashpoint.models._moving import fit_moving_window
@@ -243,9 +248,11 @@ def test_bundled_kh_strike_in_time() -> None:
         fp.EventSpec(date="2023-11-22", label="KH strike"),
         fp.EventSpec(date="2023-11-24", end="2023-12-01", shape="pulse", label="truce"),
     ]
+    # 110 days hold under two windows of 56: the size of the test is rough, and it says so
     with warnings.catch_warnings():
         warnings.simplefilter("error", FewPlacebosWarning)
-        res = fp.placebo_test(counts, events, target="KH strike")
+        with pytest.warns(ShortSeriesWarning, match="windows of 56 side by side"):
+            res = fp.placebo_test(counts, events, target="KH strike")
     s = res.summary().set_index("country")
     # windows of 28 + 28 days in 110 days; Iraq's truce days (no attack) are left out
     assert s["n_placebo"].to_dict() == {"Iraq": 47, "Syria": 55}
@@ -279,6 +286,7 @@ def test_progress_bar_uses_tqdm_when_installed(
     assert seen == {"done": seen["total"], "total": res.table["n_placebo"][0] + 1, "closed": 1}
 
 
+@pytest.mark.filterwarnings("ignore::flashpoint.errors.FewPreEventDaysWarning")
 def test_bad_input(rng: np.random.Generator) -> None:
     data = simulated(rng)
     with pytest.raises(ModelSpecError, match="no event labelled 'x'"):

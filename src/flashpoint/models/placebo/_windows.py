@@ -16,13 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flashpoint.errors import FlashpointValueError
+from flashpoint.errors import FlashpointValueError, ShortSeriesWarning
+from flashpoint.models._base import warn
 from flashpoint.models._irls import BLOCK_ELEMENTS, fit_batch
 from flashpoint.models.design import EventSpec, event_column, trend_columns
 
 __all__ = ["WindowFits", "fit_windows", "window_sides"]
 
 _TREND_PREFIXES = ("trend", "spline[")
+SIDE_BY_SIDE = 3
+"""Windows side by side below which the size is rough (a ShortSeriesWarning)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,15 @@ def window_sides(
             f"event {target.name!r}{where} has {real} periods before it and {n - real} from "
             f"it on: windows of {pre} + {post} periods are shorter than min_pre={min_pre} / "
             f"min_post={min_post}; lower them, or use window=None (the whole series)"
+        )
+    if n < SIDE_BY_SIDE * (pre + post):
+        warn(
+            f"the {n} periods{where} hold only {n / (pre + post):.1f} windows of {pre + post} "
+            "side by side: with so few nearly independent placebo windows the size of the "
+            "test is rough (benchmarks/bench_placebo.py: 12% at nominal 10% for an event 12 "
+            "days before the end of 120 days); read the p-value as indicative, or pass a "
+            "smaller window=",
+            ShortSeriesWarning,
         )
     return pre, post
 
