@@ -141,7 +141,7 @@ def fit_moving_window(
         ok_pos = anchor_pos[status[anchors] == OK]
         if ok_pos.size and rest.size:
             good = todo[ok_pos]
-            tensors = _anchor_tensors(data, params[good], dense(good), block_elements)
+            tensors = _anchor_tensors(data, params[good], good, dense, block_elements)
             left = _expand(
                 data,
                 tensors,
@@ -331,14 +331,21 @@ def _sym_moments(data: _Expansion, f: np.ndarray, col: np.ndarray, order: int) -
 
 
 def _anchor_tensors(
-    data: _Expansion, beta: np.ndarray, col: np.ndarray, block_elements: int
+    data: _Expansion,
+    beta: np.ndarray,
+    anchors: np.ndarray,
+    dense: Callable[[np.ndarray], np.ndarray],
+    block_elements: int,
 ) -> _Tensors:
-    """One exact pass at each anchor's solution for the terms of its expansion."""
+    """One exact pass at each anchor's solution for the terms of its expansion.
+
+    The anchors' columns are built a block at a time: ``O(n)`` memory.
+    """
     q = data.q
     k_max = max(1, block_elements // data.n)
     parts: list[_Tensors] = []
     for lo in range(0, len(beta), k_max):
-        b, c = beta[lo : lo + k_max], col[lo : lo + k_max]
+        b, c = beta[lo : lo + k_max], dense(anchors[lo : lo + k_max])
         eta = b[:, :q] @ data.base.T + data.off + b[:, q:] * c
         d = _derivatives(eta, data.y, data.nb_alpha, full=True)
         parts.append(
