@@ -20,7 +20,8 @@ from flashpoint.errors import (
     ShortSeriesWarning,
 )
 from flashpoint.models import _irls, _moving
-from flashpoint.models._irls import fit_batch, fit_moving_column
+from flashpoint.models._batch import fit_batch
+from flashpoint.models._irls import fit_moving_column
 from flashpoint.models._moving import fit_moving_window
 from flashpoint.models.placebo._result import rank_p_value
 

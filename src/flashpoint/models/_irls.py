@@ -1,8 +1,8 @@
 """Many fits of one log-link count GLM at once (placebo refits).
 
-:func:`fit_batch` fits small models that differ in their rows (same-shape windows).
-:func:`fit_moving_column` fits models that share the rows and differ in one column. A
-placebo test refits the same model with the event column moved to every placebo date:
+:func:`fit_moving_column` fits models that share the rows and differ in one column
+(:func:`flashpoint.models._batch.fit_batch` fits small models that differ in their rows).
+A placebo test refits the same model with the event column moved to every placebo date:
 ``y ~ [base, c_j]`` for ``j = 1..m``, where the base columns (intercept, trend, other
 events, ...) and the response are shared. Fitting each design separately costs
 ``O(n p^2)`` per iteration and fit, and stacking the ``m`` designs costs ``O(n m p)``
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MovingFits", "fit_batch", "fit_moving_column"]
+__all__ = ["MovingFits", "fit_moving_column"]
 
 BLOCK_ELEMENTS = 1 << 17
 """Entries per block (fits x rows): 1 MB per block-sized array. Small blocks keep the
@@ -393,106 +393,3 @@ def _row_update_start(data: _Data, col: np.ndarray, prev: _Solved, cold: np.ndar
     info[:, q, q] += np.einsum("kn,kn->k", wj * cj, cj) - np.einsum("kn,kn->k", wi * ci, ci)
     step, good = _solve(info, score)
     return np.where(good[:, None], b + step, b)
-
-
-def fit_batch(
-    y: np.ndarray,
-    X: np.ndarray,
-    *,
-    offset: np.ndarray | None,
-    start: np.ndarray,
-    nb_alpha: float = 0.0,
-    pearson: bool = False,
-    max_iter: int = 50,
-    tol: float = 1e-10,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fit ``k`` small log-link GLMs ``y[j] ~ X[j]`` at once by Newton's method.
-
-    Parameters
-    ----------
-    y, X, offset
-        Shapes ``(k, L)``, ``(k, L, p)``, ``(k, L)``. A column of ``X[j]`` that is zero
-        everywhere is not estimated (its coefficient stays at ``start``).
-    start
-        Starting coefficients ``(k, p)``.
-    nb_alpha, pearson, max_iter, tol
-        As for :func:`fit_moving_column`.
-
-    Returns
-    -------
-    params, std_err, converged
-        Shapes ``(k, p)``, ``(k, p)`` (``nan`` for columns not estimated), ``(k,)``.
-    """
-    k, L, p = X.shape
-    chunk = max(1, BLOCK_ELEMENTS // max(L * p, 1))  # cache-sized pieces
-    if k > chunk:
-        parts = [
-            fit_batch(
-                y[lo : lo + chunk],
-                X[lo : lo + chunk],
-                offset=None if offset is None else offset[lo : lo + chunk],
-                start=start[lo : lo + chunk],
-                nb_alpha=nb_alpha,
-                pearson=pearson,
-                max_iter=max_iter,
-                tol=tol,
-            )
-            for lo in range(0, k, chunk)
-        ]
-        return tuple(np.concatenate(part) for part in zip(*parts, strict=True))  # type: ignore[return-value]
-    return _fit_batch_chunk(y, X, offset, start, nb_alpha, pearson, max_iter, tol)
-
-
-def _fit_batch_chunk(
-    y: np.ndarray,
-    X: np.ndarray,
-    offset: np.ndarray | None,
-    start: np.ndarray,
-    nb_alpha: float,
-    pearson: bool,
-    max_iter: int,
-    tol: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    k, _L, p = X.shape
-    off = np.zeros(y.shape) if offset is None else offset
-    unused = ~np.any(X != 0, axis=1)  # (k, p)
-    i, j = np.triu_indices(p)
-    products = X[:, :, i] * X[:, :, j]  # (k, L, p(p+1)/2), once
-    beta = np.where(unused, 0.0, start).astype(float)
-    ok = np.zeros(k, dtype=bool)
-    se = np.full((k, p), np.nan)
-    near = np.zeros(k, dtype=bool)  # close enough for Newton's method
-    act = np.arange(k)
-
-    def information(weights: np.ndarray, prod: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        out = np.empty((len(rows), p, p))
-        out[:, i, j] = out[:, j, i] = np.einsum("kl,klm->km", weights, prod)
-        out[:, np.arange(p), np.arange(p)] += unused[rows]  # fixed columns: zero steps
-        return out
-
-    for _ in range(max_iter):
-        if act.size == 0:
-            break
-        every = act.size == k  # no copies while every fit is active
-        Xa, prod = (X, products) if every else (X[act], products[act])
-        eta = np.einsum("klp,kp->kl", Xa, beta[act])
-        eta += off if every else off[act]
-        mu, w, r, newton = _weights(eta, y if every else y[act], nb_alpha)
-        score = np.einsum("kl,klp->kp", r, Xa)
-        fisher = information(w, prod, act)
-        observed = fisher if newton is w else information(newton, prod, act)
-        step, good, decrement = _newton_step(observed, fisher, score, near[act])
-        near[act] = decrement < _NEAR
-        done = good & (decrement < tol)
-        beta[act[good]] += step[good]
-        if done.any():
-            d = act[done]
-            cov = np.diagonal(np.linalg.inv(fisher[done]), axis1=1, axis2=2)
-            if pearson and mu is not None:
-                resid = (y[d] - mu[done]) ** 2 / np.maximum(mu[done], 1e-300)
-                df = np.maximum(X.shape[1] - p + unused[d].sum(axis=1), 1)
-                cov = cov * (resid.sum(axis=1) / df)[:, None]
-            se[d] = np.where(unused[d], np.nan, np.sqrt(np.clip(cov, 0.0, None)))
-            ok[d] = True
-        act = act[~done & good]
-    return beta, se, ok

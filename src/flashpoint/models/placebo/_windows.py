@@ -18,7 +18,8 @@ import pandas as pd
 
 from flashpoint.errors import FlashpointValueError, ShortSeriesWarning
 from flashpoint.models._base import warn
-from flashpoint.models._irls import BLOCK_ELEMENTS, fit_batch
+from flashpoint.models._batch import fit_batch
+from flashpoint.models._irls import BLOCK_ELEMENTS
 from flashpoint.models.design import EventSpec, event_column, trend_columns
 
 __all__ = ["WindowFits", "fit_windows", "window_sides"]
