@@ -98,7 +98,8 @@ def placebo_test(
     ModelSpecError
         On an unknown target, or across-group placebos without two groups.
     FlashpointValueError
-        On an unknown kind, statistic or alternative, or when no placebo date is eligible.
+        On an unknown kind, statistic or alternative, when no placebo date is eligible, or
+        when the event is closer to an end than ``min_pre``/``min_post`` allow a window.
 
     Warns
     -----
@@ -136,6 +137,12 @@ def placebo_test(
     lies; the default ranks their ``z``. Leaving out the windows that overlap the real one
     makes the real statistic independent of placebos that are correlated with each other,
     which raises the size again, so they are kept.
+
+    Windows answer a local question (was the change at this date unusual among changes
+    over 8-week windows?), and the summary's ``estimate`` and ``rate_ratio`` are those of
+    the real window, not of :func:`flashpoint.fit_its`. On a long series with a lasting
+    change, whole-series fits (``window=None``) have more power, at the price of the size
+    below.
 
     Size over 1,000 simulated null series per setup (``benchmarks/bench_placebo.py``, NB
     ITS with a linear trend, 365 days unless said, event in the middle, near the start or
