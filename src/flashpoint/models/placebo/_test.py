@@ -139,10 +139,10 @@ def placebo_test(
     which raises the size again, so they are kept.
 
     Windows answer a local question (was the change at this date unusual among changes
-    over 8-week windows?), and the summary's ``estimate`` and ``rate_ratio`` are those of
-    the real window, not of :func:`flashpoint.fit_its`. On a long series with a lasting
-    change, whole-series fits (``window=None``) have more power, at the price of the size
-    below.
+    over windows of the same length, 8 weeks by default?), and the summary's
+    ``estimate`` and ``rate_ratio`` are those of the real window, not of
+    :func:`flashpoint.fit_its`. On a long series with a lasting change, whole-series fits
+    (``window=None``) have more power, at the price of the size below.
 
     Size over 1,000 simulated null series per setup (``benchmarks/bench_placebo.py``, NB
     ITS with a linear trend, 365 days unless said, event in the middle, near the start or
