@@ -8,11 +8,10 @@ plain-text tables:
    negative-binomial, Poisson and quasi-Poisson ITS models on 365-day NB2 series
    (baseline 3/day, dispersion 0.5, step at day 200), with Monte Carlo standard errors,
    mean estimate, bias and median CI width;
-2. placebo-null: in-time placebo p-values on series without an effect (real date drawn at
-   random among the eligible dates), Kolmogorov-Smirnov test against the uniform;
+2. placebo-null: moved to ``benchmarks/bench_placebo.py`` (size, scale, statsmodels peer);
 3. speed: (a) one NB ITS fit on 3,650 daily counts vs Prophet fit+predict; (b) vs
-   tfcausalimpact (run in its own venv, see ``causalimpact_env.sh``); (c) 1,000 in-time
-   placebo fits on a 365-day series vs a loop of plain statsmodels refits;
+   tfcausalimpact (run in its own venv, see ``causalimpact_env.sh``); (c) placebo fits:
+   moved to ``benchmarks/bench_placebo.py``;
 4. data: per-country ITS for the KH strike (step) with the Gaza truce (pulse) on the
    bundled attacks, ``basis="official"`` and all rows, with in-time placebo p-values;
 5. decay-null: size of the test of a ``decay`` event whose half-life is estimated, on
@@ -55,14 +54,13 @@ import tempfile
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 import flashpoint as fp
 
@@ -79,7 +77,6 @@ FAMILIES = ("negbin", "poisson", "quasipoisson")
 MIN_PRE, MIN_POST = 14, 7
 # speed design (simulated)
 LONG_DAYS, LONG_STEP, LONG_RR = 3650, 3000, 1.5
-PLACEBO_FITS = 1000
 THREAD_VARS = (
     "OPENBLAS_NUM_THREADS",
     "OMP_NUM_THREADS",
@@ -286,67 +283,8 @@ def coverage_study(n_sims: int, workers: int) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------
 # 2. placebo p-values under the null
 # ------------------------------------------------------------------------------------------
-def _eligible_days(n_days: int) -> np.ndarray:
-    """Days eligible as in-time placebo dates of a step (placebo_test's default rule)."""
-    return np.arange(max(MIN_PRE, 1), n_days - MIN_POST + 1)
-
-
-def _placebo_null_task(sims: range) -> list[tuple[int, float, int, float]]:
-    out = []
-    days = _eligible_days(N_DAYS)
-    for sim in sims:
-        rng = np.random.default_rng([SEED, 99, sim])
-        simulated_counts = simulate_nb_counts(rng, rate_ratio=1.0, step_day=None)
-        real_day = int(rng.choice(days))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = fp.placebo_test(
-                simulated_counts,
-                _date(real_day),
-                min_pre=MIN_PRE,
-                min_post=MIN_POST,
-                progress=False,
-            )
-        row = res.table.iloc[0]
-        out.append((sim, float(row["p_value"]), int(row["n_placebo"]), float(row["observed"])))
-    return out
-
-
-def placebo_null_study(n_sims: int, workers: int) -> pd.DataFrame:
-    t0 = time.perf_counter()
-    parts = _map(_placebo_null_task, _chunks(n_sims, 25), workers)
-    elapsed = time.perf_counter() - t0
-    rows = [r for part in parts for r in part]
-    p = np.array([r[1] for r in rows])
-    n_placebo = np.array([r[2] for r in rows])
-    ks = stats.kstest(p, "uniform")
-    rej = float(np.mean(p <= 0.05))
-    rej10 = float(np.mean(p <= 0.10))
-    table = pd.DataFrame(
-        [
-            {
-                "n_series": len(p),
-                "n_placebo_per_test": int(np.median(n_placebo)),
-                "ks_statistic": ks.statistic,
-                "ks_p_value": ks.pvalue,
-                "reject_rate_5pct": rej,
-                "mc_se_5pct": np.sqrt(0.05 * 0.95 / len(p)),
-                "reject_rate_10pct": rej10,
-                "mean_p": p.mean(),
-            }
-        ]
-    )
-    print(
-        f"simulated NB2 series without an effect: {N_DAYS} days, baseline {BASELINE}/day, "
-        f"dispersion {NB_ALPHA}; real step date drawn at random among the eligible dates "
-        f"(min_pre={MIN_PRE}, min_post={MIN_POST}); placebo_test(kind='in_time', "
-        "statistic='estimate', two-sided), NB with linear trend"
-    )
-    print(_table(table))
-    deciles = np.histogram(p, bins=np.linspace(0, 1, 11))[0]
-    print("p-value counts per decile [0-0.1, ..., 0.9-1]: " + " ".join(map(str, deciles)))
-    print(f"[{len(p)} placebo tests in {elapsed:.1f} s, {workers} worker(s)]")
-    return table
+def placebo_null_study(n_sims: int, workers: int) -> None:
+    print("moved to benchmarks/bench_placebo.py (section 1: size of the placebo test)")
 
 
 # ------------------------------------------------------------------------------------------
@@ -425,34 +363,6 @@ def _run_causalimpact(
         return {"error": f"tfcausalimpact failed (exit {proc.returncode}): {proc.stderr[-1500:]}"}
     result: dict[str, Any] = json.loads(lines[-1])
     return result
-
-
-def _naive_glm_placebo(y: np.ndarray, days: Iterable[int], nb_alpha: float) -> np.ndarray:
-    """A user's loop: rebuild the design and refit statsmodels' NB GLM at each date."""
-    import statsmodels.api as sm
-
-    n = len(y)
-    t = np.arange(n) / 7.0
-    out = []
-    for d in days:
-        X = np.column_stack([np.ones(n), t, (np.arange(n) >= d).astype(float)])
-        res = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=nb_alpha)).fit()
-        out.append(res.params[2])
-    return np.array(out)
-
-
-def _naive_nb_placebo(y: np.ndarray, days: Iterable[int]) -> np.ndarray:
-    """The same loop with statsmodels' NegativeBinomial (dispersion re-estimated each time)."""
-    import statsmodels.api as sm
-
-    n = len(y)
-    t = np.arange(n) / 7.0
-    out = []
-    for d in days:
-        X = np.column_stack([np.ones(n), t, (np.arange(n) >= d).astype(float)])
-        res = sm.NegativeBinomial(y, X, loglike_method="nb2").fit(disp=0)
-        out.append(res.params[2])
-    return np.array(out)
 
 
 def _row(case: str, n: int, timing: Timing, ref: float, effect: str = "") -> dict[str, Any]:
@@ -588,87 +498,7 @@ def speed(args: argparse.Namespace) -> None:
 
 
 def _speed_placebo(args: argparse.Namespace) -> None:
-    print(
-        f"\n(c) {PLACEBO_FITS} in-time placebo fits (NB, linear trend, step), simulated NB2 "
-        f"series (baseline {BASELINE}/day, dispersion {NB_ALPHA}, true RR 1.5 at day "
-        f"{STEP_DAY})"
-    )
-    reps = 2 if args.quick else 5
-    simulated_365 = simulate_nb_counts(np.random.default_rng([SEED, 365]), rate_ratio=1.5)
-    real = _date(STEP_DAY)
-    days = [d for d in _eligible_days(N_DAYS) if d != STEP_DAY]
-    cycle_days = [days[i % len(days)] for i in range(PLACEBO_FITS)]
-    cycle_dates = [_date(d) for d in cycle_days]
-    pl_t, pl = _timed(
-        lambda: fp.placebo_test(simulated_365, real, dates=cycle_dates, progress=False), reps
-    )
-    n_days_1000 = PLACEBO_FITS + MIN_PRE + MIN_POST  # eligible = n - min_pre - min_post + 1
-    simulated_1021 = simulate_nb_counts(
-        np.random.default_rng([SEED, n_days_1000]),
-        n_days=n_days_1000,
-        rate_ratio=1.5,
-        step_day=600,
-    )
-    pl2_t, pl2 = _timed(lambda: fp.placebo_test(simulated_1021, _date(600), progress=False), reps)
-    real_fit = fp.fit_its(simulated_365, real, n_sim=2)
-    nb_alpha = float(real_fit.fits[None].nb_alpha or 0.0)
-    y = simulated_365["count"].to_numpy(float)
-    glm_t, glm_est = _timed(
-        lambda: _naive_glm_placebo(y, cycle_days, nb_alpha), 1 if args.quick else 3, 0
-    )
-    n_sub = 50 if args.quick else 100
-    nb_t, _ = _timed(lambda: _naive_nb_placebo(y, cycle_days[:n_sub]), 1, 0)
-    scale = PLACEBO_FITS / n_sub
-    nb_t = Timing([w * scale for w in nb_t.wall], [c * scale for c in nb_t.cpu])
-    ours_est = pl.placebos["estimate"].to_numpy(float)
-    agree = float(np.max(np.abs(ours_est - glm_est)))
-    ref = pl_t.median
-
-    def row(case: str, n_obs: int, n_fits: int, t: Timing) -> dict[str, Any]:
-        return {
-            "case": case,
-            "n_obs": n_obs,
-            "n_fits": n_fits,
-            "repeats": len(t.wall),
-            "median_s": t.median,
-            "min_s": t.min,
-            "cpu_median_s": t.cpu_median,
-            "time_vs_placebo_test_x": t.median / ref,
-        }
-
-    table = pd.DataFrame(
-        [
-            row(
-                "placebo_test, dates= (eligible dates cycled to 1,000)",
-                N_DAYS,
-                int(pl.table["n_placebo"].iloc[0]),
-                pl_t,
-            ),
-            row(
-                "placebo_test, default (all eligible) dates",
-                n_days_1000,
-                int(pl2.table["n_placebo"].iloc[0]),
-                pl2_t,
-            ),
-            row("loop of sm.GLM NegativeBinomial(alpha fixed) refits", N_DAYS, 1000, glm_t),
-            row(
-                f"loop of sm.NegativeBinomial (alpha re-estimated), {n_sub} fits x {scale:.0f}",
-                N_DAYS,
-                PLACEBO_FITS,
-                nb_t,
-            ),
-        ]
-    )
-    print(_table(table))
-    print(
-        f"1,000 placebo fits on 365 days: {ref:.2f} s (target under 3 s): "
-        f"{'met' if ref < 3 else 'NOT met'}. placebo_test's time includes the real model's fit; "
-        "all in this process with default BLAS threading; the last row is extrapolated"
-    )
-    print(
-        f"agreement: max |placebo_test estimate - sm.GLM estimate| over {len(cycle_days)} "
-        f"dates = {agree:.2e} (NB alpha fixed at {nb_alpha:.4f}, the real model's estimate)"
-    )
+    print("\n(c) placebo fits: moved to benchmarks/bench_placebo.py (sections 2 and 3)")
 
 
 # ------------------------------------------------------------------------------------------
@@ -1011,7 +841,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         _header(f"1. Coverage of 95% CIs for the step rate ratio ({cov_sims} simulations per RR)")
         coverage_study(cov_sims, args.workers)
     if "placebo-null" in sections:
-        _header(f"2. In-time placebo p-values under the null ({pl_sims} simulated series)")
+        _header("2. In-time placebo p-values under the null")
         placebo_null_study(pl_sims, args.workers)
     if "speed" in sections:
         _header("3. Speed (medians over repeats; wall-clock seconds)")

@@ -149,6 +149,10 @@ class FewEventsWarning(FlashpointWarning):
     """A group has so few events that its estimates carry little information."""
 
 
+class FewPlacebosWarning(FlashpointWarning):
+    """A placebo (permutation) test has too few placebos to reach its significance level."""
+
+
 class NonStationaryWarning(FlashpointWarning):
     """A self-exciting model is explosive (branching ratio at or above 1)."""
 

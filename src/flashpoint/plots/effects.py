@@ -261,8 +261,9 @@ def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = N
 def plot_placebo(result: PlaceboResult, *, title: str | None = None) -> go.Figure:
     """Draw the placebo distribution of the effect with the observed effect marked.
 
-    One panel per group: the placebo estimates (log rate ratio or z statistic) as a
-    histogram, a vertical line at the observed value, and the rank p-value in the title.
+    One panel per group: the placebo statistics (z statistic or log rate ratio) as a
+    histogram, a vertical line at the observed value, and the rank p-value with the
+    smallest p-value the test can return in the panel title.
 
     Parameters
     ----------
@@ -280,7 +281,10 @@ def plot_placebo(result: PlaceboResult, *, title: str | None = None) -> go.Figur
     titles = []
     for _, row in summary.iterrows():
         name = f"{row[result.by]}: " if result.by else ""
-        titles.append(f"{name}rank p-value {row['p_value']:.3f} ({int(row['n_placebo'])} placebos)")
+        titles.append(
+            f"{name}rank p-value {row['p_value']:.3f} ({int(row['n_placebo'])} placebos, "
+            f"smallest attainable {row['min_p_value']:.3f})"
+        )
     fig = new_figure(len(groups), row_titles=titles, shared_xaxes=False, vertical_spacing=0.14)
     colors = _THEME["colors"]
     stat_label = "z statistic" if result.statistic == "z" else "log rate ratio"
@@ -309,11 +313,23 @@ def plot_placebo(result: PlaceboResult, *, title: str | None = None) -> go.Figur
     fig = finish(
         fig,
         title=title or f"Placebo test: {result.event}",
+        subtitle=_placebo_design(result),
         x_title=stat_label,
         y_title="placebo dates",
         rows=len(groups),
     )
     return fig
+
+
+def _placebo_design(result: PlaceboResult) -> str:
+    if result.kind == "across_group":
+        return "the event's statistic in every group"
+    if result.window is None:
+        return "event moved to every placebo date; every fit on the whole series"
+    return (
+        f"event moved to every placebo date; every fit on up to {result.window} periods "
+        "before and from its date"
+    )
 
 
 def plot_event_study(result: EventStudyResult, *, title: str | None = None) -> go.Figure:
