@@ -61,6 +61,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 import flashpoint as fp
 

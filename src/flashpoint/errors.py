@@ -177,10 +177,6 @@ class PoorFitWarning(FlashpointWarning):
     """A comparison series (e.g. a synthetic control) does not track the data before an event."""
 
 
-class FewPlacebosWarning(FlashpointWarning):
-    """Too few placebos for a rank p-value to reach the significance level."""
-
-
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 
