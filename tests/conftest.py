@@ -47,3 +47,13 @@ def simulated_events(rng: np.random.Generator) -> pd.DataFrame:
             "country": rng.choice(["A", "B", "C"], size=n, p=[0.5, 0.3, 0.2]),
         }
     )
+
+
+def trace_dates(trace: object) -> list[pd.Timestamp]:
+    """The dates of a plotly trace, whether given as ``x`` or compactly as ``x0``/``dx``."""
+    x = getattr(trace, "x", None)
+    if x is not None:
+        return list(pd.to_datetime(x))
+    n = len(trace.y)  # type: ignore[attr-defined]
+    start = pd.Timestamp(trace.x0)  # type: ignore[attr-defined]
+    return list(start + pd.to_timedelta(np.arange(n) * trace.dx, unit="ms"))  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 import flashpoint.limits as fp_limits
+from conftest import trace_dates
 from flashpoint.errors import FlashpointValueError
 from flashpoint.models.alarms import (
     DEFAULT_ALPHA,
@@ -332,9 +333,7 @@ def test_plot_alarms_structure(rng: np.random.Generator) -> None:
     assert names.count("alarm") >= 1
     assert names[-1] == "events"
     bars = [t for t in fig.data if t.name == "count"]
-    assert list(pd.to_datetime(bars[0].x)) == list(
-        res.frame.loc[res.frame["country"] == "Iraq", "date"]
-    )
+    assert trace_dates(bars[0]) == list(res.frame.loc[res.frame["country"] == "Iraq", "date"])
     expected = [t for t in fig.data if t.name == "expected (baseline)"][1]
     syria = res.frame.loc[(res.frame["country"] == "Syria") & res.frame["monitored"]]
     np.testing.assert_allclose(expected.y, syria["expected"])

@@ -20,6 +20,7 @@ from scipy import integrate, special, stats
 import flashpoint as fp
 import flashpoint.limits as limits
 import flashpoint.models.changepoints as cp
+from conftest import trace_dates
 from flashpoint.errors import (
     EventRangeError,
     FewEventsWarning,
@@ -788,7 +789,7 @@ def test_plot_structure() -> None:
         "posterior probability of a change (Syria)", "events",
     ]  # fmt: skip
     iraq = res.daily[res.daily["country"] == "Iraq"]
-    assert list(fig.data[0].x) == list(iraq["date"])
+    assert trace_dates(fig.data[0]) == list(iraq["date"])
     assert list(fig.data[3].y) == pytest.approx(list(iraq["rate"]))
     assert list(fig.data[5].y) == pytest.approx(list(iraq["prob_change"]))
     assert fig.data[3].line.shape == "hv"

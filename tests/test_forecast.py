@@ -9,6 +9,7 @@ from scipy import stats
 
 import flashpoint as fp
 import flashpoint.limits as limits
+from conftest import trace_dates
 from flashpoint.errors import AllZeroGroupWarning, FlashpointValueError
 from flashpoint.models.forecast import (
     ForecastResult,
@@ -423,9 +424,9 @@ def test_plot_forecast_and_backtest_structure() -> None:
         "forecast mean",
     ] * 2 + ["events"]
     syria = fc.forecast[fc.forecast["country"] == "Syria"]
-    assert list(fig.data[8].x) == list(syria["date"])
+    assert trace_dates(fig.data[8]) == list(syria["date"])
     np.testing.assert_allclose(fig.data[8].y, syria["median"])
-    assert len(fig.data[0].x) == 30
+    assert len(trace_dates(fig.data[0])) == 30
     assert fig.layout.yaxis.title.text == "attacks per day"
     assert "chosen by backtest: Iraq: " in fig.layout.title.text  # the default, model="auto"
     bt = backtest(

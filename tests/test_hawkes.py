@@ -11,6 +11,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 import flashpoint as fp
+from conftest import trace_dates
 from flashpoint.errors import EventRangeError, FlashpointValueError, ModelSpecError
 from flashpoint.models.hawkes import (
     HawkesResult,
@@ -441,7 +442,7 @@ def test_plot_hawkes_structure() -> None:
     assert fig.layout.xaxis2.title.text == "Date"
     dec = res.decomposition
     iraq = dec[dec["country"] == "Iraq"]
-    assert list(fig.data[0].x) == list(iraq["date"])
+    assert trace_dates(fig.data[0]) == list(iraq["date"])
     np.testing.assert_allclose(fig.data[3].y, iraq["count"])
     assert "Self-excitation" in fig.layout.title.text
     assert not any("trigger" in t.name for t in fig.data)

@@ -11,6 +11,7 @@ import pytest
 import statsmodels.api as sm
 
 import flashpoint as fp
+from conftest import trace_dates
 from flashpoint.errors import (
     AllZeroGroupWarning,
     EventRangeError,
@@ -262,7 +263,7 @@ def test_plot_its_structure(bundled_counts: pd.DataFrame) -> None:
         assert expected in names
     obs = next(t for t in fig.data if t.name == "observed (Iraq)")
     iraq = res.fitted[res.fitted["country"] == "Iraq"]
-    assert list(pd.to_datetime(obs.x)) == list(iraq["date"])
+    assert trace_dates(obs) == list(iraq["date"])
     assert fig.layout.yaxis.title.text == "attacks per day"
     assert fig.layout.title.text.startswith("Interrupted time series")
     assert fig.layout.xaxis4.title.text == "Date"

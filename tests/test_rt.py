@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from conftest import trace_dates
 from flashpoint.errors import FlashpointTypeError, FlashpointValueError, ShortSeriesWarning
 from flashpoint.models.rt import (
     DEFAULT_SERIAL_INTERVAL,
@@ -285,7 +286,7 @@ def test_plot_rt_structure(rng: np.random.Generator) -> None:
     assert names[-1] == "events"
     means = [t for t in fig.data if t.name == "R_t (posterior mean)"]
     expected_x = res.summary().loc[lambda d: d["country"] == "A", "date"]
-    assert list(pd.to_datetime(means[0].x)) == list(expected_x)
+    assert trace_dates(means[0]) == list(expected_x)
     np.testing.assert_allclose(
         means[0].y, res.summary().loc[lambda d: d["country"] == "A", "rt_mean"]
     )

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import flashpoint as fp
+from conftest import trace_dates
 from flashpoint.errors import (
     AllZeroGroupWarning,
     EventRangeError,
@@ -441,13 +442,13 @@ def test_plot_structure(rng: np.random.Generator) -> None:
     assert fig.layout.yaxis.title.text == "events per day"
     assert fig.layout.xaxis2.title.text == "Date"
     assert "placebo p" in fig.layout.title.text
-    x = fig.data[0].x
+    x = trace_dates(fig.data[0])
     assert len(x) == 120
-    assert pd.Timestamp(x[0]) == pd.Timestamp("2023-01-01")
+    assert x[0] == pd.Timestamp("2023-01-01")
     full = fp.plot_synthetic_control(res, show_poor_fit=True, cumulative=True, kind="in_time")
     assert [t.name for t in full.data].count("placebo gaps") == 19
     assert "cumulative gap" in full.layout.yaxis2.title.text
-    assert len(full.data[0].x) == 90  # the in-time analysis stops before the real event
+    assert len(trace_dates(full.data[0])) == 90  # the in-time analysis stops before the real event
     with pytest.raises(FlashpointValueError, match="no analysis"):
         fp.plot_synthetic_control(res, treated="c07")
 

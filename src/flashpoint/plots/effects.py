@@ -285,7 +285,7 @@ def plot_placebo(result: PlaceboResult, *, title: str | None = None) -> go.Figur
             f"{name}rank p-value {row['p_value']:.3f} ({int(row['n_placebo'])} placebos, "
             f"smallest attainable {row['min_p_value']:.3f})"
         )
-    fig = new_figure(len(groups), row_titles=titles, shared_xaxes=False, vertical_spacing=0.14)
+    fig = new_figure(len(groups), row_titles=titles, shared_xaxes=False, gap=80)
     colors = _THEME["colors"]
     stat_label = "z statistic" if result.statistic == "z" else "log rate ratio"
     for k, group in enumerate(groups, start=1):

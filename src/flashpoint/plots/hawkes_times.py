@@ -70,7 +70,7 @@ def plot_hawkes_times(result: HawkesTimesResult, *, title: str | None = None) ->
             "Time-rescaling goodness of fit (KS plot)",
         ],
         shared_xaxes=False,
-        vertical_spacing=0.2,
+        gap=90,
     )
     curve = result.intensity
     # hover: the theme's hover() shows dates only; event times need the time of day

@@ -134,7 +134,7 @@ def plot_source_comparison(
     table = result.summary()
     events = list(dict.fromkeys(table["event"]))
     groups = list(dict.fromkeys(table["group"]))
-    fig = new_figure(len(events), row_titles=events, shared_xaxes=False, vertical_spacing=0.16)
+    fig = new_figure(len(events), row_titles=events, shared_xaxes=False, gap=80)
     palette = [
         _THEME["colors"]["official"],
         _THEME["colors"]["fitted"],
