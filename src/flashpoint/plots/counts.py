@@ -25,7 +25,7 @@ from flashpoint.plots._theme import (
 )
 from flashpoint.schemas import COUNT, DATE, QUALIFIER
 
-__all__ = ["plot_counts", "plot_cumulative"]
+__all__ = ["plot_count_heatmap", "plot_counts", "plot_cumulative"]
 
 _QUALIFIER_SYMBOLS = {"exact": "circle", "about": "diamond-open", "at_least": "triangle-up-open"}
 
@@ -178,4 +178,85 @@ def plot_cumulative(
         subtitle="markers: circle exact, diamond about, triangle at least (a lower bound)",
         y_title="attacks since the start",
         rows=len(groups),
+    )
+
+
+def plot_count_heatmap(
+    counts: pd.DataFrame,
+    *,
+    by: str | None = None,
+    order: list[Any] | None = None,
+    title: str = "Events per period, every group",
+    unit: str = "events",
+) -> go.Figure:
+    """Draw a heat map of counts: one row per group, one column per period.
+
+    The overview of many groups at once: its size does not grow with their number beyond one
+    row of cells each, so it stays readable (and light) for hundreds of groups.
+
+    Parameters
+    ----------
+    counts
+        Tidy counts on a regular calendar (e.g. weekly totals from
+        :func:`flashpoint.resample`), with a group column.
+    by
+        Group column; found by elimination when ``None``.
+    order
+        Groups from top to bottom (default: the table's order).
+    title, unit
+        Figure title and what a cell counts.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One ``Heatmap`` trace named ``"counts"``: ``z`` has a row per group.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import flashpoint as fp
+    >>> rng = np.random.default_rng(0)
+    >>> simulated = pd.DataFrame({"date": np.tile(pd.date_range("2024-01-01", periods=5), 3),
+    ...                           "region": np.repeat(["A", "B", "C"], 5),
+    ...                           "count": rng.poisson(2, 15)})
+    >>> fig = fp.plot_count_heatmap(simulated, by="region")
+    >>> fig.data[0].z.shape
+    (3, 5)
+    """
+    by = group_column(counts, by)
+    if by is None:
+        raise FlashpointValueError("plot_count_heatmap needs a group column (pass by=)")
+    wide = counts.pivot(index=by, columns=DATE, values=COUNT)
+    if order is not None:
+        wide = wide.loc[[g for g in order if g in wide.index]]
+    dates = pd.DatetimeIndex(wide.columns)
+    step = int(np.diff(dates.as_unit("ms").asi8)[0]) if len(dates) > 1 else 86_400_000
+    fig = go.Figure(
+        go.Heatmap(
+            z=wide.to_numpy(dtype=np.float32),
+            x0=dates[0].strftime("%Y-%m-%d"),
+            dx=step,
+            y=[text(g) for g in wide.index],
+            name="counts",
+            colorscale="Blues",
+            colorbar={"title": {"text": unit}},
+            hovertemplate=f"%{{y}}<br>%{{x|%Y-%m-%d}}<br>%{{z:.0f}} {unit}<extra></extra>",
+        )
+    )
+    n = len(wide)
+    fig.update_layout(
+        template=_THEME["template"],
+        font=_THEME["font"],
+        width=_THEME["width"],
+        height=int(min(max(_THEME["height"], 160 + 14 * n), 1400)),
+        margin={**_THEME["margin"], "l": 160},
+    )
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(autorange="reversed", showticklabels=n <= 80)
+    return finish(
+        fig,
+        title=title,
+        subtitle=f"{n} groups, largest at the top",
+        x_title="Date",
+        y_title="" if n > 80 else "group",
     )

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from flashpoint.errors import FlashpointValueError
 from flashpoint.plots._theme import (
     _THEME,
     add_band,
@@ -21,6 +22,7 @@ from flashpoint.plots._theme import (
     place,
     text,
 )
+from flashpoint.schemas import COUNT
 
 if TYPE_CHECKING:
     from flashpoint.models.event_study import EventStudyResult
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from flashpoint.models.placebo import PlaceboResult
     from flashpoint.models.trend import TrendResult
 
-__all__ = ["plot_event_study", "plot_its", "plot_placebo", "plot_trend"]
+__all__ = ["plot_effect_overview", "plot_event_study", "plot_its", "plot_placebo", "plot_trend"]
 
 
 def _suffix(by: str | None, group: Any) -> str:
@@ -295,7 +297,7 @@ def plot_placebo(result: PlaceboResult, *, title: str | None = None) -> go.Figur
         kw = place(panel)
         fig.add_trace(
             go.Histogram(
-                x=list(frame["statistic"]),
+                x=frame["statistic"].to_numpy(dtype=np.float32),
                 name=f"placebo {stat_label}{_suffix(result.by, group)}",
                 marker_color=colors["reference"],
                 opacity=0.75,
@@ -397,4 +399,101 @@ def plot_event_study(result: EventStudyResult, *, title: str | None = None) -> g
         x_title="days relative to the event",
         y_title="rate ratio (log scale)",
         rows=len(groups),
+    )
+
+
+def plot_effect_overview(
+    result: ITSResult, *, event: str | None = None, title: str | None = None
+) -> go.Figure:
+    """Draw one event's rate ratio in every group against the group's volume (a funnel plot).
+
+    Small groups scatter widely around 1 by chance; large groups far from 1 stand out. The
+    figure keeps its size whatever the number of groups.
+
+    Parameters
+    ----------
+    result
+        From :func:`flashpoint.fit_its` with a group column.
+    event
+        Label of the event (default: the first).
+    title
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One trace ``"groups"``: x the events in the group's series, y the rate ratio (log
+        axis) with its interval; rate ratios of 0 are drawn at the axis floor.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import flashpoint as fp
+    >>> rng = np.random.default_rng(0)
+    >>> dates = pd.date_range("2024-01-01", periods=90)
+    >>> simulated = pd.DataFrame({"date": np.tile(dates, 4), "region": np.repeat(list("ABCD"), 90),
+    ...                           "count": rng.poisson(3, 360)})
+    >>> fig = fp.plot_effect_overview(fp.fit_its(simulated, "2024-02-15", by="region"))
+    >>> len(fig.data[0].x)
+    4
+    """
+    table = result.summary()
+    event = event or result.events[0].name
+    rows = table[table["event"] == event]
+    if not len(rows) or result.by is None:
+        raise FlashpointValueError(
+            f"no grouped rate ratios for event {event!r}; the events are "
+            f"{[e.name for e in result.events]} (an overview needs a group column)"
+        )
+    volume = result.fitted.groupby(result.by)[COUNT].sum()
+    x = rows[result.by].map(volume).to_numpy(dtype=float)
+    rr = rows["rate_ratio"].to_numpy(dtype=float)
+    lower, upper = (
+        rows["rate_ratio_lower"].to_numpy(float),
+        rows["rate_ratio_upper"].to_numpy(float),
+    )
+    positive = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in (rr, lower, upper)])
+    floor = float(positive.min() / 2) if positive.size else 1e-3
+    shown = np.clip(np.nan_to_num(rr, nan=1.0), floor, None)
+    fig = go.Figure(
+        go.Scatter(
+            x=x,
+            y=shown,
+            mode="markers",
+            name="groups",
+            text=[text(g) for g in rows[result.by]],
+            marker={"size": 7, "color": _THEME["colors"]["observed"], "opacity": 0.75},
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": np.nan_to_num(np.clip(upper, floor, shown.max() * 1e3) - shown),
+                "arrayminus": np.nan_to_num(shown - np.clip(lower, floor, None)),
+                "thickness": 1,
+                "width": 0,
+                "color": "rgba(76,114,176,0.35)",
+            },
+            customdata=np.column_stack([rr, lower, upper, rows["p_value"].to_numpy(float)]),
+            hovertemplate="%{text}<br>%{x:.0f} events<br>rate ratio %{customdata[0]:.3g} "
+            "(%{customdata[1]:.3g} to %{customdata[2]:.3g}), p = %{customdata[3]:.3g}"
+            "<extra></extra>",
+        )
+    )
+    fig.add_hline(y=1, line={"color": _THEME["colors"]["reference"], "dash": "dot"})
+    fig.update_layout(
+        template=_THEME["template"],
+        font=_THEME["font"],
+        width=_THEME["width"],
+        height=_THEME["height"] + 60,
+        margin=_THEME["margin"],
+    )
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(type="log")
+    level = f"{result.conf_level:.0%}"
+    return finish(
+        fig,
+        title=title or f"{event}: rate ratio in every group",
+        subtitle=f"{len(rows)} groups; {result.family} ITS with a {result.trend} trend, "
+        f"{level} intervals; the dotted line is no change",
+        x_title="events in the group's series (log scale)",
+        y_title="rate ratio after / before (log scale)",
     )

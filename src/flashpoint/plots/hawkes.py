@@ -19,6 +19,7 @@ from flashpoint.plots._theme import (
     hover,
     new_figure,
     place,
+    xy,
 )
 
 if TYPE_CHECKING:
@@ -119,8 +120,7 @@ def plot_hawkes(result: HawkesResult, *, events: Any = None) -> go.Figure:
         for name, xs, ys, color, legendgroup in _areas(result, grp, dec, x):
             fig.add_trace(
                 go.Scatter(
-                    x=list(xs),
-                    y=list(ys),
+                    **xy(xs, ys),
                     name=name,
                     stackgroup=f"stack{i}",
                     mode="lines",
@@ -134,8 +134,7 @@ def plot_hawkes(result: HawkesResult, *, events: Any = None) -> go.Figure:
             shown.add(legendgroup)
         fig.add_trace(
             go.Scatter(
-                x=x,
-                y=list(dec["count"]),
+                **xy(x, dec["count"]),
                 name="observed",
                 mode="markers",
                 marker={"size": 5, "color": _THEME["colors"]["observed"]},

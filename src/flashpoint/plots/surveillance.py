@@ -104,14 +104,10 @@ def plot_rt(result: RtResult, *, events: Any = None) -> go.Figure:
             panel["rt_mean"],
             name="R_t (posterior mean)",
             color=colors["observed"],
-            customdata=np.column_stack(
-                [
-                    panel["window_count"].to_numpy(),
-                    panel["window_start"].dt.strftime("%Y-%m-%d"),
-                ]
-            ),
+            customdata=panel["window_count"].to_numpy()[:, None],
             hovertemplate=hover(
-                "R", extra="<br>%{customdata[0]} events in the window from %{customdata[1]}"
+                "R",
+                extra=f"<br>%{{customdata[0]:.0f}} events in the {result.window} days to this date",
             ),
             row=row,
             legendgroup="mean",

@@ -25,7 +25,7 @@ from flashpoint.datasets import (
 from flashpoint.errors import FlashpointError, FlashpointValueError
 from flashpoint.models import EventSpec
 from flashpoint.report._html import Report, Section
-from flashpoint.report._inputs import MIN_EVENTS, ReportData, ReportInputs
+from flashpoint.report._inputs import MIN_EVENTS, TOP_GROUPS, ReportData, ReportInputs
 from flashpoint.report._sections import (
     alarm_section,
     changepoint_section,
@@ -34,6 +34,7 @@ from flashpoint.report._sections import (
     hawkes_section,
     its_section,
     methods_section,
+    overview_section,
     placebo_section,
     rt_section,
     sources_section,
@@ -53,6 +54,10 @@ BUNDLED_CAVEAT = (
     "against the official tallies."
 )
 _ALL = "all events"
+
+
+MAX_NOTES = 12
+"""Warnings listed under a section; with many groups the rest are counted, not listed."""
 
 
 class _Progress:
@@ -88,11 +93,13 @@ def _run(section: Section, progress: _Progress, body: Callable[[Section], None])
                 f"internal error ({type(err).__name__}: {_first_line(err)}); this is a bug in "
                 "flashpoint, please report it with the data that triggers it"
             )
-    for w in caught:
-        if issubclass(w.category, UserWarning):
-            note = f"Warning: {w.message}"
-            if note not in section.notes:
-                section.notes.append(note)
+    notes = dict.fromkeys(
+        f"Warning: {w.message}" for w in caught if issubclass(w.category, UserWarning)
+    )
+    fresh = [n for n in notes if n not in section.notes]
+    section.notes.extend(fresh[:MAX_NOTES])
+    if len(fresh) > MAX_NOTES:
+        section.notes.append(f"... and {len(fresh) - MAX_NOTES} more warnings like these.")
     section.seconds = time.perf_counter() - t0
     progress.done(section.title, section.seconds)
     return section
@@ -112,6 +119,8 @@ def build_report(
     tallies: pd.DataFrame | None = None,
     controls: Sequence[Hashable] | None = None,
     by: str | None = None,
+    groups: Sequence[Hashable] | None = None,
+    top: int = TOP_GROUPS,
     basis: Sequence[str] | None = None,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
@@ -149,7 +158,11 @@ def build_report(
         Groups the interventions did not touch (neighbours, comparable places): they are
         not assessed, and they add the synthetic-control reading to the verdict.
     by
-        Group column of ``events`` (bundled data: ``country``). ``None`` for other data
+        Group column of ``events`` (bundled data: ``country``).
+    groups, top
+        The groups shown in detail (every model and figure): ``groups``, or the ``top``
+        largest by volume. An overview section shows every group; with many groups the
+        report's cost grows with ``top``, not with the number of groups. ``None`` for other data
         analyses all events as one series.
     basis
         Keep only event rows with these ``basis`` values.
@@ -193,6 +206,8 @@ def build_report(
     inputs.source_name = source_name or inputs.source_name
     inputs.noun = noun or inputs.noun
     inputs.controls = list(controls or [])
+    inputs.groups = None if groups is None else list(groups)
+    inputs.top = int(top)
     data = _prepare(inputs)
     sections = _sections(inputs, data, _Progress(progress))
     return Report(
@@ -305,17 +320,49 @@ def _prepare(inputs: ReportInputs) -> ReportData:
     totals = window.groupby(by)[COUNT].sum()
     modelled = [g for g in totals.index if totals[g] >= MIN_EVENTS]
     marks = _marks(inputs.key_events, inputs.interventions, inputs.study_kind)
+    detail = _detail_groups(inputs, totals, modelled)
     return ReportData(
         all_counts=all_counts,
         window=window,
-        counts=window[window[by].isin(modelled)].reset_index(drop=True),
+        counts=window[window[by].isin(detail)].reset_index(drop=True),
         modelled=modelled,
+        detail=detail,
         small=[g for g in totals.index if totals[g] < MIN_EVENTS],
         first=first,
         last=last,
         marks=marks,
         window_marks=marks[(marks[DATE] >= first) & (marks[DATE] <= last)],
     )
+
+
+def _detail_groups(
+    inputs: ReportInputs, totals: pd.Series, modelled: Sequence[Hashable]
+) -> list[Hashable]:
+    """Choose the groups shown in detail: those asked for, else the largest, plus controls."""
+    if inputs.groups is not None:
+        unknown = [g for g in inputs.groups if g not in totals.index]
+        if unknown:
+            known = ", ".join(map(str, list(totals.index)[:20]))
+            raise FlashpointValueError(
+                f"groups= names {unknown}, which have no events in the data (groups: {known}"
+                f"{', ...' if len(totals) > 20 else ''}); check the names"
+            )
+        few = [g for g in inputs.groups if g not in modelled]
+        if few:
+            inputs.notes.append(
+                f"Left out of the detail: {', '.join(map(str, few))} (fewer than {MIN_EVENTS} "
+                f"{inputs.noun}s in the window)."
+            )
+        chosen = [g for g in inputs.groups if g in modelled]
+    else:
+        if inputs.top < 1:
+            raise FlashpointValueError(f"top= must be at least 1, got {inputs.top}")
+        ranked = totals[totals.index.isin(list(modelled))].sort_values(
+            ascending=False, kind="stable"
+        )
+        chosen = list(ranked.index[: inputs.top])
+    extra = [c for c in inputs.controls if c in modelled and c not in chosen]
+    return [g for g in modelled if g in chosen or g in extra]
 
 
 def _window_events(inputs: ReportInputs) -> pd.DataFrame:
@@ -369,6 +416,9 @@ def _sections(inputs: ReportInputs, data: ReportData, progress: _Progress) -> li
         sections.append(_run(Section(title, anchor=anchor), progress, body))
 
     add("Verdict", lambda s: verdict_section(s, inputs, data, state), anchor="verdict")
+    n_groups = data.window[by].nunique()
+    if n_groups > len(data.detail) and n_groups > inputs.top:
+        add("All groups", lambda s: overview_section(s, inputs, data, state), anchor="overview")
     add("Daily counts", lambda s: counts_section(s, data.all_counts, by, marks, noun))
     if tallies is not None:
         add(

@@ -9,10 +9,13 @@ import pandas as pd
 
 from flashpoint.models import EventSpec
 
-__all__ = ["MIN_EVENTS", "ReportData", "ReportInputs"]
+__all__ = ["MIN_EVENTS", "TOP_GROUPS", "ReportData", "ReportInputs"]
 
 MIN_EVENTS = 10
 """Groups with fewer events in the window are shown but left out of the models."""
+
+TOP_GROUPS = 8
+"""Groups shown in detail by default: the largest by volume (the overview shows every group)."""
 
 
 @dataclass
@@ -35,6 +38,8 @@ class ReportInputs:
     sources: dict[str, pd.DataFrame] = field(default_factory=dict)
     controls: list[Hashable] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    groups: list[Hashable] | None = None
+    top: int = TOP_GROUPS
 
 
 @dataclass
@@ -44,7 +49,11 @@ class ReportData:
     all_counts: pd.DataFrame
     window: pd.DataFrame
     counts: pd.DataFrame
+    """The window's counts of the groups shown in detail (every model runs on these)."""
     modelled: list[Hashable]
+    """Groups with at least ``MIN_EVENTS`` events in the window."""
+    detail: list[Hashable]
+    """The modelled groups shown in detail: chosen, or the largest ``top`` by volume."""
     small: list[Hashable]
     first: pd.Timestamp
     last: pd.Timestamp

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from flashpoint.counts import count_daily, cumulative, reconcile_tallies, rolling_mean
+from flashpoint.counts import count_daily, cumulative, reconcile_tallies, resample, rolling_mean
 from flashpoint.errors import FlashpointError, FlashpointValueError
 from flashpoint.models import (
     EventSpec,
@@ -22,13 +22,16 @@ from flashpoint.models import (
     estimate_rt,
     fit_event_study,
     fit_hawkes,
+    fit_its,
     fit_trend,
 )
 from flashpoint.plots import (
     plot_alarms,
     plot_changepoints,
+    plot_count_heatmap,
     plot_counts,
     plot_cumulative,
+    plot_effect_overview,
     plot_event_study,
     plot_hawkes,
     plot_its,
@@ -49,6 +52,7 @@ __all__ = [
     "hawkes_section",
     "its_section",
     "methods_section",
+    "overview_section",
     "placebo_section",
     "rt_section",
     "sources_section",
@@ -69,11 +73,16 @@ def verdict_section(
     """Assess each intervention: every reading side by side, in words and a figure."""
     noun = inputs.noun
     totals = data.window.groupby(inputs.by)[COUNT].sum()
+    named = [g for g in totals.index if g in data.detail or len(totals) <= inputs.top]
     listed = "; ".join(
-        f"{g}: {int(n)} {noun}{'' if n == 1 else 's'}"
+        f"{g}: {int(totals[g])} {noun}{'' if totals[g] == 1 else 's'}"
         + ("" if g in data.modelled else " (too few to model)")
-        for g, n in totals.items()
+        for g in named
     )
+    others = len(totals) - len(named)
+    if others:
+        rest = int(totals.drop(index=named).sum())
+        listed += f"; {others} other groups: {rest} {noun}s (see the overview)"
     s.paragraphs.append(f"Window {data.first.date()} to {data.last.date()}. {listed}.")
     if not inputs.interventions:
         s.paragraphs.append(
@@ -153,6 +162,50 @@ def _window_sources(inputs: ReportInputs, data: ReportData) -> dict[str, pd.Data
             rows, by=inputs.by, start=data.first, end=data.last, groups=data.modelled
         )
     return out
+
+
+def overview_section(
+    s: Section, inputs: ReportInputs, data: ReportData, state: dict[str, Any]
+) -> None:
+    """Every group at a glance: counts over time, and each intervention's rate ratio."""
+    by, noun = inputs.by, inputs.noun
+    totals = data.window.groupby(by)[COUNT].sum().sort_values(ascending=False, kind="stable")
+    weekly = (data.last - data.first).days > 180
+    shown = resample(data.window, freq="W", by=by) if weekly else data.window
+    period = "week" if weekly else "day"
+    s.intro = (
+        f"All {len(totals)} groups; the sections below show the {len(data.detail)} in detail "
+        + ("you chose" if inputs.groups is not None else "with the most " + noun + "s")
+        + f" ({', '.join(map(str, data.detail))}). Choose others with groups= "
+        "(CLI: --groups) or more with top= (--top)."
+    )
+    s.figures.append(
+        plot_count_heatmap(
+            shown,
+            by=by,
+            order=list(totals.index),
+            title=f"{noun.capitalize()}s per {period}, every group",
+            unit=f"{noun}s per {period}",
+        )
+    )
+    table = totals.rename(f"{noun}s").reset_index()
+    table["modelled"] = table[by].isin(data.modelled)
+    table["in_detail"] = table[by].isin(data.detail)
+    s.tables.append((f"{noun.capitalize()}s per group in the window", table))
+    if inputs.interventions and len(data.modelled) > 1:
+        modelled = data.window[data.window[by].isin(data.modelled)]
+        res = fit_its(modelled, inputs.interventions, by=by, band="parameter", n_sim=50)
+        for sp in inputs.interventions:
+            s.figures.append(plot_effect_overview(res, event=sp.name))
+        s.tables.append(
+            (
+                "Rate ratio per group and intervention (default model only; the verdict "
+                "reads the detailed groups every way)",
+                _columns(res, "event", "rate_ratio", "rate_ratio_lower", "rate_ratio_upper")
+                .assign(p_value=res.summary()["p_value"])
+                .sort_values(["event", "rate_ratio"]),
+            )
+        )
 
 
 def counts_section(
