@@ -87,7 +87,7 @@ def simulate_regional_shock(
 def simulate_ten_controls(
     seed: int, n: int = 3650, k: int = 10, at: int = 3000
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
-    """Simulated NB counts (size 10) with log-rate ``0.08 sum_j log x_j`` and RR 1.3 after ``at``."""
+    """Simulated NB counts (size 10), log-rate ``0.08 sum_j log x_j``, RR 1.3 from ``at``."""
     rng = np.random.default_rng(seed)
     z = np.zeros((n, k))
     shocks = rng.normal(0, 0.1, (n, k))

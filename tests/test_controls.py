@@ -18,7 +18,7 @@ from flashpoint.models._base import split_counts
 from flashpoint.models.its._ridge import choose_penalty, fit_ridge
 
 sys.path.insert(0, str(Path(__file__).parent / "reference"))
-from causalimpact_data import RRandom, causalimpact_example  # noqa: E402
+from causalimpact_data import RRandom, causalimpact_example
 
 EVENT = "2014-03-12"  # the 71st day of the CausalImpact example
 
@@ -89,25 +89,31 @@ def test_causalimpact_example_agrees_with_r_summary(
     res = fp.fit_its(counts, EVENT, controls=controls, family="gaussian", trend="none")
     avg, cum = (res.impact().set_index("measure").loc[m] for m in ("average", "cumulative"))
     assert cum["n_post"] == 30
-    assert round(avg["actual"]) == 117 and round(cum["actual"]) == 3511
+    assert round(avg["actual"]) == 117
+    assert round(cum["actual"]) == 3511
     assert round(avg["counterfactual"]) == 107
     assert abs(cum["counterfactual"] - 3196) < 10.4
     assert abs(cum["excess"] - 316) < 10.4
     assert abs(cum["relative_excess"] - 0.099) < 0.0035
-    assert 105.5 <= avg["counterfactual_lower"] and avg["counterfactual_upper"] < 107.5
-    assert 291.7 <= cum["excess_lower"] and cum["excess_upper"] <= 340
-    assert 0.0905 <= cum["relative_excess_lower"] and cum["relative_excess_upper"] < 0.115
+    assert avg["counterfactual_lower"] >= 105.5
+    assert avg["counterfactual_upper"] < 107.5
+    assert cum["excess_lower"] >= 291.7
+    assert cum["excess_upper"] <= 340
+    assert cum["relative_excess_lower"] >= 0.0905
+    assert cum["relative_excess_upper"] < 0.115
     width = cum["excess_upper"] - cum["excess_lower"]
     assert 0.5 * (336 - 294.4) < width < 340 - 291.7
     row = res.controls_fit.iloc[0]
-    assert row["transform"] == "none" and abs(row["estimate"] - 1.2) < 2 * row["std_err"]
+    assert row["transform"] == "none"
+    assert abs(row["estimate"] - 1.2) < 2 * row["std_err"]
     assert res.pre_fit.iloc[0]["pre_r2"] > 0.8
 
 
 def test_gaussian_equals_statsmodels_ols(example: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     counts, controls = example
     y = counts["count"].to_numpy()
-    for cov_type, kwargs in (("model", {}), ("hac", {"cov_type": "HAC", "cov_kwds": {"maxlags": 3}})):
+    hac = {"cov_type": "HAC", "cov_kwds": {"maxlags": 3}}
+    for cov_type, kwargs in (("model", {}), ("hac", hac)):
         res = fp.fit_its(
             counts, EVENT, controls=controls, family="gaussian", cov_type=cov_type, maxlags=3
         )
@@ -118,7 +124,8 @@ def test_gaussian_equals_statsmodels_ols(example: tuple[pd.DataFrame, pd.DataFra
         np.testing.assert_allclose(fit.std_err, direct.bse, rtol=1e-6)
         np.testing.assert_allclose(fit.scale, direct.scale, rtol=1e-8)
     row = res.summary().iloc[0]
-    assert np.isnan(row["rate_ratio"]) and row["estimate"] == pytest.approx(direct.params[2])
+    assert np.isnan(row["rate_ratio"])
+    assert row["estimate"] == pytest.approx(direct.params[2])
     # the predictive band of one day is the OLS prediction interval with the normal quantile
     X_cf = X.copy()
     X_cf[:, 2] = 0.0
@@ -167,7 +174,8 @@ def test_control_groups_predict_the_other_groups() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AffectedControlWarning)
         res = fp.fit_its(counts, dates[at], controls=["B", "C"], family="poisson")
-    assert res.groups == ("A",) and res.controls == ("B", "C")
+    assert res.groups == ("A",)
+    assert res.controls == ("B", "C")
     assert list(res.controls_fit["transform"]) == ["log1p", "log1p"]
     assert res.controls_fit["control"].tolist() == ["B", "C"]
     row = res.summary().iloc[0]
@@ -205,7 +213,9 @@ def test_a_control_that_jumps_at_the_event_warns(rng: np.random.Generator) -> No
     with pytest.warns(AffectedControlWarning, match="shifts at event"):
         res = fp.fit_its(counts, event, controls=controls)
     row = res.controls_fit.iloc[0]
-    assert row["shift_flagged"] and row["shift"] > 1 and row["transform"] == "log"
+    assert row["shift_flagged"]
+    assert row["shift"] > 1
+    assert row["transform"] == "log"
     steady, steady_controls, _ = simulated_regional_shock(rng, jump=1.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", AffectedControlWarning)
@@ -244,14 +254,15 @@ def test_many_controls_are_shrunk(rng: np.random.Generator) -> None:
         res = fp.fit_its(counts, event, controls=controls)
         none = fp.fit_its(counts, event, controls=controls, shrinkage="none")
     pre = res.pre_fit.iloc[0]
-    assert pre["shrinkage"] == "ridge" and pre["penalty"] > 0
+    assert pre["shrinkage"] == "ridge"
+    assert pre["penalty"] > 0
     assert none.pre_fit.iloc[0]["penalty"] == 0
     noise_rows = res.controls_fit["control"].str.startswith("noise")
     shrunk = np.linalg.norm(res.controls_fit.loc[noise_rows, "estimate"])
     assert shrunk < np.linalg.norm(none.controls_fit.loc[noise_rows, "estimate"])
-    assert res.summary().iloc[0]["rate_ratio_lower"] < 1.5 < res.summary().iloc[0][
-        "rate_ratio_upper"
-    ]
+    assert (
+        res.summary().iloc[0]["rate_ratio_lower"] < 1.5 < res.summary().iloc[0]["rate_ratio_upper"]
+    )
 
 
 # ---- Gaussian outcomes and input errors ----------------------------------------------------
@@ -263,12 +274,14 @@ def test_non_integer_outcomes_need_the_gaussian_family(rng: np.random.Generator)
     with pytest.raises(fp.FlashpointError, match="whole numbers"):
         split_counts(values)
     _by, _freq, series = split_counts(values, integer=False)
-    assert series[0].y.dtype == float and series[0].y.min() < 0
+    assert series[0].y.dtype == float
+    assert series[0].y.min() < 0
     res = fp.fit_its(
         values, [fp.EventSpec(date="2024-02-01", shape="decay")], family="gaussian", n_sim=50
     )
     row = res.summary().iloc[0]
-    assert row["ci_method"] == "wald (half-life estimated)" and 0 <= row["p_value"] <= 1
+    assert row["ci_method"] == "wald (half-life estimated)"
+    assert 0 <= row["p_value"] <= 1
 
 
 def test_control_input_errors(rng: np.random.Generator) -> None:
