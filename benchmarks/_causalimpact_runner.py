@@ -1,7 +1,9 @@
 """Run tfcausalimpact on one series; executed INSIDE its own venv by bench_its.py.
 
 Not part of flashpoint (it imports only tfcausalimpact, pandas and TensorFlow). Reads a CSV
-with columns ``date, count`` (simulated, seeded data written by bench_its.py), fits
+with columns ``date, count`` and optionally control series in further columns (simulated,
+seeded data written by bench_its.py or bench_controls.py; the controls become
+CausalImpact's covariates), fits
 ``CausalImpact(data, pre_period, post_period, model_args={})`` (the package defaults: local
 level model, standardised data, variational inference, 1,000 posterior samples) ``repeats``
 times and prints one JSON object on the last line of standard output: the wall and CPU
@@ -39,7 +41,8 @@ def main() -> None:
 
     import_s = time.perf_counter() - t0
     frame = pd.read_csv(args.csv, parse_dates=["date"])
-    data = frame.set_index("date")[["count"]].astype(float)
+    columns = ["count", *[c for c in frame.columns if c not in ("date", "count")]]
+    data = frame.set_index("date")[columns].astype(float)
     pre = [data.index[0], pd.Timestamp(args.pre_end)]
     post = [pd.Timestamp(args.post_start), data.index[-1]]
     times, cpu_times = [], []
@@ -59,6 +62,7 @@ def main() -> None:
                 "cpu_times": cpu_times,
                 "import_s": import_s,
                 "n_obs": len(data),
+                "n_controls": len(columns) - 1,
                 "rel_effect": float(s["rel_effect"]),
                 "rel_effect_lower": float(s["rel_effect_lower"]),
                 "rel_effect_upper": float(s["rel_effect_upper"]),

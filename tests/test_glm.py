@@ -8,7 +8,7 @@ import statsmodels.api as sm
 from scipy import optimize, stats
 
 from flashpoint.errors import NotEstimableWarning
-from flashpoint.models._glm import fit_counts, mean_band, predictive_band
+from flashpoint.models._glm import cumulative_band, fit_counts, mean_band, predictive_band
 from flashpoint.models._separation import zero_mean_rows
 
 
@@ -108,3 +108,30 @@ def test_step_without_events_before_is_nan_not_1e10(family: str) -> None:
     cf = mean_band(fit, X * [1, 1, 0], None, 0.05, counterfactual=True)[0]
     assert np.isnan(cf).all()
     assert np.isnan(predictive_band(fit, X, None, 0.05)[0]).all()
+
+
+def test_gaussian_bands_are_the_normal_ones() -> None:
+    """Gaussian family: bands of one day and of the running sum against their closed forms."""
+    rng = np.random.default_rng(11)
+    n = 80
+    X = np.column_stack([np.ones(n), np.arange(n) / 7.0])
+    y = X @ np.array([2.0, -0.3]) + rng.normal(0, 1.5, n)
+    fit = fit_counts(y, X, names=["const", "trend"], family="gaussian")
+    direct = sm.OLS(y, X).fit()
+    np.testing.assert_allclose(fit.params, direct.params)
+    np.testing.assert_allclose(fit.std_err, direct.bse)
+    mean, lower, _upper = mean_band(fit, X, None, 0.05)
+    se = np.sqrt(np.einsum("ij,jk,ik->i", X, direct.cov_params(), X))
+    np.testing.assert_allclose(lower, mean - 1.959964 * se, rtol=1e-6)
+    pred_lower, _pred_upper = predictive_band(fit, X, None, 0.05)
+    np.testing.assert_allclose(pred_lower, mean - 1.959964 * np.sqrt(se**2 + direct.scale))
+    cum_lower, cum_upper = cumulative_band(
+        fit, X, None, alpha=0.05, n_sim=40_000, seed=0, predictive=True
+    )
+    a = X.sum(axis=0)
+    sd = np.sqrt(a @ direct.cov_params() @ a + n * direct.scale)
+    np.testing.assert_allclose(
+        [cum_lower[-1], cum_upper[-1]],
+        mean.sum() + np.array([-1, 1]) * 1.959964 * sd,
+        atol=0.02 * sd,
+    )

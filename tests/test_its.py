@@ -297,7 +297,7 @@ def test_bad_specs() -> None:
 
 def test_bad_family(rng: np.random.Generator) -> None:
     with pytest.raises(fp.FlashpointError, match="family must be one of 'negbin'"):
-        fp.fit_its(simulated_nb_counts(rng), "2022-03-01", family="gaussian")
+        fp.fit_its(simulated_nb_counts(rng), "2022-03-01", family="binomial")
 
 
 def test_few_pre_event_days_warns(rng: np.random.Generator) -> None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "AffectedControlWarning",
     "AllZeroGroupWarning",
     "ConvergenceWarning",
     "DataQualityWarning",
@@ -175,6 +176,15 @@ class NotEstimableWarning(FlashpointWarning):
 
 class PoorFitWarning(FlashpointWarning):
     """A comparison series (e.g. a synthetic control) does not track the data before an event."""
+
+
+class AffectedControlWarning(FlashpointWarning):
+    """A control series shifts at an event: the event may have moved it too.
+
+    A control that the event itself affects absorbs part of the effect (the estimate is
+    biased towards no effect); a shift from a shock common to both series is what the
+    control is there to adjust for. Only the analyst can tell which.
+    """
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)

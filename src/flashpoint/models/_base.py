@@ -70,7 +70,8 @@ class CountSeries:
     dates
         Regular calendar (``freq``), one entry per observation.
     y
-        Counts (``int64``, non-negative).
+        Counts (``int64``, non-negative), or ``float64`` values of a continuous outcome
+        (``split_counts(..., integer=False)``).
     exposure
         Exposure per observation (for a log offset), or ``None``.
     """
@@ -113,6 +114,7 @@ def split_counts(
     exposure: str | None = None,
     min_obs: int = 1,
     drop_all_zero: bool = False,
+    integer: bool = True,
 ) -> tuple[str | None, str, list[CountSeries]]:
     """Check a tidy counts table and split it into one regular series per group.
 
@@ -133,6 +135,10 @@ def split_counts(
         Minimum observations per group; fewer raises an error.
     drop_all_zero
         Leave out groups whose counts are all zero, with an :class:`AllZeroGroupWarning`.
+    integer
+        ``True`` (default): ``count`` must hold non-negative whole numbers. ``False``: any
+        finite real values (a continuous outcome, e.g. for a Gaussian model); ``y`` is then
+        ``float64``.
 
     Returns
     -------
@@ -161,13 +167,22 @@ def split_counts(
             "fp.count_daily"
         )
     y_all = counts[COUNT]
-    if not pd.api.types.is_integer_dtype(y_all.dtype):
+    if not integer:
+        values = pd.to_numeric(y_all, errors="coerce")
+        if not np.all(np.isfinite(values.to_numpy(dtype=float))):
+            raise FlashpointValueError(
+                f"'{COUNT}' must hold finite numbers; found missing or infinite values "
+                f"(dtype {y_all.dtype}): drop or fill them"
+            )
+    elif not pd.api.types.is_integer_dtype(y_all.dtype):
         values = pd.to_numeric(y_all, errors="coerce")
         if values.isna().any() or (values % 1 != 0).any():
             raise FlashpointValueError(
-                f"'{COUNT}' must hold whole numbers (counts are counts); got dtype {y_all.dtype}"
+                f"'{COUNT}' must hold whole numbers (counts are counts); got dtype "
+                f"{y_all.dtype}. A continuous measure is modelled by "
+                "fit_its(..., family='gaussian')"
             )
-    if (y_all < 0).any():
+    if integer and (y_all < 0).any():
         bad = counts.loc[y_all < 0, DATE].iloc[0]
         raise FlashpointValueError(f"negative count on {bad.date()}; counts must be >= 0")
     if counts[DATE].isna().any():
@@ -208,7 +223,7 @@ def split_counts(
                 f"groups have different frequencies ({seen_freq!r} and {this_freq!r}{where})"
             )
         seen_freq = this_freq
-        y = frame[COUNT].to_numpy(dtype=np.int64)
+        y = frame[COUNT].to_numpy(dtype=np.int64 if integer else float)
         expo = None
         if exposure is not None:
             expo = frame[exposure].to_numpy(dtype=float)

@@ -1,5 +1,9 @@
 """Count regressions (Poisson, quasi-Poisson, negative binomial) fitted with statsmodels.
 
+A Gaussian family (identity link, ``"gaussian"``) is fitted the same way for continuous
+outcomes; it is not in :data:`FAMILIES` (the count families every count model accepts)
+but in :data:`ALL_FAMILIES`, for the models that offer it (:func:`flashpoint.fit_its`).
+
 One wrapper, :func:`fit_counts`, fits a design with the requested family and covariance
 and returns a :class:`CountFit` holding the estimates, their covariance, the dispersion and
 an overdispersion test, so that every model reports them the same way. It also handles the
@@ -35,7 +39,9 @@ special = lazy_module("scipy.special")
 stats = lazy_module("scipy.stats")
 
 __all__ = [
+    "ALL_FAMILIES",
     "FAMILIES",
+    "GAUSSIAN",
     "CountFit",
     "cumulative_band",
     "fit_counts",
@@ -44,6 +50,8 @@ __all__ = [
 ]
 
 FAMILIES: tuple[str, ...] = ("negbin", "poisson", "quasipoisson")
+GAUSSIAN = "gaussian"
+ALL_FAMILIES: tuple[str, ...] = (*FAMILIES, GAUSSIAN)
 COV_TYPES: tuple[str, ...] = ("model", "hac")
 _ALPHA_BOUNDARY = 1e-6  # NB2 dispersion below this is the Poisson boundary
 # Gauss-Hermite rule (probabilists') for the parameter part of predictive bands
@@ -106,6 +114,26 @@ class CountFit:
         return self.scale if self.family == "quasipoisson" else 1.0
 
     @property
+    def variance_scale(self) -> float:
+        """Factor between the covariance and the inverse weighted information ``(X'WX)^-1``.
+
+        The Pearson scale for quasi-Poisson, the residual variance for Gaussian, else 1.
+        """
+        return self.scale if self.family in ("quasipoisson", GAUSSIAN) else 1.0
+
+    def working_weights(self, mu: np.ndarray) -> np.ndarray:
+        """IRLS weights at the means: ``mu / (1 + nb_alpha mu)`` (log link), 1 (Gaussian)."""
+        if self.family == GAUSSIAN:
+            return np.ones_like(mu)
+        return mu / (1.0 + (self.nb_alpha or 0.0) * mu)
+
+    def score_residuals(self, y: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """Residuals whose products with a column sum to its score (up to the scale)."""
+        if self.family == GAUSSIAN:
+            return y - mu
+        return (y - mu) / (1.0 + (self.nb_alpha or 0.0) * mu)
+
+    @property
     def finite_cov(self) -> tuple[list[int], np.ndarray]:
         """Columns that enter the fitted means and their covariance block."""
         params = self.params if self.mean_params is None else self.mean_params
@@ -159,8 +187,10 @@ def fit_counts(
     family
         ``"negbin"`` (NB2, dispersion by maximum likelihood; statsmodels
         ``NegativeBinomial(loglike_method="nb2")`` fitted by Newton's method),
-        ``"poisson"`` (``GLM`` Poisson) or ``"quasipoisson"`` (``GLM`` Poisson with the
-        Pearson chi2 scale).
+        ``"poisson"`` (``GLM`` Poisson), ``"quasipoisson"`` (``GLM`` Poisson with the
+        Pearson chi2 scale) or ``"gaussian"`` (``GLM`` Gaussian, identity link: least
+        squares, ``scale`` the residual variance ``RSS / (n - p)``; ``y`` may be any real
+        values; no offset, no separation).
     offset
         Log exposure, or ``None``.
     cov_type
@@ -186,8 +216,8 @@ def fit_counts(
     ConvergenceWarning
         When statsmodels reports trouble.
     """
-    if family not in FAMILIES:
-        raise ModelSpecError(f"family must be one of {FAMILIES}, got {family!r}")
+    if family not in ALL_FAMILIES:
+        raise ModelSpecError(f"family must be one of {ALL_FAMILIES}, got {family!r}")
     if cov_type not in COV_TYPES:
         raise ModelSpecError(f"cov_type must be one of {COV_TYPES}, got {cov_type!r}")
     kwargs: dict[str, Any] = {
@@ -198,6 +228,8 @@ def fit_counts(
         "maxlags": maxlags,
         "where": where,
     }
+    if family == GAUSSIAN:
+        return _fit_regular(y, X, **kwargs)
     sep = [j for j in separable if X[:, j].any() and not y[X[:, j] != 0].any()]
     if sep:
         return _fit_separated(y, X, separated=sep, alpha=alpha, **kwargs)
@@ -224,6 +256,8 @@ def _fit_regular(
     if cov_type == "hac":
         lags = maxlags if maxlags is not None else int(np.floor(4 * (n / 100) ** (2 / 9)))
         fit_kwargs = {"cov_type": "HAC", "cov_kwds": {"maxlags": lags}}
+    if family == GAUSSIAN:
+        return _fit_gaussian(y, X, names=names, offset=offset, fit_kwargs=fit_kwargs, where=where)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         pois = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset)
@@ -261,6 +295,40 @@ def _fit_regular(
         n_obs=n,
         converged=converged,
         cov_type=cov_type,
+        raw=res,
+    )
+
+
+def _fit_gaussian(
+    y: np.ndarray,
+    X: np.ndarray,
+    *,
+    names: list[str],
+    offset: np.ndarray | None,
+    fit_kwargs: dict[str, Any],
+    where: str,
+) -> CountFit:
+    """Least squares as a Gaussian GLM (identity link); ``scale`` is ``RSS / (n - p)``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = sm.GLM(y, X, family=sm.families.Gaussian(), offset=offset).fit(**fit_kwargs)
+    cov = np.asarray(res.cov_params())
+    _warn_trouble(caught, converged=True, cov=cov, family=GAUSSIAN, where=where)
+    scale = float(res.scale)
+    return CountFit(
+        family=GAUSSIAN,
+        names=list(names),
+        params=np.asarray(res.params),
+        cov=cov,
+        nb_alpha=None,
+        nb_alpha_se=None,
+        scale=scale,
+        llf=float(res.llf),
+        llf_poisson=float("nan"),
+        pearson_dispersion=scale,
+        n_obs=len(y),
+        converged=True,
+        cov_type="hac" if fit_kwargs else "model",
         raw=res,
     )
 
@@ -576,6 +644,8 @@ def mean_band(
     """
     eta, se, _finite, _cov = _linear_predictor(fit, X, offset)
     z = stats.norm.ppf(1 - alpha / 2)
+    if fit.family == GAUSSIAN:  # identity link
+        return eta, eta - z * se, eta + z * se
     with np.errstate(over="ignore"):
         mean, lower, upper = np.exp(eta), np.exp(eta - z * se), np.exp(eta + z * se)
     for j, (bound, _p) in fit.separated.items():
@@ -605,9 +675,13 @@ def predictive_band(
     and ``1 - alpha/2`` quantiles (integers: the smallest ``k`` with ``F(k) >= q``), so
     the interval covers a new count with probability at least ``1 - alpha``. Rows covered
     by a separated column, and every row when columns are not estimable, get ``nan``.
+    For the Gaussian family the band is ``eta +- z sqrt(se^2 + scale)`` (not integers).
     """
     eta, se, _finite, _cov = _linear_predictor(fit, X, offset)
     n = len(eta)
+    if fit.family == GAUSSIAN:
+        half = stats.norm.ppf(1 - alpha / 2) * np.sqrt(se**2 + fit.scale)
+        return eta - half, eta + half
     if fit.not_estimable:
         return np.full(n, np.nan), np.full(n, np.nan)
     with np.errstate(over="ignore"):
@@ -748,7 +822,9 @@ def cumulative_band(
     For ``n_sim`` draws ``beta* ~ N(beta_hat, cov)``, the running sums of the means
     ``M_k = sum_{t <= k} exp(x_t beta*)`` are computed per row. With ``predictive=False``
     the band is their ``alpha/2`` and ``1 - alpha/2`` quantiles (parameter uncertainty
-    only). With ``predictive=True`` (default) each draw also gets count noise: the running
+    only; for the Gaussian family the means are ``x_t beta*`` and the noise added for
+    ``predictive=True`` is normal with variance ``k scale`` after ``k`` rows). With
+    ``predictive=True`` (default) each draw also gets count noise: the running
     sum of the counts given ``beta*`` has mean ``M_k`` and variance ``V_k = M_k +
     nb_alpha * sum mu_t^2`` (NB2, the sum of squares taken at the point estimate, whose
     spread over the draws is of second order; ``phi M_k`` for quasi-Poisson, ``M_k`` for
@@ -766,6 +842,33 @@ def cumulative_band(
         eta += offset[:, None]
     for j in fit.separated:
         eta[X[:, j] != 0, :] = -np.inf
+    if fit.family == GAUSSIAN:
+        np.cumsum(eta, axis=0, out=eta)
+        if predictive:
+            rows = np.arange(1, len(eta) + 1, dtype=float)[:, None]
+            eta += np.sqrt(rows * fit.scale) * rng.standard_normal(n_sim)[None, :]
+    else:
+        eta = _count_running_sums(fit, X, offset, eta, rng, finite=finite, predictive=predictive)
+    probs = (alpha / 2, 1 - alpha / 2)
+    eta.partition(sorted({k for q in probs for k in _order_positions(q, n_sim)[:2]}), axis=1)
+    return _order_quantile(eta, probs[0]), _order_quantile(eta, probs[1])
+
+
+def _count_running_sums(
+    fit: CountFit,
+    X: np.ndarray,
+    offset: np.ndarray | None,
+    eta: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    finite: list[int],
+    predictive: bool,
+) -> np.ndarray:
+    """Return running sums of counts (``predictive``) or means from linear predictors.
+
+    Works in the memory of ``eta``.
+    """
+    n_sim = int(eta.shape[1])
     with np.errstate(over="ignore"):
         np.exp(eta, out=eta)
     if predictive:
@@ -783,12 +886,9 @@ def cumulative_band(
         else:
             np.cumsum(eta, axis=0, out=eta)
             var = eta * max(fit.scale, 1.0) if fit.family == "quasipoisson" else eta.copy()
-        eta = _gamma_quantile(eta, var, noise[None, :])
-    else:
-        np.cumsum(eta, axis=0, out=eta)
-    probs = (alpha / 2, 1 - alpha / 2)
-    eta.partition(sorted({k for q in probs for k in _order_positions(q, n_sim)[:2]}), axis=1)
-    return _order_quantile(eta, probs[0]), _order_quantile(eta, probs[1])
+        return _gamma_quantile(eta, var, noise[None, :])
+    np.cumsum(eta, axis=0, out=eta)
+    return eta
 
 
 def _order_positions(q: float, n: int) -> tuple[int, int, float]:

@@ -57,8 +57,12 @@ def profile_half_lives(
     design_kwargs: dict[str, Any],
     alpha: float,
     where: str,
+    extra: tuple[np.ndarray, list[str]] | None = None,
 ) -> tuple[list[EventSpec], dict[str, tuple[float, float, float]]]:
     """Estimate unknown half-lives by profile likelihood.
+
+    ``extra`` holds further design columns and their names (the control series), appended
+    to every design of the profile.
 
     One sweep for one unknown half-life; with several, coordinate-wise over two sweeps.
     Returns the events with their half-lives set and, per term, ``(estimate, lower,
@@ -76,6 +80,8 @@ def profile_half_lives(
         trial = list(current)
         trial[k] = replace(current[k], half_life=float(h))
         d = build_design(s.dates, trial, **design_kwargs, exposure=s.exposure)
+        if extra is not None:
+            d = append_columns(d, *extra)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return fit_counts(
@@ -132,6 +138,18 @@ def _profile_bound(
         return float(optimize.brentq(lambda h: llf(h) - level, a, b, xtol=1e-2 * max(h_hat, 1.0)))
     except ValueError:  # pragma: no cover - flat profile
         return h_hat
+
+
+def append_columns(design: Design, columns: np.ndarray, names: Sequence[str]) -> Design:
+    """Return ``design`` with further columns after its own (event columns keep their place)."""
+    if columns.shape[1] == 0:
+        return design
+    return Design(
+        X=np.column_stack([design.X, columns]),
+        names=[*design.names, *names],
+        event_cols=dict(design.event_cols),
+        offset=design.offset,
+    )
 
 
 def decay_columns(dates_n: int, start: int, half_lives: np.ndarray) -> np.ndarray:
@@ -212,19 +230,19 @@ def decay_test(
         return float("nan"), float("nan"), "not estimable"
     mu = mean_band(null, X0, design.offset, 0.05)[0]
     nb_alpha = (null.nb_alpha or 0.0) if family == "negbin" else 0.0
-    weight = mu / (1.0 + nb_alpha * mu)
+    weight = null.working_weights(mu)
     finite, _cov = null.finite_cov
     Xf = X0[:, finite]
     C = decay_columns(len(s.y), event_index(s.dates, spec.date), _TEST_GRID)
     A = (Xf * weight[:, None]).T @ Xf
     B = (Xf * weight[:, None]).T @ C
     C_perp = C - Xf @ np.linalg.lstsq(A, B, rcond=None)[0]  # nuisance partialled out
-    resid = (s.y - mu) / (1.0 + nb_alpha * mu)
+    resid = null.score_residuals(s.y, mu)
     if cov_type == "hac":
         variance = _newey_west(C_perp * resid[:, None], maxlags, len(s.y))
         return (*davies_bound(C_perp.T @ resid / np.sqrt(np.maximum(variance, 1e-300))), "davies")
     scale = 1.0 / np.sqrt(np.maximum(np.einsum("tg,t,tg->g", C_perp, weight, C_perp), 1e-300))
-    scale /= np.sqrt(null.dispersion)
+    scale /= np.sqrt(null.variance_scale)
     z = (C_perp.T @ resid) * scale
     if calibration == "davies":
         return (*davies_bound(z), "davies")
@@ -250,12 +268,15 @@ def _bootstrap_sup(
     ``Z*(h) = sum_t weights[t, h] (y*_t - mu_t) / (1 + alpha mu_t)``.
     """
     rng = np.random.default_rng(seed)
-    damp = 1.0 / (1.0 + nb_alpha * mu)
+    damp = 1.0 / (1.0 + nb_alpha * mu)  # nb_alpha is 0 but for NB2
     out = np.empty(n_boot)
     block = max(1, 2_000_000 // max(len(mu), 1))
     for start in range(0, n_boot, block):
         size = (min(block, n_boot - start), len(mu))
-        if null.family == "negbin" and nb_alpha > 0:
+        draws: np.ndarray
+        if null.family == "gaussian":
+            draws = rng.normal(mu, np.sqrt(null.scale), size=size)
+        elif null.family == "negbin" and nb_alpha > 0:
             draws = rng.negative_binomial(1.0 / nb_alpha, damp, size=size)
         elif null.family == "quasipoisson" and null.scale > 1.0:
             shape = np.maximum(mu, 1e-300) / (null.scale - 1.0)
@@ -316,8 +337,7 @@ def half_life_covariance(
         return fit
     finite, _cov = fit.finite_cov
     mu = mean_band(fit, design.X, design.offset, 0.05)[0]
-    nb_alpha = (fit.nb_alpha or 0.0) if fit.family == "negbin" else 0.0
-    weight = mu / (1.0 + nb_alpha * mu)
+    weight = fit.working_weights(mu)
     Xf = design.X[:, finite]
     derivs = []
     for sp, term in zip(specs, event_term_names(specs), strict=True):
@@ -332,7 +352,7 @@ def half_life_covariance(
     info_cond = info_joint[: len(finite), : len(finite)]
     try:
         joint = np.linalg.inv(info_joint)[: len(finite), : len(finite)]
-        extra = (joint - np.linalg.inv(info_cond)) * fit.dispersion
+        extra = (joint - np.linalg.inv(info_cond)) * fit.variance_scale
     except np.linalg.LinAlgError:
         return fit
     if not np.all(np.isfinite(extra)):

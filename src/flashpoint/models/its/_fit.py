@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from flashpoint._lazy import lazy_module
 from flashpoint.errors import ModelSpecError, OverdispersionWarning
 from flashpoint.models._base import (
     CountSeries,
@@ -19,7 +17,8 @@ from flashpoint.models._base import (
     warn,
     warn_if_short,
 )
-from flashpoint.models._glm import FAMILIES, CountFit, fit_counts
+from flashpoint.models._glm import ALL_FAMILIES, GAUSSIAN, CountFit, fit_counts
+from flashpoint.models._separation import zero_mean_rows
 from flashpoint.models.design import (
     Design,
     EventSpec,
@@ -30,7 +29,9 @@ from flashpoint.models.design import (
     group_specs,
     time_unit,
 )
+from flashpoint.models.its._controls import SHRINKAGE, group_controls, split_controls
 from flashpoint.models.its._decay import (
+    append_columns,
     decay_test,
     half_life_covariance,
     profile_half_lives,
@@ -38,42 +39,21 @@ from flashpoint.models.its._decay import (
 )
 from flashpoint.models.its._paths import paths
 from flashpoint.models.its._result import ITSResult
-
-stats = lazy_module("scipy.stats")
+from flashpoint.models.its._ridge import fit_ridge
+from flashpoint.models.its._rows import (
+    coefficient_rows,
+    controls_rows,
+    dispersion_row,
+    event_rows,
+    pre_fit_row,
+)
+from flashpoint.models.its._types import GroupFit, Settings
 
 __all__ = ["BANDS", "SLOPES", "TRENDS", "fit_its"]
 
 TRENDS = ("linear", "spline", "none")
 BANDS = ("predictive", "parameter")
 SLOPES = ("change", "post")
-
-
-@dataclass(frozen=True, slots=True)
-class _Settings:
-    """The model options shared by every group."""
-
-    family: str
-    cov_type: str
-    maxlags: int | None
-    alpha: float
-    n_sim: int
-    seed: int | None
-    min_pre: int
-    band: str
-    slope: str
-    design_kwargs: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class _GroupFit:
-    """One group's model: its events, design, fit and the decay terms' extras."""
-
-    series: CountSeries
-    specs: list[EventSpec]
-    design: Design
-    fit: CountFit
-    half_lives: dict[str, tuple[float, float, float]]
-    tests: dict[str, tuple[float, float, str]]
 
 
 def fit_its(
@@ -87,6 +67,9 @@ def fit_its(
     seasonality: Mapping[float, int] | None = None,
     dow: bool = False,
     exposure: str | None = None,
+    controls: Sequence[Hashable] | pd.DataFrame | None = None,
+    control_transform: str = "auto",
+    shrinkage: str = "auto",
     cov_type: str = "model",
     maxlags: int | None = None,
     alpha: float = 0.05,
@@ -111,8 +94,11 @@ def fit_its(
         Group column (found by elimination when ``None``). Every group gets its own model;
         an event with ``group`` set enters only that group's model.
     family
-        ``"negbin"`` (default: NB2 with the dispersion estimated), ``"poisson"`` or
-        ``"quasipoisson"`` (Poisson with Pearson-scaled standard errors).
+        ``"negbin"`` (default: NB2 with the dispersion estimated), ``"poisson"``,
+        ``"quasipoisson"`` (Poisson with Pearson-scaled standard errors) or
+        ``"gaussian"`` (least squares, identity link, for a continuous outcome: ``count``
+        may then hold any real values; estimates are changes of its level, and the rate
+        ratio columns are ``nan``).
     trend
         Baseline trend: ``"linear"`` (log-linear in time), ``"spline"`` (natural cubic
         spline with ``spline_df`` degrees of freedom) or ``"none"``.
@@ -126,6 +112,20 @@ def fit_its(
     exposure
         Column of ``counts`` holding a positive exposure (days covered, population, ...),
         entered as ``log(exposure)`` offset; rates are then per unit of exposure.
+    controls
+        Control series that predict the counterfactual (CausalImpact-style): a list of
+        groups of ``counts`` (their counts become predictors of the other groups, which
+        alone are fitted), or a frame indexed by date (or with a ``date`` column) with one
+        numeric column per series, covering every date of ``counts`` (e.g. a neighbour's
+        counts, a news-volume index). ``None``: the series' own past only.
+    control_transform
+        ``"auto"`` (default: with the log link ``log1p`` for whole non-negative numbers
+        and ``log`` for positive measures, so that coefficients are elasticities, else
+        as-is; as-is with ``family="gaussian"``), or ``"log1p"``, ``"log"``, ``"none"``
+        for every control.
+    shrinkage
+        ``"auto"`` (default: a ridge penalty on the controls when there are fewer than
+        20 pre-event periods per control), ``"ridge"`` (always) or ``"none"``.
     cov_type
         ``"model"`` (inverse information) or ``"hac"`` (heteroskedasticity and
         autocorrelation robust, Newey-West with ``maxlags`` lags).
@@ -155,7 +155,10 @@ def fit_its(
     -------
     ITSResult
         ``summary()`` gives one row per event term and group with the rate ratio and its
-        interval; ``fitted`` holds the paths and excess attacks; ``plot()`` draws them.
+        interval; ``fitted`` holds the paths and excess attacks; ``impact()`` the average
+        and cumulative effect over the post-event periods; ``controls_fit`` and
+        ``pre_fit`` the controls' coefficients and how well they track each group before
+        the first event; ``plot()`` draws the paths.
 
     Raises
     ------
@@ -164,8 +167,11 @@ def fit_its(
         the last) or events overlap so that an effect cannot be estimated (e.g. two steps
         on one date).
     ModelSpecError
-        On an unknown family, trend, event shape, band, slope or covariance type, and for
-        ``slope="post"`` with a spline trend.
+        On an unknown family, trend, event shape, band, slope, covariance type,
+        shrinkage or control transform; for ``slope="post"`` with a spline trend; for
+        exposure with ``family="gaussian"``; for controls that are not groups of
+        ``counts``, miss dates of the series, are not numeric, or are constant before the
+        first event.
     FlashpointValueError
         When the counts are not a regular, complete calendar.
 
@@ -176,6 +182,12 @@ def fit_its(
         pre-event counts): its row and the group's counterfactual and excess are ``nan``.
     OverdispersionWarning
         When a Poisson model is fitted to overdispersed counts.
+    PoorFitWarning
+        When the controls do not track a group before its first event (their
+        likelihood-ratio test in the pre-event fit has ``p > alpha``).
+    AffectedControlWarning
+        When a control shifts at an event date more than at (almost) any pre-event date:
+        the event may have moved the control too (see Notes).
     FewPreEventDaysWarning, ShortSeriesWarning, AllZeroGroupWarning, ConvergenceWarning
         As their names say.
 
@@ -216,6 +228,29 @@ def fit_its(
     block of the inverse joint information of the coefficients and the ``log``
     half-life; ``ci_method="wald (half-life estimated)"``).
 
+    *Control series.* With ``controls``, each (transformed) control ``c_j`` enters the
+    linear predictor as a column standardised by its pre-event mean and standard
+    deviation: ``log E[y_t] = ... + sum_j gamma_j (c_jt - m_j) / s_j`` (identity link for
+    ``family="gaussian"``). The relation is fitted on all periods together with the event
+    terms, as the rest of the model: the event columns absorb the effect, so the
+    post-event periods inform the controls' coefficients too, and every event shape,
+    several events and the HAC covariance work unchanged. CausalImpact instead fits the
+    relation on the pre-period alone (Brodersen et al. 2015, Ann Appl Stat 9:247-274),
+    which does not rely on the event's shape; here a wrong shape (a step for an effect
+    that grows) can leak into the controls' coefficients, and ``pre_fit`` shows how well
+    the relation holds before the event. The counterfactual sets the event columns to zero
+    and keeps the controls' observed values after the event. With many controls
+    (``shrinkage``), their coefficients get a ridge penalty ``lambda/2 sum gamma_j^2``
+    whose ``lambda`` minimises the generalised cross-validation score of the pre-event fit
+    (Craven & Wahba 1979; Wood 2017, sec. 6.2), and the covariance is the Bayesian
+    ``(X'WX + S)^-1`` (Wahba 1983; Nychka 1988). A control that the event itself affects
+    absorbs part of the effect and biases the estimate towards none (a neighbour whose
+    attacks also rose because of the strike): choose controls the event cannot move. Each
+    control's shift at each event (the mean of ``min(14, n_pre/6)`` periods after minus
+    before, against the same statistic at every pre-event date) is in ``controls_fit``,
+    and a large one warns; a shift from a shock common to both series is what the
+    control is there to remove, so only the analyst can judge it.
+
     *Counterfactual and excess.* The counterfactual is the fitted mean with every event
     column set to zero. ``counterfactual_lower/_upper`` is the confidence band of that
     mean (``exp(eta +- z se)``, parameter uncertainty only). ``counterfactual_pred_lower/
@@ -237,21 +272,55 @@ def fit_its(
     >>> res.summary()[["event", "rate_ratio", "rate_ratio_lower", "rate_ratio_upper"]].round(2)
                  event  rate_ratio  rate_ratio_lower  rate_ratio_upper
     0  step 2023-03-01        1.67              1.34              2.07
+
+    With a control series (simulated: a regional index that doubles on the event date and
+    drives the counts with elasticity 0.8; the event itself multiplies them by 1.5):
+
+    >>> after = dates >= "2023-03-01"
+    >>> index = np.exp(rng.normal(0, 0.3, 120)) * np.where(after, 2.0, 1.0)
+    >>> treated = pd.DataFrame(
+    ...     {"date": dates, "count": rng.poisson(3 * index**0.8 * np.where(after, 1.5, 1.0))})
+    >>> import warnings
+    >>> with warnings.catch_warnings():  # the index shifts at the event: a warning says so
+    ...     warnings.simplefilter("ignore", fp.errors.AffectedControlWarning)
+    ...     res = fp.fit_its(treated, "2023-03-01", family="poisson", trend="none",
+    ...                      controls=pd.DataFrame({"index": index}, index=dates))
+    >>> res.summary()[["rate_ratio", "rate_ratio_lower", "rate_ratio_upper"]].round(2)
+       rate_ratio  rate_ratio_lower  rate_ratio_upper
+    0        1.67              1.32              2.12
+    >>> res.controls_fit[["control", "transform", "estimate", "shift_flagged"]].round(2)
+      control transform  estimate  shift_flagged
+    0   index       log      0.65           True
     """
     alpha = check_alpha(alpha)
-    check_choice("family", family, FAMILIES)
+    check_choice("family", family, ALL_FAMILIES)
     check_choice("trend", trend, TRENDS)
     check_choice("band", band, BANDS)
     check_choice("slope", slope, SLOPES)
+    check_choice("shrinkage", shrinkage, SHRINKAGE)
     specs = as_event_specs(events)
     if slope == "post" and trend == "spline" and any(sp.shape == "slope" for sp in specs):
         raise ModelSpecError(
             "slope='post' needs trend='linear' or 'none': with a spline trend the slope "
             "after an event is not one number; use slope='change'"
         )
-    by, freq, series = split_counts(counts, by=by, exposure=exposure, min_obs=3, drop_all_zero=True)
-    _unit, unit_name = time_unit(freq)
-    st = _Settings(
+    if family == GAUSSIAN and exposure is not None:
+        raise ModelSpecError(
+            "exposure= enters a log link as an offset; family='gaussian' has an identity "
+            "link: divide the outcome by the exposure instead"
+        )
+    treated, control_series = split_controls(
+        counts, controls, by=by, exposure=exposure, family=family, transform=control_transform
+    )
+    by, freq, series = split_counts(
+        treated,
+        by=by,
+        exposure=exposure,
+        min_obs=3,
+        drop_all_zero=True,
+        integer=family != GAUSSIAN,
+    )
+    st = Settings(
         family=family,
         cov_type=cov_type,
         maxlags=maxlags,
@@ -268,78 +337,93 @@ def fit_its(
             "seasonality": seasonality,
             "dow": dow,
         },
+        controls=control_series,
+        shrinkage=shrinkage,
     )
     groups = [_fit_group(s, specs, st) for s in series]
+    return _result(groups, st, by=by, trend=trend, specs=specs)
 
-    def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+
+def _result(
+    groups: list[GroupFit],
+    st: Settings,
+    *,
+    by: str | None,
+    trend: str,
+    specs: tuple[EventSpec, ...],
+) -> ITSResult:
+    """Assemble the result: the tidy tables of every group, then the paths."""
+
+    def tidy(rows: Sequence[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+        frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+        if "group" not in frame.columns:
+            return frame
         if by is None:
             del frame["group"]  # in place: the frame is ours
             return frame
         return frame.rename(columns={"group": by})
 
+    fitted = [
+        paths(g.series, g.design, g.fit, alpha=st.alpha, n_sim=st.n_sim, seed=st.seed, band=st.band)
+        for g in groups
+    ]
     return ITSResult(
-        family=family,
+        family=st.family,
         trend=trend,
-        cov_type=cov_type,
-        band=band,
-        slope=slope,
-        alpha=alpha,
-        freq=freq,
-        time_unit=unit_name,
+        cov_type=st.cov_type,
+        band=st.band,
+        slope=st.slope,
+        alpha=st.alpha,
+        freq=st.design_kwargs["freq"],
+        time_unit=time_unit(st.design_kwargs["freq"])[1],
         by=by,
-        groups=tuple(s.group for s in series),
+        groups=tuple(g.series.group for g in groups),
         events=specs,
-        n_sim=n_sim,
-        seed=seed,
-        table=tidy(pd.DataFrame([r for g in groups for r in _event_rows(g, st)])),
-        coefficients=tidy(pd.DataFrame([r for g in groups for r in _coefficient_rows(g, st)])),
-        fitted=tidy(
-            pd.concat(
-                [
-                    paths(
-                        g.series,
-                        g.design,
-                        g.fit,
-                        alpha=alpha,
-                        n_sim=n_sim,
-                        seed=seed,
-                        band=band,
-                    )
-                    for g in groups
-                ],
-                ignore_index=True,
-            )
-        ),
-        dispersion=tidy(pd.DataFrame([_dispersion_row(g) for g in groups])),
+        n_sim=st.n_sim,
+        seed=st.seed,
+        controls=() if st.controls is None else st.controls.names,
+        table=tidy([r for g in groups for r in event_rows(g, st)]),
+        coefficients=tidy([r for g in groups for r in coefficient_rows(g, st)]),
+        fitted=tidy(pd.concat(fitted, ignore_index=True)),
+        dispersion=tidy([dispersion_row(g) for g in groups]),
+        controls_fit=tidy([r for g in groups for r in controls_rows(g, st)]),
+        pre_fit=tidy([pre_fit_row(g) for g in groups if g.controls is not None]),
         fits={g.series.group: g.fit for g in groups},
         designs={g.series.group: g.design.frame(g.series.dates) for g in groups},
     )
 
 
-def _fit_group(s: CountSeries, specs: tuple[EventSpec, ...], st: _Settings) -> _GroupFit:
-    """Check the events against the group's data, estimate half-lives, fit the model."""
+def _fit_group(s: CountSeries, specs: tuple[EventSpec, ...], st: Settings) -> GroupFit:
+    """Check the events, add the controls, estimate half-lives, fit the model."""
     where = "" if s.group is None else f" for group {s.group!r}"
     mine = group_specs(specs, s.group)
-    warn_if_short(s, 30, "an interrupted time series")
+    warn_if_short(
+        s, 30, "an interrupted time series", min_events=0 if st.family == GAUSSIAN else 10
+    )
     for sp in mine:
         check_event_range(sp, s.dates, s.group, min_pre=st.min_pre)
+    gc = None
+    if st.controls is not None:
+        first = build_design(s.dates, mine, **st.design_kwargs, exposure=s.exposure)
+        gc = group_controls(
+            st.controls, s, mine, first,
+            family=st.family, shrinkage=st.shrinkage, alpha=st.alpha, where=where,
+        )  # fmt: skip
+    extra = None if gc is None else (gc.columns, gc.design_names)
     estimated = [event_term_names(mine)[k] for k in unknown_decays(mine)]
     mine, half_lives = profile_half_lives(
-        s, mine, family=st.family, design_kwargs=st.design_kwargs, alpha=st.alpha, where=where
+        s,
+        mine,
+        family=st.family,
+        design_kwargs=st.design_kwargs,
+        alpha=st.alpha,
+        where=where,
+        extra=extra,
     )
     design = build_design(s.dates, mine, **st.design_kwargs, exposure=s.exposure)
-    fit = fit_counts(
-        s.y,
-        design.X,
-        names=design.names,
-        family=st.family,
-        offset=design.offset,
-        cov_type=st.cov_type,
-        maxlags=st.maxlags,
-        where=where,
-        separable=list(design.event_cols.values()),
-        alpha=st.alpha,
-    )
+    if extra is not None:
+        design = append_columns(design, *extra)
+    fit = _fit_design(s, design, st, where=where, penalty=0.0 if gc is None else gc.penalty)
     if st.family == "poisson" and fit.pearson_dispersion > 1.5:
         warn(
             f"the counts{where} are overdispersed (Pearson dispersion "
@@ -363,115 +447,53 @@ def _fit_group(s: CountSeries, specs: tuple[EventSpec, ...], st: _Settings) -> _
         for k, term in enumerate(event_term_names(mine))
         if term in estimated
     }
-    return _GroupFit(
-        series=s, specs=mine, design=design, fit=fit, half_lives=half_lives, tests=tests
+    return GroupFit(
+        series=s,
+        specs=mine,
+        design=design,
+        fit=fit,
+        half_lives=half_lives,
+        tests=tests,
+        controls=gc,
     )
 
 
-def _event_rows(g: _GroupFit, st: _Settings) -> list[dict[str, Any]]:
-    """One summary row per event term of a group."""
-    z = stats.norm.ppf(1 - st.alpha / 2)
-    fit, design = g.fit, g.design
-    se = fit.std_err
-    rows = []
-    for sp, term in zip(g.specs, event_term_names(g.specs), strict=True):
-        j = design.event_cols[term]
-        est, err = fit.params[j], se[j]
-        if sp.shape == "slope" and st.slope == "post":
-            est, err = _post_slope(g, sp)
-        stat = est / err if err > 0 else np.nan
-        p_value = 2 * stats.norm.sf(abs(stat))
-        lo, hi, ci_method, p_method = est - z * err, est + z * err, "wald", "wald"
-        if j in fit.separated and not (sp.shape == "slope" and st.slope == "post"):
-            lo, (hi, p_value) = -np.inf, fit.separated[j]
-            ci_method, p_method = "profile", "likelihood ratio"
-        elif term in g.tests:
-            stat, p_value, p_method = g.tests[term]
-            ci_method = "wald (half-life estimated)"
-        if not np.isfinite(est) and ci_method == "wald":
-            est = err = stat = p_value = lo = hi = np.nan
-            ci_method = p_method = "not estimable"
-        hl = g.half_lives.get(term)
-        rows.append(
-            {
-                "group": g.series.group,
-                "event": sp.name,
-                "shape": sp.shape,
-                "term": term,
-                "estimate": est,
-                "std_err": err,
-                "statistic": stat,
-                "p_value": p_value,
-                "ci_lower": lo,
-                "ci_upper": hi,
-                "ci_method": ci_method,
-                "p_method": p_method,
-                "rate_ratio": _exp(est),
-                "rate_ratio_lower": _exp(lo),
-                "rate_ratio_upper": _exp(hi),
-                "half_life": sp.half_life if sp.shape == "decay" else np.nan,
-                "half_life_lower": hl[1] if hl else np.nan,
-                "half_life_upper": hl[2] if hl else np.nan,
-                "conf_level": 1 - st.alpha,
-            }
+def _fit_design(
+    s: CountSeries, design: Design, st: Settings, *, where: str, penalty: float
+) -> CountFit:
+    """Fit the design; with a penalty, ridge on the control columns (see ``_ridge``).
+
+    A design whose maximum-likelihood estimate does not exist (an event window without
+    events, no event before a step) goes to :func:`~flashpoint.models._glm.fit_counts`
+    unpenalised, which handles those edges.
+    """
+    separable = list(design.event_cols.values())
+    X, y = design.X, s.y
+    edge = (
+        penalty > 0
+        and st.family != GAUSSIAN
+        and (
+            any(X[:, j].any() and not y[X[:, j] != 0].any() for j in separable)
+            or bool(zero_mean_rows(y, X).any())
         )
-    return rows
-
-
-def _post_slope(g: _GroupFit, spec: EventSpec) -> tuple[float, float]:
-    """Slope after a slope event: trend slope plus the slope changes up to the event."""
-    design, fit = g.design, g.fit
-    weights = np.zeros(len(design.names))
-    weights[[j for j, name in enumerate(design.names) if name == "trend"]] = 1.0
-    for sp, term in zip(g.specs, event_term_names(g.specs), strict=True):
-        if sp.shape == "slope" and sp.date <= spec.date:
-            weights[design.event_cols[term]] = 1.0
-    used = weights != 0
-    if not np.all(np.isfinite(fit.params[used])):
-        return np.nan, np.nan
-    cov = fit.cov[np.ix_(used, used)]
-    return float(fit.params[used].sum()), float(np.sqrt(max(cov.sum(), 0.0)))
-
-
-def _coefficient_rows(g: _GroupFit, st: _Settings) -> list[dict[str, Any]]:
-    """Every model term of a group, as fitted (log scale, Wald)."""
-    z = stats.norm.ppf(1 - st.alpha / 2)
-    fit = g.fit
-    se = fit.std_err
-    with np.errstate(invalid="ignore"):
-        stat = fit.params / np.where(se > 0, se, np.nan)
-    pvals = 2 * stats.norm.sf(np.abs(stat))
-    return [
-        {
-            "group": g.series.group,
-            "term": name,
-            "estimate": fit.params[j],
-            "std_err": se[j],
-            "statistic": stat[j],
-            "p_value": pvals[j],
-            "ci_lower": fit.params[j] - z * se[j],
-            "ci_upper": fit.params[j] + z * se[j],
-        }
-        for j, name in enumerate(g.design.names)
-    ]
-
-
-def _dispersion_row(g: _GroupFit) -> dict[str, Hashable | float | bool]:
-    """Dispersion of a group's fit and the Poisson-vs-NB likelihood-ratio test."""
-    lr, lr_p = g.fit.overdispersion_test()
-    return {
-        "group": g.series.group,
-        "n_obs": g.series.n,
-        "nb_alpha": g.fit.nb_alpha,
-        "nb_alpha_se": g.fit.nb_alpha_se,
-        "pearson_dispersion": g.fit.pearson_dispersion,
-        "lr_statistic": lr,
-        "lr_p_value": lr_p,
-        "converged": g.fit.converged,
-    }
-
-
-def _exp(value: float) -> float:
-    """``exp`` without overflow warnings (``nan`` stays ``nan``)."""
-    with np.errstate(over="ignore"):
-        return float(np.exp(value))
+    )
+    if penalty > 0 and not edge:
+        control = [j for j, name in enumerate(design.names) if name.startswith("control[")]
+        weights = np.zeros(X.shape[1])
+        weights[control] = penalty
+        return fit_ridge(
+            y, X, names=design.names, family=st.family, offset=design.offset,
+            penalty=weights, cov_type=st.cov_type, maxlags=st.maxlags, where=where,
+        )  # fmt: skip
+    return fit_counts(
+        y,
+        X,
+        names=design.names,
+        family=st.family,
+        offset=design.offset,
+        cov_type=st.cov_type,
+        maxlags=st.maxlags,
+        where=where,
+        separable=separable,
+        alpha=st.alpha,
+    )

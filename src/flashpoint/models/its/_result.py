@@ -6,6 +6,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from flashpoint.models._base import ResultMixin
@@ -46,6 +47,8 @@ class ITSResult(ResultMixin):
         The interventions.
     n_sim, seed : int
         Simulation settings of the cumulative excess band.
+    controls : tuple of str
+        Names of the control series (empty without controls).
     coefficients : DataFrame
         Every model term per group, as fitted (slope events as changes of slope):
         ``term, estimate, std_err, statistic, p_value, ci_lower, ci_upper`` (log scale).
@@ -68,8 +71,27 @@ class ITSResult(ResultMixin):
         Every path of a group is ``nan`` when one of its terms cannot be estimated.
     dispersion : DataFrame
         Per group: ``n_obs``, ``nb_alpha`` (NB2 dispersion, ``Var = mu + alpha mu^2``),
-        ``nb_alpha_se``, ``pearson_dispersion`` (Pearson chi2 / df of the Poisson fit),
+        ``nb_alpha_se``, ``pearson_dispersion`` (Pearson chi2 / df of the Poisson fit;
+        the residual variance for ``family="gaussian"``),
         ``lr_statistic`` and ``lr_p_value`` (Poisson vs NB), ``converged``.
+    controls_fit : DataFrame
+        Per group and control (empty without controls): ``control``, ``transform``
+        (``"log1p"``, ``"log"`` or ``"none"``), ``estimate`` (coefficient per unit of the
+        transformed control: an elasticity for ``log`` under the log link), ``std_err``,
+        ``statistic``, ``p_value``, ``ci_lower``, ``ci_upper``, ``control_sd`` (pre-event
+        standard deviation of the transformed control, which standardises its design
+        column), ``shift_event``, ``shift`` (the control's change at that event, in
+        pre-event sds: mean of up to 14 periods after minus before), ``shift_p_value``
+        (rank of that change among the same statistic at every pre-event date) and
+        ``shift_flagged`` (larger than all of them, or than 99% when there are 100 or more:
+        the :class:`~flashpoint.errors.AffectedControlWarning`).
+    pre_fit : DataFrame
+        Per group (empty without controls): ``n_pre`` (periods before the first event),
+        ``pre_r2`` and ``pre_r2_baseline`` (squared correlation of observed and fitted
+        values in a fit of the pre-event periods with and without the controls),
+        ``lr_statistic``, ``lr_df``, ``lr_p_value`` (likelihood-ratio test of the controls
+        in that fit; ``p > alpha`` raises a :class:`~flashpoint.errors.PoorFitWarning`),
+        ``penalty`` (the ridge ``lambda``, 0 without shrinkage) and ``shrinkage``.
     fits : dict
         The fitted models per group (``CountFit``, holding the statsmodels result in
         ``.raw``; for a decay with an estimated half-life its covariance includes the
@@ -91,10 +113,13 @@ class ITSResult(ResultMixin):
     events: tuple[EventSpec, ...]
     n_sim: int
     seed: int | None
+    controls: tuple[str, ...] = ()
     table: pd.DataFrame = field(compare=False)
     coefficients: pd.DataFrame = field(compare=False)
     fitted: pd.DataFrame = field(compare=False)
     dispersion: pd.DataFrame = field(compare=False)
+    controls_fit: pd.DataFrame = field(compare=False, default_factory=pd.DataFrame)
+    pre_fit: pd.DataFrame = field(compare=False, default_factory=pd.DataFrame)
     fits: Mapping[Hashable, CountFit] = field(compare=False)
     designs: Mapping[Hashable, pd.DataFrame] = field(compare=False)
 
@@ -131,10 +156,68 @@ class ITSResult(ResultMixin):
 
     def _headline(self) -> str:
         groups = ", ".join(map(str, self.groups)) if self.by else "one series"
+        controls = f", {len(self.controls)} control(s)" if self.controls else ""
         return (
-            f"{self.family} ITS, trend={self.trend}, {len(self.events)} event(s), "
+            f"{self.family} ITS, trend={self.trend}, {len(self.events)} event(s){controls}, "
             f"{groups}; {self.conf_level:.0%} intervals, {self.band} excess bands"
         )
+
+    def impact(self) -> pd.DataFrame:
+        """Average and cumulative effect over the post-event periods (CausalImpact-style).
+
+        The post-event periods run from the first one an event acts on to the end of the
+        series. The bands come from the cumulative excess band of ``fitted`` on the last
+        day (``n_sim`` coefficient draws; with count or Gaussian noise for
+        ``band="predictive"``, as R CausalImpact's posterior predictive intervals).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Two rows per group (``measure`` ``"average"`` per period and
+            ``"cumulative"``): ``n_post``, ``actual`` (observed), ``counterfactual``
+            with ``counterfactual_lower/_upper``, ``excess`` (actual - counterfactual,
+            CausalImpact's absolute effect) with ``excess_lower/_upper``,
+            ``relative_excess`` (excess / counterfactual, its relative effect) with
+            ``relative_excess_lower/_upper`` (``nan`` where the counterfactual band
+            reaches 0), ``band`` and ``conf_level``.
+        """
+        key = self.by if self.by is not None else None
+        pieces = self.fitted.groupby(key, sort=False) if key else [(None, self.fitted)]
+        rows = []
+        for group, frame in pieces:
+            post = frame[frame["cumulative_excess"].notna()]
+            if post.empty:
+                continue
+            actual = float(post["count"].sum())
+            last = post.iloc[-1]
+            cf = float(post["counterfactual"].sum())
+            ex_lo, ex_hi = last["cumulative_excess_lower"], last["cumulative_excess_upper"]
+            cf_lo, cf_hi = actual - ex_hi, actual - ex_lo
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rel = (actual - cf) / cf
+                rel_lo = actual / cf_hi - 1 if cf_lo > 0 else np.nan
+                rel_hi = actual / cf_lo - 1 if cf_lo > 0 else np.nan
+            n_post = len(post)
+            for measure, d in (("average", n_post), ("cumulative", 1)):
+                row = {} if key is None else {key: group}
+                row |= {
+                    "measure": measure,
+                    "n_post": n_post,
+                    "actual": actual / d,
+                    "counterfactual": cf / d,
+                    "counterfactual_lower": cf_lo / d,
+                    "counterfactual_upper": cf_hi / d,
+                    "excess": (actual - cf) / d,
+                    "excess_lower": ex_lo / d,
+                    "excess_upper": ex_hi / d,
+                    "relative_excess": rel,
+                    "relative_excess_lower": rel_lo,
+                    "relative_excess_upper": rel_hi,
+                    "band": self.band,
+                    "conf_level": self.conf_level,
+                }
+                rows.append(row)
+        return pd.DataFrame(rows)
 
     def design_matrix(self, group: Hashable | None = None) -> pd.DataFrame:
         """Return the design matrix of one group (the only one when ungrouped)."""
