@@ -186,6 +186,9 @@ def test_control_groups_add_a_synthetic_control_reading() -> None:
     assert a["min_p_value"] == pytest.approx(1 / 7)
     across = synth.loc[("A", "across-group placebo")]
     assert across["min_p_value"] == pytest.approx(1 / 8)  # ranked among all 8 groups
-    assert "synthetic control p = 0.286 (it cannot go below 0.14" in res.verdict
+    assert "synthetic control (6 donors) p = 0.286 (it cannot go below 0.14" in res.verdict
+    predictors = synth.loc[("A", "control series as predictors (6)")]
+    assert predictors["kind"] == "controls"
+    assert predictors["rate_ratio_lower"] < 1.8 < predictors["rate_ratio_upper"]  # true 1.8
     with pytest.raises(ModelSpecError, match=r"control group\(s\) \['Z'\]"):
         fp.assess_event(counts, event, controls=["Z"])

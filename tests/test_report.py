@@ -246,6 +246,31 @@ def test_cli_report_with_control_groups(tmp_path: Path, capsys: pytest.CaptureFi
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "East, talks: the protest rate was higher" in captured.out
-    assert "synthetic control p = " in captured.out
+    assert "synthetic control (3 donors) p = " in captured.out
+    assert "control series as predictors (3) p" in captured.out
     assert "Hills, talks" not in captured.out  # controls are not assessed
     assert "synthetic control (3 donors)" in out.read_text()
+
+
+def test_cli_report_with_a_file_of_control_series(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--controls-file: a measured series (here a simulated index) as a predictor."""
+    rng = np.random.default_rng(12)
+    dates = pd.date_range("2022-01-01", periods=120)
+    index = 50 + np.cumsum(rng.normal(0, 2, 120))  # simulated news-volume index
+    n = rng.poisson(np.exp(0.02 * (index - 50)) * 2.0)
+    data = tmp_path / "simulated_events.csv"
+    pd.DataFrame({"date": np.repeat(dates, n), "region": "East"}).to_csv(data, index=False)
+    series = tmp_path / "simulated_index.csv"
+    pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "news": index}).to_csv(series, index=False)
+    out = tmp_path / "r.html"
+    argv = ["report", "--data", str(data), "--group-col", "region", "--event", "2022-03-12:talks"]
+    code = main([*argv, "--controls-file", str(series), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "control series as predictors (1) p" in captured.out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,news\nsoon,1\n")
+    assert main([*argv, "--controls-file", str(bad), "--out", str(tmp_path / "x.html")]) == 2
+    assert "row 0 has no readable date ('soon')" in capsys.readouterr().err

@@ -27,6 +27,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from flashpoint._output import check_target, write_atomic
 from flashpoint._version import __version__
 from flashpoint.counts import count_daily
@@ -101,7 +104,14 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="GROUP",
         help="a group the interventions did not touch (repeatable): not assessed, it adds the "
-        "synthetic-control reading to the verdict",
+        "control-series and synthetic-control readings to the verdict",
+    )
+    report.add_argument(
+        "--controls-file",
+        type=Path,
+        metavar="CSV",
+        help="control series (CSV: a date column and one column per series, e.g. a "
+        "news-volume index): they add the control-series reading to the verdict",
     )
     report.add_argument(
         "--noun",
@@ -180,6 +190,39 @@ def _parse_event(text: str) -> EventSpec:
     )
 
 
+def _controls(args: argparse.Namespace) -> list[str] | pd.DataFrame | None:
+    """Read the controls: --controls GROUP ... or --controls-file CSV (not both)."""
+    if args.controls_file is None:
+        return args.controls or None
+    if args.controls:
+        raise FlashpointValueError(
+            "give control groups (--controls) or a file of control series (--controls-file), "
+            "not both"
+        )
+    series = read_table(args.controls_file)
+    if DATE not in series.columns:
+        raise FlashpointValueError(
+            f"--controls-file {args.controls_file} needs a '{DATE}' column and one column per "
+            f"series; found columns {list(series.columns)}"
+        )
+    dates = pd.to_datetime(series[DATE], errors="coerce", format="ISO8601")
+    if dates.isna().any():
+        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
+        raise FlashpointValueError(
+            f"--controls-file {args.controls_file}: row {row} has no readable date "
+            f"({series[DATE].iloc[row]!r}); use ISO dates such as 2023-11-22"
+        )
+    values = series.drop(columns=[DATE]).apply(pd.to_numeric, errors="coerce")
+    bad = [c for c in values.columns if values[c].isna().any()]
+    if bad:
+        row = int(np.flatnonzero(values[bad[0]].isna().to_numpy())[0])
+        raise FlashpointValueError(
+            f"--controls-file {args.controls_file}: column {bad[0]!r} row {row} is not a number "
+            f"({series[bad[0]].iloc[row]!r}); every control series needs a value on every date"
+        )
+    return values.set_axis(pd.DatetimeIndex(dates, name=DATE))
+
+
 def _report(args: argparse.Namespace) -> int:
     from flashpoint.report._html import check_report_target  # plotly loads with the report
 
@@ -214,7 +257,7 @@ def _report(args: argparse.Namespace) -> int:
         title=args.title,
         source_name=None if args.data is None else args.data.name,
         noun=args.noun,
-        controls=args.controls or None,
+        controls=_controls(args),
         progress=True,
     )
     path = report.write(out, force=args.force)

@@ -234,6 +234,37 @@ def _placebo_readings(
     return readings
 
 
+def _control_readings(
+    counts: pd.DataFrame,
+    specs: Sequence[EventSpec],
+    targets: Sequence[str],
+    *,
+    by: str | None,
+    family: str,
+    trend: str,
+    alpha: float,
+    controls: Sequence[Hashable] | pd.DataFrame,
+) -> list[tuple[str, str, pd.DataFrame | None, str]]:
+    """Fit the default model with the control series as predictors (CausalImpact-style)."""
+
+    def fit() -> pd.DataFrame:
+        res = fit_its(
+            counts,
+            list(specs),
+            by=by,
+            family=family,
+            trend=trend,
+            alpha=alpha,
+            controls=controls,
+            n_sim=200,
+        )
+        return _its_rows(res, targets)
+
+    rows, note = _quietly(fit)
+    n = len(controls.columns) if isinstance(controls, pd.DataFrame) else len(controls)
+    return [("controls", f"control series as predictors ({n})", rows, note)]
+
+
 def _synth_readings(
     everyone: pd.DataFrame,
     specs: Sequence[EventSpec],
@@ -529,10 +560,9 @@ def _tests_text(rows: pd.DataFrame, alpha: float) -> str:
     hac = _first(rows, "kind", "errors")
     if hac is not None and np.isfinite(hac["p_holm"]):
         parts.append(_p_text("HAC", hac["p_holm"]))
-    for row, name in (
-        (_first(rows, "reading", "in-time placebo"), "in-time placebo"),
-        (_first(rows, "kind", "controls"), "synthetic control"),
-    ):
+    tested = [(_first(rows, "reading", "in-time placebo"), "in-time placebo")]
+    tested += [(row, str(row["reading"])) for _, row in rows[rows["kind"] == "controls"].iterrows()]
+    for row, name in tested:
         if row is None or not np.isfinite(row["p_holm"]):
             continue
         text = _p_text(name, row["p_holm"])
@@ -635,7 +665,7 @@ def assess_event(
     tallies: pd.DataFrame | None = None,
     tally_start: str | pd.Timestamp | None = None,
     sources: Mapping[str, pd.DataFrame] | None = None,
-    controls: Sequence[Hashable] | None = None,
+    controls: Sequence[Hashable] | pd.DataFrame | None = None,
     placebo: bool = True,
     alpha: float = 0.05,
     noun: str = "event",
@@ -666,10 +696,12 @@ def assess_event(
         Other counts of the same record, ``{name: counts}`` (e.g. only the rows officials
         confirmed): each adds a reading from the default model.
     controls
-        Groups of ``counts`` the events did not touch (neighbours, comparable places). They
-        are not assessed; they add the synthetic-control reading
-        (:func:`flashpoint.fit_synthetic_control`, with at least two of them) and join the
-        across-group placebo test.
+        Series the events did not touch. Either groups of ``counts`` (neighbours,
+        comparable places): they are not assessed, they add the reading of the default
+        model with them as predictors (``fit_its(controls=...)``), the synthetic-control
+        reading (:func:`flashpoint.fit_synthetic_control`, with at least two of them) and
+        join the across-group placebo test. Or a wide frame indexed by date, one column per
+        series (a news-volume index, a neighbour's counts): it adds the predictor reading.
     placebo
         Add the in-time placebo test (and the across-group one with several groups).
     alpha
@@ -746,6 +778,10 @@ def assess_event(
     placebos: dict[tuple[str, str], PlaceboResult] = {}
     if placebo:
         readings += _placebo_readings(kept, everyone, specs, targets, keep=placebos, **opts)
+    if donors or isinstance(controls, pd.DataFrame):
+        series_controls = controls if isinstance(controls, pd.DataFrame) else donors
+        table = everyone if donors else kept
+        readings += _control_readings(table, specs, targets, controls=series_controls, **opts)
     if len(donors) >= 2 and by is not None:
         readings += _synth_readings(
             everyone, specs, targets, by=by, treated=list(dates), donors=donors, alpha=alpha
@@ -785,15 +821,17 @@ def assess_event(
 
 
 def _control_groups(
-    controls: Sequence[Hashable] | None, by: str | None, groups: Sequence[Hashable]
+    controls: Sequence[Hashable] | pd.DataFrame | None,
+    by: str | None,
+    groups: Sequence[Hashable],
 ) -> list[Hashable]:
     """Check the control groups: present in the counts, and not every group."""
-    if controls is None:
+    if controls is None or isinstance(controls, pd.DataFrame):
         return []
     if isinstance(controls, str) or not isinstance(controls, Sequence):
         raise ModelSpecError(
-            f"controls must be a list of group names, got {type(controls).__name__} "
-            f"{controls!r}; e.g. controls=['North', 'South']"
+            f"controls must be a list of group names or a frame of series, got "
+            f"{type(controls).__name__} {controls!r}; e.g. controls=['North', 'South']"
         )
     if by is None:
         raise ModelSpecError(

@@ -117,7 +117,7 @@ def build_report(
     interventions: Sequence[EventSpec] | None = None,
     study_kind: str | None = None,
     tallies: pd.DataFrame | None = None,
-    controls: Sequence[Hashable] | None = None,
+    controls: Sequence[Hashable] | pd.DataFrame | None = None,
     by: str | None = None,
     groups: Sequence[Hashable] | None = None,
     top: int = TOP_GROUPS,
@@ -155,8 +155,10 @@ def build_report(
         Official cumulative tallies to reconcile with (bundled data:
         :func:`flashpoint.load_tallies`); they count from ``start``.
     controls
-        Groups the interventions did not touch (neighbours, comparable places): they are
-        not assessed, and they add the synthetic-control reading to the verdict.
+        Series the interventions did not touch: groups of ``events`` (neighbours,
+        comparable places: not assessed; they add the control-series and
+        synthetic-control readings to the verdict), or a wide frame of series indexed by
+        date (it adds the control-series reading).
     by
         Group column of ``events`` (bundled data: ``country``).
     groups, top
@@ -205,7 +207,10 @@ def build_report(
     inputs.title = title or inputs.title
     inputs.source_name = source_name or inputs.source_name
     inputs.noun = noun or inputs.noun
-    inputs.controls = list(controls or [])
+    if isinstance(controls, pd.DataFrame):
+        inputs.control_series = controls
+    else:
+        inputs.controls = list(controls or [])
     inputs.groups = None if groups is None else list(groups)
     inputs.top = int(top)
     data = _prepare(inputs)

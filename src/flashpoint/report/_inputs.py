@@ -37,6 +37,7 @@ class ReportInputs:
     caveat: str = ""
     sources: dict[str, pd.DataFrame] = field(default_factory=dict)
     controls: list[Hashable] = field(default_factory=list)
+    control_series: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     groups: list[Hashable] | None = None
     top: int = TOP_GROUPS

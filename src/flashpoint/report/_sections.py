@@ -109,7 +109,7 @@ def verdict_section(
         tallies=inputs.tallies,
         tally_start=data.first,
         sources=_window_sources(inputs, data),
-        controls=controls or None,
+        controls=inputs.control_series if inputs.control_series is not None else controls or None,
         noun=noun,
     )
     state["assessment"] = res
@@ -120,10 +120,12 @@ def verdict_section(
         + (", the official tallies" if inputs.tallies is not None else "")
         + (", other sources of the record" if inputs.sources else "")
         + (
-            f", a synthetic control built from the control groups ({', '.join(map(str, controls))})"
-            if len(controls) >= 2
+            f", the control groups ({', '.join(map(str, controls))}) as predictors"
+            + (" and as a synthetic control" if len(controls) >= 2 else "")
+            if controls
             else ""
         )
+        + (", the control series as predictors" if inputs.control_series is not None else "")
         + ". p-values are Holm-adjusted across groups and events. The evidence is strong "
         "only when the model, robust errors and the in-time placebo test all reject no "
         "change and every reading points the same way."
