@@ -19,7 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flashpoint.errors import FlashpointTypeError, FlashpointValueError
+from flashpoint.errors import (
+    DataQualityWarning,
+    FlashpointTypeError,
+    FlashpointValueError,
+    warn,
+)
 from flashpoint.limits import check_memory
 from flashpoint.schemas import COUNT, DATE
 from flashpoint.schemas._dates import as_day, describe_outliers, outlying_days
@@ -66,6 +71,11 @@ def calendar_days(first_day: int, n_days: int) -> pd.DatetimeIndex:
     return pd.date_range(pd.Timestamp(np.datetime64(first_day, "D")), periods=n_days, freq="D")
 
 
+REFUSED_STRETCH_DAYS = 3652
+"""Outlying dates that would add more days than this (ten years) to a calendar are refused;
+fewer are counted with a warning (a mistyped century costs gigabytes, a stray year does not)."""
+
+
 def _refuse_outliers(day: np.ndarray, lo: int, hi: int, free_start: bool, free_end: bool) -> None:
     """Refuse a calendar that a few far-away dates stretch (see ``outlying_days``)."""
     inside = day[(day >= lo) & (day <= hi)]
@@ -77,15 +87,19 @@ def _refuse_outliers(day: np.ndarray, lo: int, hi: int, free_start: bool, free_e
         return
     dates = pd.Series(inside.astype("datetime64[D]"))
     rest = inside[~mask]
-    raise FlashpointValueError(
-        f"{int(np.sum(flagged))} event date(s) lie far outside the others and would stretch "
-        f"the daily calendar from {int(rest.max() - rest.min()) + 1:,} to {hi - lo + 1:,} days: "
+    message = (
+        f"{int(np.sum(flagged))} event date(s) lie far outside the others and "
+        "{verb} the daily calendar from "
+        f"{int(rest.max() - rest.min()) + 1:,} to {hi - lo + 1:,} days: "
         f"{describe_outliers(dates, np.asarray(flagged))}. Check the year (a typo?); count "
         f"a window with start={day_str(int(rest.min()))!r}/end={day_str(int(rest.max()))!r} "
         "(events outside it are not counted; on the command line --start/--end), or set the "
-        "rows aside with "
-        "fp.validate_events(events, min_date=..., on_error='quarantine')"
+        "rows aside with fp.validate_events(events, min_date=..., on_error='quarantine')"
     )
+    if (hi - lo) - int(rest.max() - rest.min()) < REFUSED_STRETCH_DAYS:
+        warn(message.format(verb="stretch"), DataQualityWarning)
+        return
+    raise FlashpointValueError(message.format(verb="would stretch"))
 
 
 def zero_fill(
