@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,26 @@ def test_notebook_executes(path: Path, tmp_path: Path) -> None:
             assert errors == [], cell.source
     source = "\n".join(c.source for c in book.cells if c.cell_type == "code")
     assert "flashpoint." not in source.replace("fp.datasets.", "")  # public API only
+    assert _prose_numbers_not_printed(book) == []
+
+
+def _output_text(cell: object) -> str:
+    texts = []
+    for out in cell.outputs:  # type: ignore[attr-defined]
+        texts.append(out.get("text", ""))
+        texts.append(out.get("data", {}).get("text/plain", ""))
+    return "\n".join(texts)
+
+
+def _prose_numbers_not_printed(book: object) -> list[str]:
+    """Numbers in bold in a text cell must be printed by the code cells just above it."""
+    missing, printed = [], ""
+    for cell in book.cells:  # type: ignore[attr-defined]
+        if cell.cell_type == "code":
+            printed += _output_text(cell)
+            continue
+        for number in re.findall(r"\*\*([^*]*\d[^*]*)\*\*", cell.source):
+            if number not in printed:
+                missing.append(number)
+        printed = ""
+    return missing
