@@ -18,6 +18,7 @@ categories, ranges, uniqueness, calendar completeness). Failures of both steps a
 together.
 """
 
+from flashpoint.schemas._quarantine import Quarantine
 from flashpoint.schemas.columns import (
     ACTOR,
     AS_OF_DATE,
@@ -48,13 +49,6 @@ from flashpoint.schemas.columns import (
     WEAPON,
     WEAPONS,
     WOUNDED,
-)
-from flashpoint.schemas.models import (
-    CountsSchema,
-    EventSchema,
-    KeyEventSchema,
-    Quarantine,
-    TallySchema,
 )
 from flashpoint.schemas.validate import (
     validate_counts,
@@ -103,3 +97,19 @@ __all__ = [
     "validate_key_events",
     "validate_tallies",
 ]
+
+
+_MODELS = ("CountsSchema", "EventSchema", "KeyEventSchema", "TallySchema")
+
+
+def __getattr__(name: str) -> object:
+    """Return a pandera model, imported on first use (pandera is slow to import)."""
+    if name in _MODELS:
+        from flashpoint.schemas import models
+
+        return getattr(models, name)
+    raise AttributeError(f"module 'flashpoint.schemas' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

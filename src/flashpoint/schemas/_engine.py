@@ -6,17 +6,23 @@ import datetime as _dt
 import functools
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
+from flashpoint._lazy import lazy_module
 from flashpoint.errors import FlashpointTypeError, FlashpointValueError, SchemaValidationError
 from flashpoint.schemas._dates import localize, parse_text_dates
+from flashpoint.schemas._quarantine import Quarantine
 from flashpoint.schemas.columns import DATE, EARLIEST_DATE, REASON
-from flashpoint.schemas.models import Quarantine
+
+if TYPE_CHECKING:
+    import pandera.errors as pa_errors
+    import pandera.pandas as pa
+else:  # pandera costs about a third of a second to import: load it on the first validation
+    pa = lazy_module("pandera.pandas")
+    pa_errors = lazy_module("pandera.errors")
 
 _MAX_EXAMPLES = 5
 
@@ -509,7 +515,7 @@ def _run(df: Any, plan: _Plan, on_error: str) -> pd.DataFrame | Quarantine:
     if not table_level:
         try:
             plan.schema.validate(work, lazy=True, inplace=True)
-        except SchemaErrors as err:
+        except pa_errors.SchemaErrors as err:
             # values step 1 could not convert are missing now: do not report them twice
             already = {(f.column, f.position) for f in failures}
             failures.extend(

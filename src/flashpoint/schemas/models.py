@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from flashpoint.schemas._quarantine import Quarantine
 from flashpoint.schemas.columns import BASES, QUALIFIERS, WEAPONS
 
 __all__ = ["CountsSchema", "EventSchema", "KeyEventSchema", "Quarantine", "TallySchema"]
@@ -109,18 +110,3 @@ class TallySchema(pa.DataFrameModel):
 # --------------------------------------------------------------------------------------------
 # Results of validation
 # --------------------------------------------------------------------------------------------
-class Quarantine(NamedTuple):
-    """Result of validation with ``on_error="quarantine"``.
-
-    Attributes
-    ----------
-    valid : pandas.DataFrame
-        Rows that passed every check, converted to the schema's dtypes.
-    rejected : pandas.DataFrame
-        Rows that failed, exactly as given, plus a ``reason`` column listing every failure
-        of that row (separated by ``"; "``). ``len(valid) + len(rejected)`` equals the
-        number of input rows and the original index labels are kept.
-    """
-
-    valid: pd.DataFrame
-    rejected: pd.DataFrame

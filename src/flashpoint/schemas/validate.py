@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from typing import Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import pandas as pd
-import pandera.pandas as pa
 
+from flashpoint._lazy import lazy_module
 from flashpoint.errors import (
     DataQualityWarning,
     FlashpointTypeError,
@@ -33,6 +33,7 @@ from flashpoint.schemas._engine import (
     _unique_rows_check,
     _with_table_checks,
 )
+from flashpoint.schemas._quarantine import Quarantine
 from flashpoint.schemas.columns import (
     AS_OF_DATE,
     BASES,
@@ -56,13 +57,14 @@ from flashpoint.schemas.columns import (
     WEAPONS,
     WOUNDED,
 )
-from flashpoint.schemas.models import (
-    CountsSchema,
-    EventSchema,
-    KeyEventSchema,
-    Quarantine,
-    TallySchema,
-)
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
+    from flashpoint.schemas import models
+else:  # pandera is imported on the first validation (import time)
+    pa = lazy_module("pandera.pandas")
+    models = lazy_module("flashpoint.schemas.models")
 
 __all__ = ["validate_counts", "validate_events", "validate_key_events", "validate_tallies"]
 
@@ -275,7 +277,7 @@ def _build_event_schema(
     min_ts: pd.Timestamp | None,
     max_ts: pd.Timestamp,
 ) -> pa.DataFrameSchema:
-    schema = _model_schema(EventSchema)
+    schema = _model_schema(models.EventSchema)
     schema = schema.remove_columns([COUNTRY])
     if by is not None:
         if by in schema.columns and by != COUNTRY:
@@ -383,7 +385,7 @@ def validate_counts(
     >>> fp.validate_counts(counts)["count"].sum()
     np.int64(3)
     """
-    schema = _model_schema(CountsSchema).remove_columns([COUNTRY])
+    schema = _model_schema(models.CountsSchema).remove_columns([COUNTRY])
     keys = [DATE]
     if by is not None:
         schema = schema.add_columns({by: pa.Column(None, nullable=False, required=True)})
@@ -438,7 +440,7 @@ def validate_key_events(key_events: pd.DataFrame) -> pd.DataFrame:
     >>> fp.validate_key_events(ev)["date"].dt.strftime("%Y-%m-%d").tolist()
     ['2023-11-22']
     """
-    schema = _model_schema(KeyEventSchema)
+    schema = _model_schema(models.KeyEventSchema)
 
     def end_after_start(df: pd.DataFrame) -> pd.Series:
         if END not in df.columns:
@@ -496,7 +498,7 @@ def validate_tallies(tallies: pd.DataFrame, *, groups: Iterable[str] = ()) -> pd
             f"the string {groups!r} (write groups=[{groups!r}])"
         )
     groups = list(groups)
-    schema = _model_schema(TallySchema)
+    schema = _model_schema(models.TallySchema)
     schema = schema.add_columns(
         {
             g: pa.Column(pd.Int64Dtype(), nullable=True, required=True, checks=[pa.Check.ge(0)])
