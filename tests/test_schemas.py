@@ -388,3 +388,18 @@ def test_outlying_dates_are_only_the_few_far_away_ones() -> None:
     assert not outlying_days(days(*two_campaigns)).any()  # half the rows on each side
     assert not outlying_days(days("1950-01-01", "2023-01-01", "2023-02-01")).any()  # too few
     assert not outlying_days(days("2019-06-01", *year)).any()  # the calendar grows < 10x
+
+
+def test_plain_iso_days_take_the_fast_path_and_agree_with_the_general_parser():
+    from flashpoint.schemas._dates import _parse_general, parse_text_dates
+
+    mixed = pd.Series(
+        ["2023-11-01", "2023-11-02T23:30:00+03:00", None, "2023-13-01", "2023-11-03 10:00",
+         "not a date", "2023-11-04"],
+        dtype="str",
+    )  # fmt: skip
+    fast = parse_text_dates(mixed, None)
+    general = _parse_general(mixed.astype(object), None)
+    pd.testing.assert_series_equal(fast, general)
+    assert str(fast.iloc[1].date()) == "2023-11-02"  # the local date as written
+    assert fast.iloc[[2, 3, 5]].isna().all()

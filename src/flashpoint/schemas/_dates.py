@@ -138,8 +138,39 @@ def parse_text_dates(values: pd.Series, tz: _dt.tzinfo | str | None) -> pd.Serie
     """Parse ISO 8601 text (with or without a UTC offset) and date objects by the rule.
 
     Returns tz-naive ``datetime64[us]``; ``NaT`` where a value is missing or not a date
-    (the caller reports those rows).
+    (the caller reports those rows). Plain ``YYYY-MM-DD`` text (ten characters: no time, so
+    no offset) is parsed in one vectorised pass; only the other values are looked at one by
+    one (offsets, date objects, other ISO 8601 forms).
     """
+    days, rest = _plain_days(values)
+    if days is None:
+        return _parse_general(values, tz)
+    if rest.any():
+        days[rest] = _parse_general(values[rest], tz)
+    return days
+
+
+def _plain_days(values: pd.Series) -> tuple[pd.Series | None, np.ndarray]:
+    """Parse the ``YYYY-MM-DD`` values of a text column; flag the rows left to parse."""
+    if not isinstance(values.dtype, pd.StringDtype) and (
+        values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) != "string"
+    ):
+        return None, np.zeros(len(values), dtype=bool)
+    text = values if isinstance(values.dtype, pd.StringDtype) else values.astype("str")
+    short = (text.str.len() == 10).to_numpy(dtype=bool, na_value=False)
+    if short.all():  # the common case: no indexing, no second look
+        days = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").astype("datetime64[us]")
+        return days, days.isna().to_numpy(dtype=bool)
+    days = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    if short.any():
+        parsed = pd.to_datetime(text[short], format="%Y-%m-%d", errors="coerce")
+        days[short] = parsed.astype("datetime64[us]")
+    rest = text.notna().to_numpy(dtype=bool) & days.isna().to_numpy(dtype=bool)
+    return days, rest
+
+
+def _parse_general(values: pd.Series, tz: _dt.tzinfo | str | None) -> pd.Series:
+    """Parse values one kind at a time: offsets, aware datetimes, other date text."""
     obj = values.astype(object)
     aware = obj.map(lambda v: isinstance(v, _dt.datetime) and v.tzinfo is not None).to_numpy(
         dtype=bool
@@ -213,7 +244,7 @@ def outlying_days(day: np.ndarray) -> np.ndarray:
     n = len(day)
     if n < MIN_OUTLIER_ROWS:
         return np.zeros(n, dtype=bool)
-    u, per_day = np.unique(day, return_counts=True)
+    u, per_day = _days_and_counts(day)
     if len(u) < 2:
         return np.zeros(n, dtype=bool)
     gaps = np.diff(u)
@@ -225,6 +256,17 @@ def outlying_days(day: np.ndarray) -> np.ndarray:
     lo = u[np.flatnonzero(head).max() + 1] if head.any() else u[0]
     hi = u[np.flatnonzero(tail).min()] if tail.any() else u[-1]
     return (day < lo) | (day > hi)
+
+
+def _days_and_counts(day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Count rows per distinct day: one pass (bincount) when the span is modest."""
+    first = int(day.min())
+    span = int(day.max()) - first + 1
+    if span > 4 * len(day) + 100_000:  # sparse far-apart days: sorting costs less memory
+        return np.unique(day, return_counts=True)
+    per = np.bincount(day - first, minlength=span)
+    present = np.flatnonzero(per)
+    return present + first, per[present]
 
 
 def describe_outliers(dates: pd.Series, mask: np.ndarray, *, limit: int = 5) -> str:

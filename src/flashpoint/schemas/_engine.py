@@ -88,7 +88,7 @@ def _coerce_dates(
             )
             return None
     else:
-        values = s.astype(object)
+        values = s if isinstance(s.dtype, pd.StringDtype) else s.astype(object)
         parsed = parse_text_dates(values, tz)
         bad = parsed.isna().to_numpy() & values.notna().to_numpy()
         if bad.any():
