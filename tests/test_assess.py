@@ -192,3 +192,28 @@ def test_control_groups_add_a_synthetic_control_reading() -> None:
     assert predictors["rate_ratio_lower"] < 1.8 < predictors["rate_ratio_upper"]  # true 1.8
     with pytest.raises(ModelSpecError, match=r"control group\(s\) \['Z'\]"):
         fp.assess_event(counts, event, controls=["Z"])
+
+
+def test_a_reading_with_a_poor_pre_event_fit_is_shown_but_left_out_of_the_range():
+    # simulated: the treated unit is larger than every donor and nothing happens at the event
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2024-01-01", periods=120)
+    units = [("treated", 20.0)] + [(f"d{k}", 5.0 + k) for k in range(6)]
+    simulated = pd.concat(
+        [
+            pd.DataFrame({"date": dates, "unit": u, "count": rng.poisson(lam, 120)})
+            for u, lam in units
+        ],
+        ignore_index=True,
+    )
+    res = fp.assess_event(
+        simulated, fp.EventSpec(date="2024-03-01", label="event"),
+        controls=[f"d{k}" for k in range(6)],
+    )  # fmt: skip
+    synth = res.readings[res.readings["reading"].str.startswith("synthetic control")].iloc[0]
+    assert synth["note"].startswith("poor pre-event fit")
+    assert synth["rate_ratio"] > 2  # the level gap, not an effect
+    verdict = res.verdicts.iloc[0]
+    assert verdict["rate_ratio_max"] < 1.5
+    aside = verdict["sentence"].split("left out for a poor fit before the event: ")[1]
+    assert "synthetic control (6 donors)" in aside.split(")")[1] + ")"

@@ -21,7 +21,7 @@ import pandas as pd
 from flashpoint._lazy import lazy_module
 from flashpoint.counts import reconcile_tallies
 from flashpoint.counts._tallies import match_tally_groups
-from flashpoint.errors import FlashpointError, FlashpointValueError, ModelSpecError
+from flashpoint.errors import FlashpointError, FlashpointValueError, ModelSpecError, PoorFitWarning
 from flashpoint.models._base import ResultMixin, check_alpha, check_choice, split_counts
 from flashpoint.models._glm import FAMILIES
 from flashpoint.models.design import EventSpec, as_event_specs, event_index
@@ -163,6 +163,9 @@ def _quietly(fit: Callable[[], pd.DataFrame]) -> tuple[pd.DataFrame | None, str]
             rows = fit()
         except FlashpointError as err:
             return None, str(err).splitlines()[0]
+    poor = [str(w.message) for w in caught if issubclass(w.category, PoorFitWarning)]
+    if poor:  # a reading whose counterfactual does not track the series before the event
+        return rows, POOR_FIT + poor[0]
     notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     return rows, (notes[0] if notes else "")
 
@@ -494,6 +497,23 @@ def _coverage(
 # The verdict
 # --------------------------------------------------------------------------------------------
 _ESTIMATING = ("model", "trend", "errors", "source", "controls")
+POOR_FIT = "poor pre-event fit, left out of the verdict: "
+"""How the note of a reading with a poor pre-event fit starts; such readings are shown in
+the table but count neither in the range of estimates, nor in the direction check, nor as
+rejecting "no change"."""
+
+
+def _estimates(rows: pd.DataFrame) -> pd.Series:
+    """Return the rate ratios that count in the range and the direction check."""
+    fits = rows["kind"].isin(_ESTIMATING) & ~rows["note"].astype(str).str.startswith(POOR_FIT)
+    return rows.loc[fits, "rate_ratio"].astype(float).dropna()
+
+
+def _left_out(rows: pd.DataFrame) -> list[str]:
+    poor = rows["note"].astype(str).str.startswith(POOR_FIT) & rows["rate_ratio"].notna()
+    return rows.loc[poor, "reading"].astype(str).tolist()
+
+
 _PERIOD_NAMES = {"D": "days", "W": "weeks", "MS": "months", "ME": "months", "h": "hours"}
 
 
@@ -525,9 +545,10 @@ def _strength(rows: pd.DataFrame, alpha: float) -> tuple[str, bool, str]:
     """Strength of the evidence, whether the estimates agree in direction, and why."""
     model, hac = _first(rows, "kind", "model"), _first(rows, "kind", "errors")
     placebo = _first(rows, "reading", "in-time placebo")
-    est = rows[rows["kind"].isin(_ESTIMATING)]["rate_ratio"].astype(float).dropna()
+    est = _estimates(rows)
     agree = bool(len(est)) and (bool((est > 1).all()) or bool((est < 1).all()))
-    rejecting = rows.loc[rows["p_holm"].astype(float) <= alpha, "reading"].tolist()
+    fitted = ~rows["note"].astype(str).str.startswith(POOR_FIT)
+    rejecting = rows.loc[fitted & (rows["p_holm"].astype(float) <= alpha), "reading"].tolist()
     level = f"the {alpha:.0%} level"
     if model is None or not np.isfinite(model["rate_ratio"]):
         return "not estimable", agree, "the default model gives no estimate"
@@ -592,12 +613,15 @@ def _estimate_text(model: pd.Series, noun: str, level: str) -> str:
     )
 
 
-def _spread_text(est: pd.Series, agree: bool) -> str:
+def _spread_text(est: pd.Series, agree: bool, left_out: Sequence[str] = ()) -> str:
     low, high = float(est.min()), float(est.max())
+    aside = (
+        f" (left out for a poor fit before the event: {', '.join(left_out)})" if left_out else ""
+    )
     if low == high:
-        return f"All {len(est)} readings give {_fmt(low)}."
+        return f"All {len(est)} readings give {_fmt(low)}{aside}."
     way = "point the same way" if agree else "disagree in direction"
-    return f"The {len(est)} readings range from {_fmt(low)} to {_fmt(high)} and {way}."
+    return f"The {len(est)} readings range from {_fmt(low)} to {_fmt(high)}{aside} and {way}."
 
 
 def _sentence(
@@ -613,7 +637,7 @@ def _sentence(
     """Give the verdict on one event in one group, as a row with its sentence."""
     strength, agree, why = _strength(rows, alpha)
     model = rows[rows["kind"] == "model"].iloc[0]
-    est = rows[rows["kind"].isin(_ESTIMATING)]["rate_ratio"].astype(float).dropna()
+    est = _estimates(rows)
     where = "" if group is None else f"{group}, "
     rr = float(model["rate_ratio"])
     if strength == "not estimable":
@@ -625,9 +649,8 @@ def _sentence(
         text = (
             f"{where}{event}: the {noun} rate was {direction} after the event in the default "
             f"model ({_estimate_text(model, noun, f'{1 - alpha:.0%}')}). "
-            f"{_spread_text(est, agree)} Evidence of a change: {strength} ({why})"
-            + (f"; {tests}" if tests else "")
-            + "."
+            f"{_spread_text(est, agree, _left_out(rows))} Evidence of a change: {strength} "
+            f"({why})" + (f"; {tests}" if tests else "") + "."
         )
     text += (
         f" Based on {int(model['periods_before'])} {unit} before the event and "
