@@ -217,3 +217,15 @@ def test_a_reading_with_a_poor_pre_event_fit_is_shown_but_left_out_of_the_range(
     assert verdict["rate_ratio_max"] < 1.5
     aside = verdict["sentence"].split("left out for a poor fit before the event: ")[1]
     assert "synthetic control (6 donors)" in aside.split(")")[1] + ")"
+
+
+def test_holm_adjustment_matches_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    from flashpoint.models.assess import holm_adjust
+
+    rng = np.random.default_rng(1979)
+    for m in (1, 2, 5, 40):
+        p = rng.uniform(0, 0.2, m) ** 2
+        p[: m // 3] = p[0]  # ties
+        np.testing.assert_allclose(holm_adjust(p), multipletests(p, method="holm")[1])

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from flashpoint._lazy import lazy_module
 from flashpoint.counts import reconcile_tallies
 from flashpoint.counts._tallies import match_tally_groups
 from flashpoint.errors import FlashpointError, FlashpointValueError, ModelSpecError, PoorFitWarning
@@ -33,7 +32,6 @@ from flashpoint.models.tallies import fit_tally_rates
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-multitest = lazy_module("statsmodels.stats.multitest")
 
 __all__ = ["READING_KINDS", "AssessmentResult", "assess_event"]
 
@@ -443,7 +441,22 @@ def _holm(table: pd.DataFrame) -> pd.Series:
         if ok.sum() == 1:
             adjusted[p[ok].index] = p[ok]
         elif ok.any():
-            adjusted[p[ok].index] = multitest.multipletests(p[ok].to_numpy(), method="holm")[1]
+            adjusted[p[ok].index] = holm_adjust(p[ok].to_numpy())
+    return adjusted
+
+
+def holm_adjust(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (Holm 1979), the same as statsmodels' ``"holm"``.
+
+    The ``i``-th smallest of ``m`` p-values is multiplied by ``m - i`` (``i`` from 0), then
+    made non-decreasing in that order and capped at 1. (Written here because statsmodels'
+    ``multipletests`` runs a full garbage collection on every call.)
+    """
+    p = np.asarray(p, dtype=float)
+    order = np.argsort(p, kind="stable")
+    scaled = (len(p) - np.arange(len(p))) * p[order]
+    adjusted = np.empty(len(p))
+    adjusted[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
     return adjusted
 
 
