@@ -543,16 +543,18 @@ def _fit_nb(
     """Fit statsmodels' NB2 model robustly (``None``: the maximum is at alpha = 0).
 
     Newton's method from the Poisson estimates and a moment estimate of the dispersion
-    converges in a few steps on most data. When it does not (it can step to a negative
-    dispersion near the Poisson boundary, or stall on large counts), the dispersion is
-    found by maximising the profile likelihood (a negative-binomial GLM fitted by IRLS for
-    each value), and Newton's method is restarted from that point, so that the returned
-    estimates and covariance are statsmodels' joint maximum-likelihood ones.
+    converges in a few steps on clearly overdispersed data. Near the Poisson boundary (a
+    moment estimate of at most 0.01), or when Newton fails (it can stall on large counts),
+    the dispersion is found by maximising the profile likelihood (a negative-binomial
+    regression fitted by IRLS for each value), and Newton's method starts from that point,
+    so that the returned estimates and covariance are statsmodels' joint maximum-likelihood
+    ones.
     """
     model = sm.NegativeBinomial(y, X, loglike_method="nb2", offset=offset)
     eta = X @ start + (0.0 if offset is None else offset)
     mu = np.exp(eta)
-    alpha0 = float(np.clip(np.mean(((y - mu) ** 2 - y) / np.maximum(mu, 1e-8) ** 2), 0.01, 10.0))
+    moment = float(np.mean(((y - mu) ** 2 - y) / np.maximum(mu, 1e-8) ** 2))
+    alpha0 = float(np.clip(moment, 0.01, 10.0))
 
     def newton(params: np.ndarray) -> Any:
         with np.errstate(all="ignore"):
@@ -560,9 +562,12 @@ def _fit_nb(
                 start_params=params, method="newton", maxiter=100, tol=1e-10, disp=0, **fit_kwargs
             )
 
-    res = newton(np.append(start, alpha0))
-    if _nb_ok(res):
-        return res
+    if moment > 0.01:  # clearly overdispersed: Newton from the moment estimate
+        res = newton(np.append(start, alpha0))
+        if _nb_ok(res):
+            return res
+    # near the Poisson boundary Newton can step to a negative dispersion, where each of
+    # statsmodels' Hessians costs a slow polygamma: profile the dispersion first
     beta, alpha = _profile_nb(y, X, offset, start)
     if alpha < 10 * _ALPHA_BOUNDARY:
         return None  # the maximum is on the Poisson boundary
