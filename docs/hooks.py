@@ -1,0 +1,102 @@
+"""MkDocs hooks: the notebooks and the figure gallery, added at build time.
+
+- Every ``notebooks/*.ipynb`` at the repository root becomes a page (executed by
+  mkdocs-jupyter) under a "Notebooks" section of the navigation, so a new notebook needs
+  no change here or in ``mkdocs.yml``.
+- ``gallery.md`` is written from ``docs/gallery.py`` (every figure, drawn on bundled data),
+  with plotly.js served once from ``assets/plotly.min.js``: the site works offline.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+PLOTLY_JS = "assets/plotly.min.js"
+
+
+def _notebooks() -> list[Path]:
+    return sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def _title(path: Path) -> str:
+    """``01_iraq_syria_2023.ipynb`` -> ``01 iraq syria 2023``."""
+    return path.stem.replace("_", " ")
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Append every notebook to the navigation; make the notebooks' figures HTML."""
+    # The kernel inherits this: plotly then writes each figure as HTML (plotly.js once per
+    # notebook, replaced by the site's copy in on_post_page) instead of a JSON mimetype
+    # that nbconvert cannot render.
+    os.environ.setdefault("PLOTLY_RENDERER", "notebook")
+    pages = [{_title(p): f"notebooks/{p.name}"} for p in _notebooks()]
+    if pages:
+        config.nav = [*(config.nav or []), {"Notebooks": pages}]
+    return config
+
+
+@functools.cache
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def _gallery_module() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "_flashpoint_gallery", ROOT / "docs" / "gallery.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@event_priority(100)  # before mkdocs-jupyter, which turns the notebook files into pages
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Add the notebooks, the gallery page and plotly.js to the site."""
+    for path in _notebooks():
+        # a plain File (not File.generated): mkdocs-jupyter reads abs_src_path from src_dir
+        files.append(
+            File(
+                f"notebooks/{path.name}",
+                src_dir=str(ROOT),
+                dest_dir=config.site_dir,
+                use_directory_urls=config.use_directory_urls,
+            )
+        )
+    gallery = _gallery_module()
+    # raw HTML is not rewritten by MkDocs: the path is relative to the page's own URL
+    up = "../" if config.use_directory_urls else ""
+    files.append(File.generated(config, "gallery.md", content=gallery.markdown(up + PLOTLY_JS)))
+    files.append(File.generated(config, PLOTLY_JS, content=_plotly_js()))
+    return files
+
+
+_MATHJAX_CDN = re.compile(
+    r'<script src="https://cdnjs\.cloudflare\.com/ajax/libs/mathjax/[^"]*"></script>'
+)
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    """Serve plotly.js to the notebook pages from the one local copy; drop the MathJax CDN."""
+    if not page.file.src_uri.endswith(".ipynb"):
+        return output
+    plotly = _plotly_js()
+    depth = page.url.count("/")  # e.g. "notebooks/01_x/" -> two levels below the site root
+    local = f'</script><script src="{"../" * depth}{PLOTLY_JS}"></script><script>'
+    return _MATHJAX_CDN.sub("", output.replace(plotly, local))
