@@ -27,6 +27,7 @@ import flashpoint as fp
 
 @cache
 def attacks() -> pd.DataFrame:
+    """Attacks on US forces in Iraq and Syria, 2023-2024 (bundled)."""
     return fp.load_attacks()
 
 
@@ -39,12 +40,14 @@ def counts() -> pd.DataFrame:
 
 @cache
 def key_events() -> pd.DataFrame:
+    """US strikes and the start of the Gaza truce (bundled key events)."""
     events = fp.load_key_events()
     return events[events["kind"].isin(["us_strike", "truce_start"])]
 
 
 @cache
 def events() -> list[fp.EventSpec]:
+    """Return the KH strike (a step) and the Gaza truce (a pulse)."""
     kh = fp.EventSpec(date="2023-11-22", label="KH strike")
     truce = fp.EventSpec(date="2023-11-24", end="2023-12-01", shape="pulse", label="Gaza truce")
     return [kh, truce]
@@ -52,11 +55,13 @@ def events() -> list[fp.EventSpec]:
 
 @cache
 def verdict() -> fp.AssessmentResult:
+    """Assess both events on the daily counts."""
     return fp.assess_event(counts(), events(), noun="attack")
 
 
 @cache
 def iraq2006() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Daily insurgent events and air operations in Iraq, 2006 (bundled), per type."""
     insurgents, air = fp.load_iraq2006()
     return fp.count_daily(insurgents, by="type"), fp.count_daily(air, by="type")
 
@@ -90,7 +95,7 @@ def fig_trend() -> Any:
 
 
 def fig_assessment() -> Any:
-    """The verdict on the KH strike: every reading side by side (``assess_event``)."""
+    """Show the verdict on the KH strike: every reading side by side (``assess_event``)."""
     return verdict().plot(event="KH strike")
 
 
@@ -170,7 +175,7 @@ def fig_changepoints() -> Any:
 
 
 def fig_forecast() -> Any:
-    """A 14-day probabilistic forecast from 2023-12-15 (``forecast``)."""
+    """Forecast 14 days from 2023-12-15 (``forecast``)."""
     history = counts()[counts()["date"] < "2023-12-15"]
     return fp.forecast(history, horizon=14, seed=0).plot()
 

@@ -56,10 +56,11 @@ def _plotly_js() -> str:
 
 
 def _gallery_module() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "_flashpoint_gallery", ROOT / "docs" / "gallery.py"
-    )
-    assert spec is not None and spec.loader is not None
+    """Import ``docs/gallery.py`` (a script, not a package module)."""
+    path = ROOT / "docs" / "gallery.py"
+    spec = importlib.util.spec_from_file_location("_flashpoint_gallery", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
