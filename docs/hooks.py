@@ -3,21 +3,29 @@
 - Every ``notebooks/*.ipynb`` at the repository root becomes a page (executed by
   mkdocs-jupyter) under a "Notebooks" section of the navigation, so a new notebook needs
   no change here or in ``mkdocs.yml``.
+- Every ``python`` code block of the guide pages runs, in order, one namespace per page, in
+  a temporary folder: an example that stops working fails the build. (Blocks tagged ``py``
+  are shown, not run.)
 - ``gallery.md`` is written from ``docs/gallery.py`` (every figure, drawn on bundled data),
   with plotly.js served once from ``assets/plotly.min.js``: the site works offline.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import importlib.util
 import os
 import re
 import sys
+import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
@@ -101,3 +109,41 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     depth = page.url.count("/")  # e.g. "notebooks/01_x/" -> two levels below the site root
     local = f'</script><script src="{"../" * depth}{PLOTLY_JS}"></script><script>'
     return _MATHJAX_CDN.sub("", output.replace(plotly, local))
+
+
+_CODE = re.compile(r"^```python\n(.*?)^```", flags=re.MULTILINE | re.DOTALL)
+_RUN = re.compile(r"^(index|getting-started|guide/.*)\.md$")
+
+
+def run_examples(markdown: str, name: str) -> None:
+    """Run the page's ``python`` blocks in order, in a temporary folder."""
+    namespace: dict[str, Any] = {"__name__": f"docs:{name}"}
+    cwd = os.getcwd()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        warnings.catch_warnings(),
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
+        warnings.simplefilter("ignore")
+        os.chdir(tmp)
+        try:
+            for number, block in enumerate(_CODE.findall(markdown), start=1):
+                try:
+                    exec(compile(block, f"{name}, block {number}", "exec"), namespace)
+                except Exception as err:
+                    raise PluginError(f"{name}: code block {number} fails: {err!r}") from err
+        finally:
+            os.chdir(cwd)
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Check that the page's examples run."""
+    if _RUN.match(page.file.src_uri):
+        run_examples(markdown, page.file.src_uri)
+    return markdown
+
+
+if __name__ == "__main__":  # python docs/hooks.py docs/guide/trend.md ...: run the examples
+    for arg in sys.argv[1:]:
+        run_examples(Path(arg).read_text(), arg)
+        print(f"{arg}: ok")
