@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import io
 import importlib.util
+import io
 import os
 import re
 import sys
