@@ -101,6 +101,24 @@ _MATHJAX_CDN = re.compile(
 )
 
 
+_ROLE = re.compile(r":(?:func|class|meth|mod|data|attr|exc|obj|math):<code>~?([^<]+)</code>")
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Turn the docstrings' Sphinx roles into code, linked when the API page has the name."""
+    if page.file.src_uri != "api.md":
+        return html
+
+    def link(match: re.Match[str]) -> str:
+        target = match.group(1)
+        name = target.removeprefix("flashpoint.")
+        if "." not in name and f'id="flashpoint.{name}"' in html:
+            return f'<a href="#flashpoint.{name}"><code>{target}</code></a>'
+        return f"<code>{target}</code>"
+
+    return _ROLE.sub(link, html)
+
+
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     """Serve plotly.js to the notebook pages from the one local copy; drop the MathJax CDN."""
     if not page.file.src_uri.endswith(".ipynb"):
