@@ -49,7 +49,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     # The kernel inherits this: plotly then writes each figure as HTML (plotly.js once per
     # notebook, replaced by the site's copy in on_post_page) instead of a JSON mimetype
     # that nbconvert cannot render.
-    os.environ.setdefault("PLOTLY_RENDERER", "notebook")
+    os.environ["PLOTLY_RENDERER"] = "notebook"
     pages = [{_title(p): f"notebooks/{p.name}"} for p in _notebooks()]
     if pages:
         config.nav = [*(config.nav or []), {"Notebooks": pages}]
