@@ -170,10 +170,6 @@ def read_acled(
         :func:`flashpoint.validate_events` (ACLED dates are local days; this matters only
         for a DataFrame whose ``event_date`` holds times with a UTC offset).
 
-    Filters are exact matches (after trimming spaces) and are applied before validation, so
-    only the selected rows are validated; a filter that matches no row raises an error
-    listing the values present.
-
     Returns
     -------
     pandas.DataFrame or Quarantine
@@ -214,6 +210,10 @@ def read_acled(
 
     Notes
     -----
+    Filters are exact matches (after trimming spaces) and are applied before validation, so
+    only the selected rows are validated; a filter that matches no row raises an error
+    listing the values present.
+
     ACLED has shipped two date styles in ``event_date``: ISO ``2023-11-21`` (the API and
     current exports) and ``21 November 2023`` (the Data Export Tool until 2023). Each row is
     parsed with whichever style it matches; a row matching neither is rejected with the

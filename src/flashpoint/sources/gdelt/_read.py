@@ -123,9 +123,6 @@ def read_gdelt_events(
         falls on the next Baghdad day (``DATEADDED`` itself is converted too). ``SQLDATE`` is
         a date without a time, so ``tz`` does not move it.
 
-    Filters are exact matches applied before validation. Lines with a wrong number of fields
-    are always reported (never filtered out), as their fields cannot be trusted.
-
     Returns
     -------
     pandas.DataFrame or Quarantine
@@ -171,6 +168,9 @@ def read_gdelt_events(
 
     Notes
     -----
+    Filters are exact matches applied before validation. Lines with a wrong number of fields
+    are always reported (never filtered out), as their fields cannot be trusted.
+
     GDELT events are machine-coded from news: one real event may yield several records
     (different articles, actors or locations), and volume follows news coverage. Counts are
     counts of *records*, a proxy whose level is not comparable with ACLED or UCDP GED; use
