@@ -219,7 +219,7 @@ def test_a_reading_with_a_poor_pre_event_fit_is_shown_but_left_out_of_the_range(
     assert "synthetic control (6 donors)" in aside.split(")")[1] + ")"
 
 
-def test_holm_adjustment_matches_statsmodels():
+def test_holm_adjust_matches_statsmodels_with_ties():
     from statsmodels.stats.multitest import multipletests
 
     from flashpoint.models.assess import holm_adjust

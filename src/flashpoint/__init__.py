@@ -17,11 +17,12 @@ from __future__ import annotations
 import importlib as _importlib
 from typing import TYPE_CHECKING, Any
 
-from flashpoint import models
+from flashpoint import _registry
 
 # The one list of public names: name -> the module it comes from ("flashpoint" for the
 # subpackages themselves). It makes ``__all__``, ``dir(flashpoint)`` and the imports below;
-# the names from the plots and report layers are imported on first use (they need plotly).
+# the names from the models, plots and report layers are imported on first use (statsmodels,
+# scipy and plotly are slow to import; so are the some eighty model modules).
 # The ``TYPE_CHECKING`` block at the end mirrors it for type checkers (a test compares them),
 # and docs/api.md documents every name (tests/test_docs.py compares that too).
 _PUBLIC: dict[str, str] = {
@@ -123,7 +124,7 @@ _PUBLIC: dict[str, str] = {
     "FlashpointWarning": "flashpoint.errors",
     "SchemaValidationError": "flashpoint.errors",
 }
-_ON_FIRST_USE = ("flashpoint.plots", "flashpoint.report")
+_ON_FIRST_USE = ("flashpoint.models", "flashpoint.plots", "flashpoint.report")
 
 __all__ = sorted(_PUBLIC)
 
@@ -150,11 +151,11 @@ for _name in _PUBLIC:
         globals()[_name] = _load(_name)
 del _name
 
-models._base.set_plot_loader(_load_plots)
+_registry.set_plot_loader(_load_plots)
 
 
 def __getattr__(name: str) -> Any:
-    """Load the plotting and report functions (and plotly) on first use."""
+    """Load the models, plotting and report names on first use."""
     if name in _PUBLIC:
         return _load(name)
     raise AttributeError(f"module 'flashpoint' has no attribute {name!r}")

@@ -9,18 +9,18 @@ one-line ``repr`` and an HTML view built from its ``summary()``.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
+from flashpoint._registry import _plotter, register_plot, set_plot_loader
 from flashpoint.counts import group_column
 from flashpoint.errors import (
     AllZeroGroupWarning,
     FewEventsWarning,
-    FlashpointError,
     FlashpointValueError,
     ShortSeriesWarning,
     warn,
@@ -258,41 +258,6 @@ def warn_if_short(s: CountSeries, minimum: int, what: str, *, min_events: int = 
             "information (consider leaving the group out)",
             FewEventsWarning,
         )
-
-
-# --------------------------------------------------------------------------------------------
-# Figures: results hold data; the plotting layer registers how each result type is drawn.
-# The models never import the plotting layer (it sits above them); the package root hands
-# them a loader that imports it the first time a result is drawn.
-# --------------------------------------------------------------------------------------------
-_PLOTTERS: dict[type, Callable[..., Any]] = {}
-_PLOT_LOADER: list[Callable[[], object]] = []
-
-
-def register_plot(result_type: type, draw: Callable[..., Any]) -> None:
-    """Make ``result_type.plot()`` draw with ``draw(result, **options)``.
-
-    Called by :mod:`flashpoint.plots` for every result type it knows how to draw.
-    """
-    _PLOTTERS[result_type] = draw
-
-
-def set_plot_loader(loader: Callable[[], object]) -> None:
-    """Register the callable that loads the plotting layer (called by the package root)."""
-    _PLOT_LOADER[:] = [loader]
-
-
-def _plotter(result_type: type) -> Callable[..., Any]:
-    if result_type not in _PLOTTERS:
-        for load in _PLOT_LOADER:
-            load()
-    try:
-        return _PLOTTERS[result_type]
-    except KeyError:
-        raise FlashpointError(
-            f"no figure is registered for {result_type.__name__}; import flashpoint.plots "
-            "(it registers the figures of every result type)"
-        ) from None
 
 
 class ResultMixin:
