@@ -34,6 +34,7 @@ from flashpoint.errors import (
 )
 from flashpoint.schemas import COUNTRY, DATE
 from flashpoint.schemas._dates import TzArg, check_tz, localize
+from flashpoint.schemas._groups import check_group_name, key_columns
 
 __all__ = ["MissingExtraError", "count_daily_dask", "count_daily_duckdb"]  # error re-exported
 
@@ -245,8 +246,7 @@ def count_daily_duckdb(
         raise FlashpointTypeError(
             f"count_daily_duckdb takes tz as a zone name such as 'Asia/Baghdad', got {tz!r}"
         )
-    if by is not None and not isinstance(by, str):
-        raise FlashpointTypeError(f"by must be a column name or None, got {by!r}")
+    check_group_name(by)
     if not isinstance(date, str):
         raise FlashpointTypeError(f"date must be a column name, got {date!r}")
     files, kind = _resolve(source)
@@ -276,8 +276,7 @@ def count_daily_duckdb(
             }
         except duckdb.Error as err:
             raise FileFormatError(f"DuckDB cannot read {where}: {err}") from err
-        needed = [date] + ([by] if by is not None else [])
-        missing = [c for c in needed if c not in schema]
+        missing = [c for c in key_columns(date, by) if c not in schema]
         if missing:
             raise FlashpointValueError(
                 f"{where} has no column(s) {missing}; its columns are {list(schema)}. Set "
@@ -448,7 +447,7 @@ def count_daily_dask(
             f"ddf must be a dask.dataframe.DataFrame, got {type(ddf).__name__}; for a pandas "
             "DataFrame use fp.count_daily, for files count_daily_duckdb"
         )
-    needed = [date] + ([by] if by is not None else [])
+    needed = key_columns(date, by)
     missing = [c for c in needed if c not in ddf.columns]
     if missing:
         raise FlashpointValueError(
@@ -463,7 +462,7 @@ def count_daily_dask(
         )
     part = ddf[needed]
     day = part[date].map_partitions(_day_numbers, tz, meta=("fp_day", "int64"))
-    keys = ["fp_day"] + ([by] if by is not None else [])
+    keys = key_columns("fp_day", by)
     sizes = part.assign(fp_day=day).groupby(keys, observed=True).size()
     n_dates = part[date].isna().sum()
     n_groups = part[by].isna().sum() if by is not None else 0

@@ -23,6 +23,8 @@ from flashpoint.errors import (
     warn,
 )
 from flashpoint.schemas import DATE, REASON, Quarantine, validate_events
+from flashpoint.schemas._dates import check_tz
+from flashpoint.schemas._groups import check_group_name
 from flashpoint.sources.generic import read_table
 
 OnError = Literal["raise", "quarantine"]
@@ -81,9 +83,13 @@ def _columns_arg(name: str, columns: str | Sequence[str]) -> list[str]:
     return out
 
 
-def _check_group(group: Any) -> None:
-    if not isinstance(group, str):
-        raise FlashpointTypeError(f"group= must be the name of a column, got {group!r}")
+def _reader_arguments(
+    on_error: str, group: Any, tz: Any, actor_columns: str | Sequence[str]
+) -> tuple[Any, list[str]]:
+    """Check the arguments every format reader shares; return ``tz`` and ``actor_columns``."""
+    _check_on_error(on_error)
+    check_group_name(group, argument="group=", optional=False)
+    return check_tz(tz), _columns_arg("actor_columns", actor_columns)
 
 
 def _require(table: pd.DataFrame, columns: Iterable[str], origin: str, fmt: str) -> None:

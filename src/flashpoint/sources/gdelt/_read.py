@@ -12,18 +12,16 @@ import pandas as pd
 
 from flashpoint.errors import FlashpointTypeError, FlashpointValueError
 from flashpoint.schemas import COUNTRY, DATE, Quarantine
-from flashpoint.schemas._dates import TzArg, check_tz, localize
+from flashpoint.schemas._dates import TzArg, localize
 from flashpoint.sources._common import (
     OnError,
     _apply_filters,
-    _check_group,
-    _check_on_error,
-    _columns_arg,
     _date_problems,
     _filter_values,
     _finish,
     _numbers,
     _Problem,
+    _reader_arguments,
     _refuse_created,
     _require,
     _warn,
@@ -197,10 +195,7 @@ def read_gdelt_events(
             date country event_id EventRootCode
     0 2023-11-21    Iraq        1            19
     """
-    _check_on_error(on_error)
-    _check_group(group)
-    tz = check_tz(tz)
-    actor_columns = _columns_arg("actor_columns", actor_columns)
+    tz, actor_columns = _reader_arguments(on_error, group, tz, actor_columns)
     if date_column not in ("SQLDATE", "DATEADDED"):
         raise FlashpointValueError(
             f"date_column must be 'SQLDATE' (event date) or 'DATEADDED' (UTC day first seen); "
