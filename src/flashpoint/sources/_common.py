@@ -24,6 +24,7 @@ from flashpoint.errors import (
 )
 from flashpoint.schemas import DATE, REASON, Quarantine, validate_events
 from flashpoint.schemas._dates import check_tz
+from flashpoint.schemas._engine import check_on_error
 from flashpoint.schemas._groups import check_group_name
 from flashpoint.sources.generic import read_table
 
@@ -46,11 +47,6 @@ class _Problem:
 def _warn(message: str) -> None:
     """Emit a :class:`DataQualityWarning` attributed to the user's line of code."""
     warn(message, DataQualityWarning)
-
-
-def _check_on_error(on_error: str) -> None:
-    if on_error not in ("raise", "quarantine"):
-        raise FlashpointValueError(f"on_error must be 'raise' or 'quarantine', got {on_error!r}")
 
 
 def _load(
@@ -87,7 +83,7 @@ def _reader_arguments(
     on_error: str, group: Any, tz: Any, actor_columns: str | Sequence[str]
 ) -> tuple[Any, list[str]]:
     """Check the arguments every format reader shares; return ``tz`` and ``actor_columns``."""
-    _check_on_error(on_error)
+    check_on_error(on_error)
     check_group_name(group, argument="group=", optional=False)
     return check_tz(tz), _columns_arg("actor_columns", actor_columns)
 
