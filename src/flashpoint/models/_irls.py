@@ -166,14 +166,12 @@ def fit_moving_column(
     return MovingFits(estimate=est, std_err=err, status=status, params=params, n_passes=passes)
 
 
-@dataclass(frozen=True, slots=True)
-class _Data:
-    """The shared parts of every fit, with the products needed by every pass."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Shared:
+    """What every fit of a moving column shares: outcome, base columns, offset, family."""
 
     y: np.ndarray
     base: np.ndarray  # (n, q)
-    base_off_t: np.ndarray  # (q + 1, n): base columns and the offset, transposed
-    products: np.ndarray  # (n, q(q+1)/2): base_i * base_j, i <= j
     off: np.ndarray
     nb_alpha: float
     pearson: bool
@@ -185,6 +183,14 @@ class _Data:
     @property
     def q(self) -> int:
         return self.base.shape[1]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Data(_Shared):
+    """The shared parts of every fit, with the products needed by every pass."""
+
+    base_off_t: np.ndarray  # (q + 1, n): base columns and the offset, transposed
+    products: np.ndarray  # (n, q(q+1)/2): base_i * base_j, i <= j
 
     @classmethod
     def build(

@@ -39,6 +39,7 @@ from flashpoint.models._irls import (
     EMPTY_OUTSIDE,
     OK,
     MovingFits,
+    _Shared,
     _solve,
     fit_moving_column,
 )
@@ -205,27 +206,14 @@ def _nearest(pos: np.ndarray, anchor_pos: np.ndarray) -> np.ndarray:
     return np.where(closer_left, left, right)
 
 
-@dataclass(frozen=True, slots=True)
-class _Expansion:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Expansion(_Shared):
     """Shared data, with the products of base columns up to order three."""
 
-    y: np.ndarray
-    base: np.ndarray
-    off: np.ndarray
-    nb_alpha: float
-    pearson: bool
     qbasis: np.ndarray
     centers: np.ndarray  # (G, q): mid-range of the base columns on G row segments
     radii: np.ndarray  # (G, q): half-ranges
     products: dict[int, tuple[list[tuple[int, ...]], np.ndarray]]
-
-    @property
-    def n(self) -> int:
-        return len(self.y)
-
-    @property
-    def q(self) -> int:
-        return self.base.shape[1]
 
     @classmethod
     def build(
