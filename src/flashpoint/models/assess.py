@@ -154,6 +154,14 @@ class AssessmentResult(ResultMixin):
 # The readings
 # --------------------------------------------------------------------------------------------
 
+_Reading = tuple[str, str, pd.DataFrame | None, str]
+"""One reading: its kind, its name in words, its rows (``None`` when it failed), a note."""
+
+
+def _its_options(by: str | None, family: str, alpha: float, **extra: Any) -> dict[str, Any]:
+    """Return the ``fit_its`` options every model reading shares (200 simulated paths)."""
+    return {"by": by, "family": family, "alpha": alpha, "n_sim": 200, **extra}
+
 
 def _quietly(fit: Callable[[], pd.DataFrame]) -> tuple[pd.DataFrame | None, str]:
     """Run one reading; return its rows (or ``None``) and its first warning or error."""
@@ -183,11 +191,11 @@ def _model_readings(
     family: str,
     trend: str,
     alpha: float,
-) -> tuple[ITSResult, list[tuple[str, str, pd.DataFrame | None, str]]]:
+) -> tuple[ITSResult, list[_Reading]]:
     """Fit the default model, the same with the other trends, and with HAC errors."""
-    common: dict[str, Any] = {"by": by, "family": family, "alpha": alpha, "n_sim": 200}
+    common = _its_options(by, family, alpha)
     default = fit_its(counts, list(specs), trend=trend, **common)
-    readings: list[tuple[str, str, pd.DataFrame | None, str]] = [
+    readings: list[_Reading] = [
         ("model", f"default: {family}, {trend} trend", _its_rows(default, targets), "")
     ]
     for other in ("none", "linear", "spline"):
@@ -213,7 +221,7 @@ def _placebo_readings(
     trend: str,
     alpha: float,
     keep: dict[tuple[str, str], PlaceboResult],
-) -> list[tuple[str, str, pd.DataFrame | None, str]]:
+) -> list[_Reading]:
     """In-time placebo per group; across-group placebo among every group (controls too)."""
     kinds = [("in_time", "in-time placebo", counts)]
     if by is not None and everyone[by].nunique() > 1:
@@ -244,23 +252,10 @@ def _control_readings(
     trend: str,
     alpha: float,
     controls: Sequence[Hashable] | pd.DataFrame,
-) -> list[tuple[str, str, pd.DataFrame | None, str]]:
+) -> list[_Reading]:
     """Fit the default model with the control series as predictors (CausalImpact-style)."""
-
-    def fit() -> pd.DataFrame:
-        res = fit_its(
-            counts,
-            list(specs),
-            by=by,
-            family=family,
-            trend=trend,
-            alpha=alpha,
-            controls=controls,
-            n_sim=200,
-        )
-        return _its_rows(res, targets)
-
-    rows, note = _quietly(fit)
+    options = _its_options(by, family, alpha, controls=controls)
+    rows, note = _quietly(partial(_its_reading, counts, specs, targets, options, trend=trend))
     n = len(controls.columns) if isinstance(controls, pd.DataFrame) else len(controls)
     return [("controls", f"control series as predictors ({n})", rows, note)]
 
@@ -274,7 +269,7 @@ def _synth_readings(
     treated: Sequence[Hashable],
     donors: Sequence[Hashable],
     alpha: float,
-) -> list[tuple[str, str, pd.DataFrame | None, str]]:
+) -> list[_Reading]:
     """Synthetic control of each treated group from the control groups, with its placebos."""
 
     def fit() -> pd.DataFrame:
@@ -352,7 +347,7 @@ def _tally_readings(
     end: pd.Timestamp,
     groups: Sequence[Hashable],
     alpha: float,
-) -> list[tuple[str, str, pd.DataFrame | None, str]]:
+) -> list[_Reading]:
     """Estimate the same effect from cumulative tallies (quasi-Poisson interval rates)."""
     if groups == [None]:
         mapping: dict[str, Hashable] = {"total": None}
@@ -396,11 +391,11 @@ def _source_readings(
     family: str,
     trend: str,
     alpha: float,
-) -> list[tuple[str, str, pd.DataFrame | None, str]]:
+) -> list[_Reading]:
     """Fit the default model to other counts of the same record."""
     readings = []
     for name, other in sources.items():
-        options = {"by": by, "family": family, "alpha": alpha, "n_sim": 200}
+        options = _its_options(by, family, alpha)
         rows, note = _quietly(partial(_its_reading, other, specs, targets, options, trend=trend))
         readings.append(("source", str(name), rows, note))
     return readings
@@ -410,7 +405,7 @@ def _source_readings(
 # Combining the readings
 # --------------------------------------------------------------------------------------------
 def _readings_table(
-    readings: Sequence[tuple[str, str, pd.DataFrame | None, str]],
+    readings: Sequence[_Reading],
     pairs: Sequence[tuple[Hashable, str]],
 ) -> pd.DataFrame:
     """One row per reading, group and event; a reading that failed keeps its rows (NaN)."""
