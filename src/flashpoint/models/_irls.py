@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -184,6 +185,19 @@ class _Shared:
     def q(self) -> int:
         return self.base.shape[1]
 
+    @staticmethod
+    def fields(
+        y: np.ndarray, base: np.ndarray, offset: np.ndarray | None, nb_alpha: float, pearson: bool
+    ) -> dict[str, Any]:
+        """Return the shared fields as float arrays (a zero offset when ``offset`` is None)."""
+        return {
+            "y": np.asarray(y, dtype=float),
+            "base": np.ascontiguousarray(base, dtype=float),
+            "off": np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float),
+            "nb_alpha": float(nb_alpha),
+            "pearson": pearson,
+        }
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Data(_Shared):
@@ -201,17 +215,13 @@ class _Data(_Shared):
         nb_alpha: float,
         pearson: bool,
     ) -> _Data:
-        base = np.ascontiguousarray(base, dtype=float)
-        off = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
+        shared = cls.fields(y, base, offset, nb_alpha, pearson)
+        base, off = shared["base"], shared["off"]
         i, j = np.triu_indices(base.shape[1])
         return cls(
-            y=np.asarray(y, dtype=float),
-            base=base,
             base_off_t=np.ascontiguousarray(np.column_stack([base, off]).T),
             products=base[:, i] * base[:, j],
-            off=off,
-            nb_alpha=float(nb_alpha),
-            pearson=pearson,
+            **shared,
         )
 
 

@@ -224,7 +224,8 @@ class _Expansion(_Shared):
         nb_alpha: float,
         pearson: bool,
     ) -> _Expansion:
-        base = np.ascontiguousarray(base, dtype=float)
+        shared = cls.fields(y, base, offset, nb_alpha, pearson)
+        base = shared["base"]
         n, q = base.shape
         segments = np.array_split(base, min(_SEGMENTS, n))
         lo = np.array([seg.min(axis=0) for seg in segments])
@@ -235,11 +236,7 @@ class _Expansion(_Shared):
             cols = [np.prod(base[:, list(c)], axis=1) for c in combos]
             products[order] = (combos, np.column_stack(cols) if cols else np.empty((n, 0)))
         return cls(
-            y=np.asarray(y, dtype=float),
-            base=base,
-            off=np.zeros(n) if offset is None else np.asarray(offset, dtype=float),
-            nb_alpha=float(nb_alpha),
-            pearson=pearson,
+            **shared,
             qbasis=np.linalg.qr(base)[0],
             centers=(hi + lo) / 2,
             radii=(hi - lo) / 2,
