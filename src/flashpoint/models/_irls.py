@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -185,18 +185,31 @@ class _Shared:
     def q(self) -> int:
         return self.base.shape[1]
 
+    @classmethod
+    def build(
+        cls,
+        y: np.ndarray,
+        base: np.ndarray,
+        offset: np.ndarray | None,
+        nb_alpha: float,
+        pearson: bool,
+    ) -> Self:
+        """Store the inputs as float arrays (a zero offset when ``offset`` is None)."""
+        base = np.ascontiguousarray(base, dtype=float)
+        off = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
+        return cls(
+            y=np.asarray(y, dtype=float),
+            base=base,
+            off=off,
+            nb_alpha=float(nb_alpha),
+            pearson=pearson,
+            **cls._derived(base, off),
+        )
+
     @staticmethod
-    def fields(
-        y: np.ndarray, base: np.ndarray, offset: np.ndarray | None, nb_alpha: float, pearson: bool
-    ) -> dict[str, Any]:
-        """Return the shared fields as float arrays (a zero offset when ``offset`` is None)."""
-        return {
-            "y": np.asarray(y, dtype=float),
-            "base": np.ascontiguousarray(base, dtype=float),
-            "off": np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float),
-            "nb_alpha": float(nb_alpha),
-            "pearson": pearson,
-        }
+    def _derived(base: np.ndarray, off: np.ndarray) -> dict[str, Any]:
+        """Compute the fields a subclass adds from the base columns and the offset."""
+        return {}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -206,23 +219,13 @@ class _Data(_Shared):
     base_off_t: np.ndarray  # (q + 1, n): base columns and the offset, transposed
     products: np.ndarray  # (n, q(q+1)/2): base_i * base_j, i <= j
 
-    @classmethod
-    def build(
-        cls,
-        y: np.ndarray,
-        base: np.ndarray,
-        offset: np.ndarray | None,
-        nb_alpha: float,
-        pearson: bool,
-    ) -> _Data:
-        shared = cls.fields(y, base, offset, nb_alpha, pearson)
-        base, off = shared["base"], shared["off"]
+    @staticmethod
+    def _derived(base: np.ndarray, off: np.ndarray) -> dict[str, Any]:
         i, j = np.triu_indices(base.shape[1])
-        return cls(
-            base_off_t=np.ascontiguousarray(np.column_stack([base, off]).T),
-            products=base[:, i] * base[:, j],
-            **shared,
-        )
+        return {
+            "base_off_t": np.ascontiguousarray(np.column_stack([base, off]).T),
+            "products": base[:, i] * base[:, j],
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations_with_replacement, permutations
+from typing import Any
 
 import numpy as np
 
@@ -215,17 +216,8 @@ class _Expansion(_Shared):
     radii: np.ndarray  # (G, q): half-ranges
     products: dict[int, tuple[list[tuple[int, ...]], np.ndarray]]
 
-    @classmethod
-    def build(
-        cls,
-        y: np.ndarray,
-        base: np.ndarray,
-        offset: np.ndarray | None,
-        nb_alpha: float,
-        pearson: bool,
-    ) -> _Expansion:
-        shared = cls.fields(y, base, offset, nb_alpha, pearson)
-        base = shared["base"]
+    @staticmethod
+    def _derived(base: np.ndarray, off: np.ndarray) -> dict[str, Any]:
         n, q = base.shape
         segments = np.array_split(base, min(_SEGMENTS, n))
         lo = np.array([seg.min(axis=0) for seg in segments])
@@ -235,13 +227,12 @@ class _Expansion(_Shared):
             combos = list(combinations_with_replacement(range(q), order))
             cols = [np.prod(base[:, list(c)], axis=1) for c in combos]
             products[order] = (combos, np.column_stack(cols) if cols else np.empty((n, 0)))
-        return cls(
-            **shared,
-            qbasis=np.linalg.qr(base)[0],
-            centers=(hi + lo) / 2,
-            radii=(hi - lo) / 2,
-            products=products,
-        )
+        return {
+            "qbasis": np.linalg.qr(base)[0],
+            "centers": (hi + lo) / 2,
+            "radii": (hi - lo) / 2,
+            "products": products,
+        }
 
 
 def _screen_windows(data: _Expansion, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
