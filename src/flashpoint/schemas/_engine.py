@@ -459,8 +459,18 @@ def _run(df: Any, plan: _Plan, on_error: str) -> pd.DataFrame | Quarantine:
     work.index = pd.RangeIndex(len(work))
     failures: list[_Failure] = []
     _convert_values(work, plan, failures)
-    if not any(f.position is None for f in failures):
-        _check_schema(work, plan, failures)
+    table_level = [f for f in failures if f.position is None]
+    if not table_level:
+        try:
+            plan.schema.validate(work, lazy=True, inplace=True)
+        except SchemaErrors as err:
+            # values step 1 could not convert are missing now: do not report them twice
+            already = {(f.column, f.position) for f in failures}
+            failures.extend(
+                f
+                for f in _translate_pandera(err.failure_cases, work.index)
+                if (f.column, f.position) not in already
+            )
     table_level = [f for f in failures if f.position is None]
     if table_level or (failures and on_error == "raise"):
         fix = plan.fix
@@ -542,20 +552,6 @@ def _convert_values(work: pd.DataFrame, plan: _Plan, failures: list[_Failure]) -
     for col in plan.bool_columns:
         if col in work.columns:
             work[col] = _coerce_bool(work[col], col, failures=failures)
-
-
-def _check_schema(work: pd.DataFrame, plan: _Plan, failures: list[_Failure]) -> None:
-    """Run the pandera schema lazily and add its failures (not those already recorded)."""
-    try:
-        plan.schema.validate(work, lazy=True, inplace=True)
-    except SchemaErrors as err:
-        # values step 1 could not convert are missing now: do not report them twice
-        already = {(f.column, f.position) for f in failures}
-        failures.extend(
-            f
-            for f in _translate_pandera(err.failure_cases, work.index)
-            if (f.column, f.position) not in already
-        )
 
 
 def _quarantine(df: pd.DataFrame, work: pd.DataFrame, failures: list[_Failure]) -> Quarantine:
