@@ -446,49 +446,6 @@ class _Plan:
     tz: _dt.tzinfo | str | None = None
 
 
-def _run(df: Any, plan: _Plan, on_error: str) -> pd.DataFrame | Quarantine:
-    """Validate ``df`` by ``plan``: columns present, values converted, schema checks.
-
-    Failures of every step are reported together; with ``on_error="quarantine"`` the rows
-    that fail are set aside with their reasons (a failure of the whole table still raises).
-    """
-    check_on_error(on_error)
-    _check_table(df, plan)
-    labels = df.index
-    work = df.copy(deep=False)
-    work.index = pd.RangeIndex(len(work))
-    failures: list[_Failure] = []
-    _convert_values(work, plan, failures)
-    table_level = [f for f in failures if f.position is None]
-    if not table_level:
-        try:
-            plan.schema.validate(work, lazy=True, inplace=True)
-        except SchemaErrors as err:
-            # values step 1 could not convert are missing now: do not report them twice
-            already = {(f.column, f.position) for f in failures}
-            failures.extend(
-                f
-                for f in _translate_pandera(err.failure_cases, work.index)
-                if (f.column, f.position) not in already
-            )
-    table_level = [f for f in failures if f.position is None]
-    if table_level or (failures and on_error == "raise"):
-        fix = plan.fix
-        if not table_level and plan.can_quarantine:
-            fix += (
-                "\nOr call with on_error='quarantine' to get the valid rows and the rejected "
-                "rows with a reason each."
-            )
-        raise SchemaValidationError(
-            _format_report(plan.table, failures, labels, len(df), fix),
-            _failure_table(failures, labels),
-        )
-    work.index = labels
-    if on_error == "raise":
-        return work
-    return _quarantine(df, work, failures)
-
-
 def check_on_error(on_error: str) -> None:
     """Raise unless ``on_error`` is ``"raise"`` or ``"quarantine"``."""
     if on_error not in ("raise", "quarantine"):
@@ -552,6 +509,49 @@ def _convert_values(work: pd.DataFrame, plan: _Plan, failures: list[_Failure]) -
     for col in plan.bool_columns:
         if col in work.columns:
             work[col] = _coerce_bool(work[col], col, failures=failures)
+
+
+def _run(df: Any, plan: _Plan, on_error: str) -> pd.DataFrame | Quarantine:
+    """Validate ``df`` by ``plan``: columns present, values converted, schema checks.
+
+    Failures of every step are reported together; with ``on_error="quarantine"`` the rows
+    that fail are set aside with their reasons (a failure of the whole table still raises).
+    """
+    check_on_error(on_error)
+    _check_table(df, plan)
+    labels = df.index
+    work = df.copy(deep=False)
+    work.index = pd.RangeIndex(len(work))
+    failures: list[_Failure] = []
+    _convert_values(work, plan, failures)
+    table_level = [f for f in failures if f.position is None]
+    if not table_level:
+        try:
+            plan.schema.validate(work, lazy=True, inplace=True)
+        except SchemaErrors as err:
+            # values step 1 could not convert are missing now: do not report them twice
+            already = {(f.column, f.position) for f in failures}
+            failures.extend(
+                f
+                for f in _translate_pandera(err.failure_cases, work.index)
+                if (f.column, f.position) not in already
+            )
+    table_level = [f for f in failures if f.position is None]
+    if table_level or (failures and on_error == "raise"):
+        fix = plan.fix
+        if not table_level and plan.can_quarantine:
+            fix += (
+                "\nOr call with on_error='quarantine' to get the valid rows and the rejected "
+                "rows with a reason each."
+            )
+        raise SchemaValidationError(
+            _format_report(plan.table, failures, labels, len(df), fix),
+            _failure_table(failures, labels),
+        )
+    work.index = labels
+    if on_error == "raise":
+        return work
+    return _quarantine(df, work, failures)
 
 
 def _quarantine(df: pd.DataFrame, work: pd.DataFrame, failures: list[_Failure]) -> Quarantine:
