@@ -44,6 +44,26 @@ class _Problem:
     summary: str  # the same without the value, to group rows in a report
 
 
+def _record(
+    problems: list[_Problem],
+    labels: Iterable[Hashable],
+    column: str | None,
+    check: str,
+    summary: str,
+    *,
+    values: Iterable[Any] | None = None,
+    reasons: Iterable[str] | None = None,
+) -> None:
+    """Record a problem per row label: its value and reason (default ``None``, ``summary``)."""
+    labels = list(labels)
+    values = [None] * len(labels) if values is None else values
+    reasons = [summary] * len(labels) if reasons is None else reasons
+    problems.extend(
+        _Problem(label, column, check, value, reason, summary)
+        for label, value, reason in zip(labels, values, reasons, strict=True)
+    )
+
+
 def _warn(message: str) -> None:
     """Emit a :class:`DataQualityWarning` attributed to the user's line of code."""
     warn(message, DataQualityWarning)
@@ -129,24 +149,18 @@ def _date_problems(
     """
     missing = (text.isna() | (text == "")).fillna(True).to_numpy(dtype=bool)
     bad = parsed.isna().to_numpy() & ~missing
-    for label, value in zip(values.index[bad], values[bad], strict=True):
-        problems.append(
-            _Problem(
-                label,
-                column,
-                check,
-                value,
-                f"{column} {value!r} {expected}",
-                f"{column} {expected}",
-            )
-        )
+    reasons = [f"{column} {value!r} {expected}" for value in values[bad]]
+    _record(
+        problems,
+        values.index[bad],
+        column,
+        check,
+        f"{column} {expected}",
+        values=values[bad],
+        reasons=reasons,
+    )
     if required:
-        for label in values.index[missing]:
-            problems.append(
-                _Problem(
-                    label, column, "not_nullable", None, f"missing {column}", f"missing {column}"
-                )
-            )
+        _record(problems, values.index[missing], column, "not_nullable", f"missing {column}")
 
 
 def _filter_values(name: str, values: str | int | Iterable[Any] | None) -> list[str] | None:
@@ -232,17 +246,15 @@ def _numbers(
     if nonnegative:
         bad |= (num < 0).to_numpy(dtype=bool, na_value=False)
         kind += " >= 0"
-    for label, value in zip(table.index[bad], raw[bad], strict=True):
-        problems.append(
-            _Problem(
-                label,
-                column,
-                "dtype",
-                value,
-                f"value {value!r} in '{column}' is not {kind}",
-                f"value in '{column}' is not {kind}",
-            )
-        )
+    _record(
+        problems,
+        table.index[bad],
+        column,
+        "dtype",
+        f"value in '{column}' is not {kind}",
+        values=raw[bad],
+        reasons=[f"value {value!r} in '{column}' is not {kind}" for value in raw[bad]],
+    )
     num = num.mask(pd.Series(bad, index=num.index))
     return num.round().astype("Int64") if integer else num.astype("float64")
 

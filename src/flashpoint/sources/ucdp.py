@@ -29,6 +29,7 @@ from flashpoint.sources._common import (
     _numbers,
     _Problem,
     _reader_arguments,
+    _record,
     _refuse_created,
     _require,
     _warn,
@@ -322,29 +323,26 @@ def _ged_spans(raw: pd.DataFrame, problems: list[_Problem], tz: Any) -> tuple[pd
     start = _ged_dates(raw, "date_start", problems, tz)
     end = _ged_dates(raw, "date_end", problems, tz)
     backwards = (end < start).fillna(False).to_numpy(dtype=bool)
-    for label, s, e in zip(raw.index[backwards], start[backwards], end[backwards], strict=True):
-        problems.append(
-            _Problem(
-                label,
-                "date_end",
-                "date_order",
-                f"{s.date()}..{e.date()}",
-                f"date_end {e.date()} is before date_start {s.date()}",
-                "date_end is before date_start",
-            )
-        )
+    spans = list(zip(start[backwards], end[backwards], strict=True))
+    _record(
+        problems,
+        raw.index[backwards],
+        "date_end",
+        "date_order",
+        "date_end is before date_start",
+        values=[f"{s.date()}..{e.date()}" for s, e in spans],
+        reasons=[f"date_end {e.date()} is before date_start {s.date()}" for s, e in spans],
+    )
     future = (end > pd.Timestamp.today().normalize()).fillna(False).to_numpy(dtype=bool)
-    for label, e in zip(raw.index[future], end[future], strict=True):
-        problems.append(
-            _Problem(
-                label,
-                "date_end",
-                "date_not_in_future",
-                str(e.date()),
-                f"date_end {e.date()} is in the future (a mistyped year?)",
-                "date_end is in the future (a mistyped year?)",
-            )
-        )
+    _record(
+        problems,
+        raw.index[future],
+        "date_end",
+        "date_not_in_future",
+        "date_end is in the future (a mistyped year?)",
+        values=[str(e.date()) for e in end[future]],
+        reasons=[f"date_end {e.date()} is in the future (a mistyped year?)" for e in end[future]],
+    )
     return start, end
 
 
@@ -359,19 +357,18 @@ def _ged_numbers(table: pd.DataFrame, problems: list[_Problem]) -> pd.DataFrame:
     if "low" in table.columns and "high" in table.columns:
         best, low, high = table["best"], table["low"], table["high"]
         outside = ((best < low) | (best > high)).fillna(False).to_numpy(dtype=bool)
-        for label, b, lo, hi in zip(
-            table.index[outside], best[outside], low[outside], high[outside], strict=True
-        ):
-            problems.append(
-                _Problem(
-                    label,
-                    "best",
-                    "best_in_range",
-                    b,
-                    f"best estimate {b} is outside [low, high] = [{lo}, {hi}]",
-                    "best estimate is outside [low, high]",
-                )
-            )
+        ranges = zip(best[outside], low[outside], high[outside], strict=True)
+        _record(
+            problems,
+            table.index[outside],
+            "best",
+            "best_in_range",
+            "best estimate is outside [low, high]",
+            values=best[outside],
+            reasons=[
+                f"best estimate {b} is outside [low, high] = [{lo}, {hi}]" for b, lo, hi in ranges
+            ],
+        )
     return table
 
 

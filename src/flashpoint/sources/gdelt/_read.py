@@ -22,6 +22,7 @@ from flashpoint.sources._common import (
     _numbers,
     _Problem,
     _reader_arguments,
+    _record,
     _refuse_created,
     _require,
     _warn,
@@ -278,10 +279,8 @@ def _gdelt_values(
     no_place = (
         "no ActionGeo_CountryCode: GDELT could not place the action, so the event has no country"
     )
-    for label in table.index[table[COUNTRY].isna().to_numpy()]:
-        problems.append(
-            _Problem(label, "ActionGeo_CountryCode", "not_nullable", None, no_place, no_place)
-        )
+    no_country = table.index[table[COUNTRY].isna().to_numpy()]
+    _record(problems, no_country, "ActionGeo_CountryCode", "not_nullable", no_place)
     return table
 
 
