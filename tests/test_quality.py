@@ -70,3 +70,91 @@ def test_only_the_package_root_imports_the_package_root() -> None:
             if isinstance(node, ast.Import) and any(a.name == "flashpoint" for a in node.names):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+def _source_files() -> list[Path]:
+    return sorted((ROOT / "src" / "flashpoint").rglob("*.py"))
+
+
+# The conjugate segment costs of change-point detection integrate a Poisson/NB likelihood
+# over a gamma/beta prior (a marginal likelihood, not a log-pmf): their lgamma tables are the
+# one allowed use of gammaln with a rate or size argument outside models/_likelihood.py.
+_MARGINAL_LIKELIHOOD = {"models/changepoints/_segment.py"}
+
+
+def test_count_likelihoods_are_written_only_in_models_likelihood() -> None:
+    """NB/Poisson log-likelihoods live in ``models/_likelihood.py``; others call it.
+
+    Flags a ``gammaln``/``lgamma`` call whose argument is not ``x + 1`` (``log x!`` is
+    allowed anywhere), the NB term ``log1p(mu / r)``, and scipy's ``nbinom``/``poisson``
+    ``logpmf`` (a second implementation next to ours).
+    """
+    import ast
+
+    offenders = []
+    for path in _source_files():
+        rel = path.relative_to(ROOT / "src" / "flashpoint").as_posix()
+        if rel == "models/_likelihood.py" or rel in _MARGINAL_LIKELIHOOD:
+            continue
+        text = path.read_text()
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("gammaln", "lgamma", "loggamma"):
+                arg = node.args[0] if node.args else None
+                log_factorial = (
+                    isinstance(arg, ast.BinOp)
+                    and isinstance(arg.op, ast.Add)
+                    and isinstance(arg.right, ast.Constant)
+                    and arg.right.value == 1
+                )
+                if not log_factorial:
+                    offenders.append(f"{rel}:{node.lineno}: {ast.unparse(node)}")
+            if name == "log1p" and node.args and isinstance(node.args[0], ast.BinOp):
+                divisor = node.args[0].right
+                if isinstance(node.args[0].op, ast.Div) and re.fullmatch(
+                    r"r|rr|r_\w+|size|n_?size", ast.unparse(divisor)
+                ):
+                    offenders.append(f"{rel}:{node.lineno}: {ast.unparse(node)}")
+            if name == "logpmf" and isinstance(func, ast.Attribute):
+                owner = ast.unparse(func.value)
+                if owner.endswith(("nbinom", "poisson")):
+                    offenders.append(f"{rel}:{node.lineno}: {ast.unparse(node)}")
+    assert offenders == [], "use nb_logpmf / poisson_logpmf / nb_kernel_sum:\n" + "\n".join(
+        offenders
+    )
+
+
+def test_group_column_rules_exist_once() -> None:
+    """The group column is checked by ``schemas/_groups.py`` and found by ``group_column``.
+
+    Fails when a module checks ``by=``/``group=`` itself (``isinstance(by, str)`` or the
+    message), builds ``[date] + ([by] if by is not None else [])`` by hand instead of
+    ``key_columns``, or defines a second group-column finder.
+    """
+    patterns = {
+        "type check": re.compile(r"isinstance\(\s*(by|group)\s*,\s*str\s*\)"),
+        "message": re.compile(r"must be the name of (the group column|a column)"),
+        "key columns": re.compile(r"\[\s*\w+\s*\]\s*\+\s*\(\s*\[\s*by\s*\]\s*if by is not None"),
+        "definition": re.compile(
+            r"^def (group_column|counts_group_column|check_group_name|key_columns)\(", re.M
+        ),
+    }
+    homes = {
+        "schemas/_groups.py": {"type check", "message", "definition"},
+        "counts/_columns.py": {"definition"},
+        "models/_base.py": {"definition"},
+    }
+    offenders = []
+    for path in _source_files():
+        rel = path.relative_to(ROOT / "src" / "flashpoint").as_posix()
+        text = path.read_text()
+        for what, pattern in patterns.items():
+            if what in homes.get(rel, set()):
+                continue
+            offenders += [f"{rel}: {what}: {m.group(0)}" for m in pattern.finditer(text)]
+    assert offenders == [], "use flashpoint.schemas._groups / counts.group_column:\n" + "\n".join(
+        offenders
+    )

@@ -34,6 +34,7 @@ from flashpoint.errors import (
 )
 from flashpoint.schemas import COUNTRY, DATE
 from flashpoint.schemas._dates import TzArg, check_tz, localize
+from flashpoint.schemas._groups import check_group_name, key_columns
 
 __all__ = ["MissingExtraError", "count_daily_dask", "count_daily_duckdb"]  # error re-exported
 
@@ -240,26 +241,8 @@ def count_daily_duckdb(
     5 2023-11-22   Syria      1
     """
     duckdb = _import("duckdb", "count_daily_duckdb")
-    tz = check_tz(tz)
-    if tz is not None and not isinstance(tz, str):
-        raise FlashpointTypeError(
-            f"count_daily_duckdb takes tz as a zone name such as 'Asia/Baghdad', got {tz!r}"
-        )
-    if by is not None and not isinstance(by, str):
-        raise FlashpointTypeError(f"by must be a column name or None, got {by!r}")
-    if not isinstance(date, str):
-        raise FlashpointTypeError(f"date must be a column name, got {date!r}")
-    files, kind = _resolve(source)
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
-        raise FlashpointValueError(f"threads must be a positive integer, got {threads!r}")
-    if memory_limit is not None and not _MEMORY.match(str(memory_limit)):
-        raise FlashpointValueError(
-            f"memory_limit must be a size such as '2GB' or '500MB', got {memory_limit!r}"
-        )
+    tz, files, kind = _duckdb_arguments(source, by, date, tz, threads, memory_limit)
     listing = "[" + ", ".join(_literal(f) for f in files) + "]"
-    relation = (
-        f"read_parquet({listing})" if kind == "parquet" else f"read_csv({listing}, header = true)"
-    )
     where = files[0] if len(files) == 1 else f"{len(files)} files ({Path(files[0]).name}, ...)"
     con = duckdb.connect(database=":memory:")
     try:
@@ -269,44 +252,10 @@ def count_daily_duckdb(
             con.execute(f"SET threads = {int(threads)}")
         if memory_limit is not None:
             con.execute(f"SET memory_limit = {_literal(str(memory_limit))}")
-        try:
-            schema = {
-                row[0]: str(row[1])
-                for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-            }
-        except duckdb.Error as err:
-            raise FileFormatError(f"DuckDB cannot read {where}: {err}") from err
-        needed = [date] + ([by] if by is not None else [])
-        missing = [c for c in needed if c not in schema]
-        if missing:
-            raise FlashpointValueError(
-                f"{where} has no column(s) {missing}; its columns are {list(schema)}. Set "
-                "date= and by= to the names used in the files"
-            )
-        if kind == "csv":  # dates as text, so that UTC offsets follow the time-zone rule
-            types = f"{{{_literal(date)}: 'VARCHAR'}}"
-            relation = f"read_csv({listing}, header = true, types = {types})"
-            schema[date] = "VARCHAR"
-        day_sql, bad_sql = _day_expression(_quote(date), schema[date], date, local=tz is None)
-        group_sql = f", {_quote(by)} AS fp_group" if by is not None else ""
-        sql = (
-            f"SELECT datediff('day', DATE '1970-01-01', {day_sql}) AS fp_day{group_sql}, "
-            f"{bad_sql} AS fp_bad, count(*) AS fp_n FROM {relation} GROUP BY ALL"
+        relation, day_sql, bad_sql = _duckdb_relation(
+            con, duckdb, listing, kind, where, date=date, by=by, local=tz is None
         )
-        try:
-            agg = con.execute(sql).df()
-            if bool(agg["fp_bad"].any()):
-                examples = con.execute(
-                    f"SELECT DISTINCT {_quote(date)} FROM {relation} WHERE {bad_sql} LIMIT 5"
-                ).fetchall()
-                n_bad = int(agg.loc[agg["fp_bad"].astype(bool), "fp_n"].sum())
-                raise FlashpointValueError(
-                    f"{where}: {n_bad} value(s) of '{date}' are not dates, e.g. "
-                    f"{[e[0] for e in examples]}; expected ISO 8601 dates such as '2023-11-22'. "
-                    "Fix them, or read and validate the file with fp.read_events"
-                )
-        except duckdb.Error as err:
-            raise FileFormatError(f"DuckDB failed on {where}: {err}") from err
+        agg = _duckdb_aggregate(con, duckdb, relation, day_sql, bad_sql, where, date=date, by=by)
     finally:
         con.close()
     null_day = agg["fp_day"].isna().to_numpy()
@@ -325,6 +274,107 @@ def count_daily_duckdb(
         end=end,
         groups=groups,
     )
+
+
+def _duckdb_arguments(
+    source: str | PathLike[str] | Sequence[str | PathLike[str]],
+    by: Any,
+    date: Any,
+    tz: Any,
+    threads: Any,
+    memory_limit: Any,
+) -> tuple[str | None, list[str], str]:
+    """Check the arguments; return the zone name, the files and their format."""
+    tz = check_tz(tz)
+    if tz is not None and not isinstance(tz, str):
+        raise FlashpointTypeError(
+            f"count_daily_duckdb takes tz as a zone name such as 'Asia/Baghdad', got {tz!r}"
+        )
+    check_group_name(by)
+    if not isinstance(date, str):
+        raise FlashpointTypeError(f"date must be a column name, got {date!r}")
+    files, kind = _resolve(source)
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise FlashpointValueError(f"threads must be a positive integer, got {threads!r}")
+    if memory_limit is not None and not _MEMORY.match(str(memory_limit)):
+        raise FlashpointValueError(
+            f"memory_limit must be a size such as '2GB' or '500MB', got {memory_limit!r}"
+        )
+    return tz, files, kind
+
+
+def _duckdb_relation(
+    con: Any,
+    duckdb: ModuleType,
+    listing: str,
+    kind: str,
+    where: str,
+    *,
+    date: str,
+    by: str | None,
+    local: bool,
+) -> tuple[str, str, str]:
+    """Return the files as a DuckDB relation, with SQL for each event's day and bad dates.
+
+    The date and group columns must exist; CSV dates are read as text so that UTC offsets
+    follow the time-zone rule.
+    """
+    relation = (
+        f"read_parquet({listing})" if kind == "parquet" else f"read_csv({listing}, header = true)"
+    )
+    try:
+        schema = {
+            row[0]: str(row[1])
+            for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+        }
+    except duckdb.Error as err:
+        raise FileFormatError(f"DuckDB cannot read {where}: {err}") from err
+    missing = [c for c in key_columns(date, by) if c not in schema]
+    if missing:
+        raise FlashpointValueError(
+            f"{where} has no column(s) {missing}; its columns are {list(schema)}. Set "
+            "date= and by= to the names used in the files"
+        )
+    if kind == "csv":  # dates as text, so that UTC offsets follow the time-zone rule
+        types = f"{{{_literal(date)}: 'VARCHAR'}}"
+        relation = f"read_csv({listing}, header = true, types = {types})"
+        schema[date] = "VARCHAR"
+    day_sql, bad_sql = _day_expression(_quote(date), schema[date], date, local=local)
+    return relation, day_sql, bad_sql
+
+
+def _duckdb_aggregate(
+    con: Any,
+    duckdb: ModuleType,
+    relation: str,
+    day_sql: str,
+    bad_sql: str,
+    where: str,
+    *,
+    date: str,
+    by: str | None,
+) -> pd.DataFrame:
+    """Count events per (day, group) in DuckDB; refuse values that are not dates."""
+    group_sql = f", {_quote(by)} AS fp_group" if by is not None else ""
+    sql = (
+        f"SELECT datediff('day', DATE '1970-01-01', {day_sql}) AS fp_day{group_sql}, "
+        f"{bad_sql} AS fp_bad, count(*) AS fp_n FROM {relation} GROUP BY ALL"
+    )
+    try:
+        agg = con.execute(sql).df()
+        if bool(agg["fp_bad"].any()):
+            examples = con.execute(
+                f"SELECT DISTINCT {_quote(date)} FROM {relation} WHERE {bad_sql} LIMIT 5"
+            ).fetchall()
+            n_bad = int(agg.loc[agg["fp_bad"].astype(bool), "fp_n"].sum())
+            raise FlashpointValueError(
+                f"{where}: {n_bad} value(s) of '{date}' are not dates, e.g. "
+                f"{[e[0] for e in examples]}; expected ISO 8601 dates such as '2023-11-22'. "
+                "Fix them, or read and validate the file with fp.read_events"
+            )
+    except duckdb.Error as err:
+        raise FileFormatError(f"DuckDB failed on {where}: {err}") from err
+    return agg
 
 
 _SQL_WALL = (
@@ -448,7 +498,7 @@ def count_daily_dask(
             f"ddf must be a dask.dataframe.DataFrame, got {type(ddf).__name__}; for a pandas "
             "DataFrame use fp.count_daily, for files count_daily_duckdb"
         )
-    needed = [date] + ([by] if by is not None else [])
+    needed = key_columns(date, by)
     missing = [c for c in needed if c not in ddf.columns]
     if missing:
         raise FlashpointValueError(
@@ -463,7 +513,7 @@ def count_daily_dask(
         )
     part = ddf[needed]
     day = part[date].map_partitions(_day_numbers, tz, meta=("fp_day", "int64"))
-    keys = ["fp_day"] + ([by] if by is not None else [])
+    keys = key_columns("fp_day", by)
     sizes = part.assign(fp_day=day).groupby(keys, observed=True).size()
     n_dates = part[date].isna().sum()
     n_groups = part[by].isna().sum() if by is not None else 0

@@ -9,13 +9,12 @@ import pandas as pd
 
 from flashpoint.counts.calendar import zero_fill
 from flashpoint.errors import (
-    DataQualityWarning,
     FlashpointTypeError,
     FlashpointValueError,
-    warn,
 )
 from flashpoint.schemas import COUNTRY, DATE, EARLIEST_DATE, validate_events
-from flashpoint.schemas._dates import TzArg, check_tz, localize, near_duplicate_labels
+from flashpoint.schemas._dates import TzArg, check_tz, localize
+from flashpoint.schemas._groups import check_group_name, key_columns, warn_near_duplicates
 
 __all__ = ["count_daily"]
 
@@ -27,11 +26,8 @@ def _check_event_frame(events: pd.DataFrame, by: str | None, tz: Any) -> pd.Data
             f"events must be a pandas DataFrame, got {type(events).__name__}; read files "
             "with fp.read_events(path, ...)"
         )
-    if by is not None and not isinstance(by, str):
-        raise FlashpointTypeError(
-            f"by must be the name of the group column (a string) or None; got {by!r}"
-        )
-    needed = [DATE] + ([by] if by is not None else [])
+    check_group_name(by)
+    needed = key_columns(DATE, by)
     missing = [c for c in needed if c not in events.columns]
     if missing:
         hint = (
@@ -66,15 +62,11 @@ def _check_event_frame(events: pd.DataFrame, by: str | None, tz: Any) -> pd.Data
                 "event needs a group: fill them (e.g. 'unknown') or quarantine the rows with "
                 "fp.validate_events(..., on_error='quarantine')"
             )
-        sets = near_duplicate_labels(events[by])
-        if sets:
-            shown = "; ".join(", ".join(repr(v) for v in labels) for labels in sets[:5])
-            warn(
-                f"group labels in '{by}' that differ only in case or spaces are counted as "
-                f"different groups: {shown}. If they are one group, fix the labels or pass "
-                "the events through fp.validate_events(events, normalize_labels=True)",
-                DataQualityWarning,
-            )
+        warn_near_duplicates(
+            events[by],
+            by,
+            fix="pass the events through fp.validate_events(events, normalize_labels=True)",
+        )
     return events
 
 

@@ -9,6 +9,7 @@ from flashpoint.errors import FlashpointTypeError, FlashpointValueError
 from flashpoint.limits import check_memory
 from flashpoint.schemas import COUNT, DATE
 from flashpoint.schemas._dates import as_day
+from flashpoint.schemas._groups import key_columns
 
 __all__ = ["cumulative", "resample", "rolling_mean", "to_wide"]
 
@@ -50,7 +51,7 @@ def to_wide(counts: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
     2023-11-22     0      1
     """
     by = group_column(counts, by)
-    keys = [DATE] + ([by] if by is not None else [])
+    keys = key_columns(DATE, by)
     dup = counts.duplicated(subset=keys, keep=False).to_numpy()
     if dup.any():
         rows = counts.loc[dup, keys].head(4).to_dict("records")
@@ -145,7 +146,7 @@ def resample(counts: pd.DataFrame, *, freq: str = "W", by: str | None = None) ->
     grouped = counts.groupby(keys, sort=True, observed=True)[COUNT]
     out = grouped.agg(["sum", "size"]).reset_index()
     out = out.rename(columns={"sum": COUNT, "size": DAYS})
-    cols = [DATE] + ([by] if by is not None else []) + [COUNT, DAYS]
+    cols = [*key_columns(DATE, by), COUNT, DAYS]
     out = out[cols]
     out[COUNT] = out[COUNT].astype("int64")
     out[DAYS] = out[DAYS].astype("int64")

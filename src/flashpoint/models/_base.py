@@ -32,6 +32,7 @@ __all__ = [
     "ResultMixin",
     "check_alpha",
     "check_choice",
+    "counts_group_column",
     "register_plot",
     "set_plot_loader",
     "split_counts",
@@ -151,16 +152,54 @@ def split_counts(
         On a missing column, negative or non-integer counts, duplicate dates, an irregular
         calendar, too few observations, or no group left.
     """
-    if exposure is not None:
-        if exposure not in counts.columns:
+    by = counts_group_column(counts, by, exposure=exposure)
+    _check_count_values(counts, integer=integer)
+    series: list[CountSeries] = []
+    seen_freq: str | None = freq
+    for group, frame in _group_frames(counts, by):
+        frame = frame.sort_values(DATE, kind="stable")
+        dates = pd.DatetimeIndex(frame[DATE])
+        where = "" if group is None else f" in group {group!r}"
+        this_freq = _check_calendar(dates, group, freq=freq, min_obs=min_obs)
+        if seen_freq is not None and this_freq != seen_freq:
             raise FlashpointValueError(
-                f"exposure column {exposure!r} is not in the counts table "
-                f"(columns: {list(counts.columns)})"
+                f"groups have different frequencies ({seen_freq!r} and {this_freq!r}{where})"
             )
-        candidates = counts.drop(columns=[exposure])
-    else:
-        candidates = counts
-    by = group_column(candidates, by)
+        seen_freq = this_freq
+        y = frame[COUNT].to_numpy(dtype=np.int64 if integer else float)
+        expo = None if exposure is None else _exposure_values(frame, exposure, where)
+        if drop_all_zero and not y.any():
+            warn(
+                f"group {group!r} has no events in the analysed window; it is left out",
+                AllZeroGroupWarning,
+            )
+            continue
+        series.append(CountSeries(group=group, dates=dates, y=y, exposure=expo))
+    if not series:
+        raise FlashpointValueError("no series left to analyse (every group is all zero)")
+    return by, cast(str, seen_freq), series
+
+
+def counts_group_column(
+    counts: pd.DataFrame, by: str | None, *, exposure: str | None = None
+) -> str | None:
+    """Return the group column of a counts table, leaving its ``exposure`` column out.
+
+    :func:`flashpoint.counts.group_column` with the exposure column (checked to exist) left
+    out of the elimination.
+    """
+    if exposure is None:
+        return group_column(counts, by)
+    if exposure not in counts.columns:
+        raise FlashpointValueError(
+            f"exposure column {exposure!r} is not in the counts table "
+            f"(columns: {list(counts.columns)})"
+        )
+    return group_column(counts.drop(columns=[exposure]), by)
+
+
+def _check_count_values(counts: pd.DataFrame, *, integer: bool) -> None:
+    """Refuse non-datetime or missing dates and counts that are not counts (or not finite)."""
     if not pd.api.types.is_datetime64_dtype(counts[DATE].dtype):
         raise FlashpointValueError(
             f"'{DATE}' must be datetime64, got {counts[DATE].dtype}; build counts with "
@@ -188,59 +227,50 @@ def split_counts(
     if counts[DATE].isna().any():
         raise FlashpointValueError(f"missing dates in '{DATE}'")
 
-    pieces: list[tuple[Hashable | None, pd.DataFrame]]
+
+def _group_frames(
+    counts: pd.DataFrame, by: str | None
+) -> list[tuple[Hashable | None, pd.DataFrame]]:
+    """Split the rows by group in order of appearance (the whole table without a group)."""
     if by is None:
-        pieces = [(None, counts)]
-    else:
-        if counts[by].isna().any():
-            raise FlashpointValueError(f"missing values in group column {by!r}")
-        pieces = [(g, frame) for g, frame in counts.groupby(by, sort=False, observed=True)]
-    series: list[CountSeries] = []
-    seen_freq: str | None = freq
-    for group, frame in pieces:
-        frame = frame.sort_values(DATE, kind="stable")
-        dates = pd.DatetimeIndex(frame[DATE])
-        where = "" if group is None else f" in group {group!r}"
-        if dates.has_duplicates:
+        return [(None, counts)]
+    if counts[by].isna().any():
+        raise FlashpointValueError(f"missing values in group column {by!r}")
+    return [(g, frame) for g, frame in counts.groupby(by, sort=False, observed=True)]
+
+
+def _check_calendar(
+    dates: pd.DatetimeIndex, group: Hashable | None, *, freq: str | None, min_obs: int
+) -> str:
+    """Check one group's dates (unique, enough, a complete calendar); return its frequency."""
+    where = "" if group is None else f" in group {group!r}"
+    if dates.has_duplicates:
+        raise FlashpointValueError(
+            f"duplicate dates{where} (e.g. {dates[dates.duplicated()][0].date()}); a counts "
+            "table has one row per date and group"
+        )
+    if len(dates) < min_obs:
+        raise FlashpointValueError(
+            f"{len(dates)} observations{where}; at least {min_obs} are needed"
+        )
+    if freq is None:
+        return _infer_freq(dates, group)
+    if len(dates) > 1:
+        expected = pd.date_range(dates[0], periods=len(dates), freq=freq)
+        if not dates.equals(expected):
             raise FlashpointValueError(
-                f"duplicate dates{where} (e.g. {dates[dates.duplicated()][0].date()}); a counts "
-                "table has one row per date and group"
+                f"the counts{where} are not a complete calendar at frequency {freq!r}; "
+                "build them with fp.count_daily or fp.resample"
             )
-        if len(dates) < min_obs:
-            raise FlashpointValueError(
-                f"{len(dates)} observations{where}; at least {min_obs} are needed"
-            )
-        this_freq = _infer_freq(dates, group) if freq is None else freq
-        if freq is not None and len(dates) > 1:
-            expected = pd.date_range(dates[0], periods=len(dates), freq=freq)
-            if not dates.equals(expected):
-                raise FlashpointValueError(
-                    f"the counts{where} are not a complete calendar at frequency {freq!r}; "
-                    "build them with fp.count_daily or fp.resample"
-                )
-        if seen_freq is not None and this_freq != seen_freq:
-            raise FlashpointValueError(
-                f"groups have different frequencies ({seen_freq!r} and {this_freq!r}{where})"
-            )
-        seen_freq = this_freq
-        y = frame[COUNT].to_numpy(dtype=np.int64 if integer else float)
-        expo = None
-        if exposure is not None:
-            expo = frame[exposure].to_numpy(dtype=float)
-            if not np.all(np.isfinite(expo)) or np.any(expo <= 0):
-                raise FlashpointValueError(
-                    f"exposure {exposure!r} must be positive and finite{where}"
-                )
-        if drop_all_zero and not y.any():
-            warn(
-                f"group {group!r} has no events in the analysed window; it is left out",
-                AllZeroGroupWarning,
-            )
-            continue
-        series.append(CountSeries(group=group, dates=dates, y=y, exposure=expo))
-    if not series:
-        raise FlashpointValueError("no series left to analyse (every group is all zero)")
-    return by, cast(str, seen_freq), series
+    return freq
+
+
+def _exposure_values(frame: pd.DataFrame, exposure: str, where: str) -> np.ndarray:
+    """One group's exposure, which must be positive and finite."""
+    expo = frame[exposure].to_numpy(dtype=float)
+    if not np.all(np.isfinite(expo)) or np.any(expo <= 0):
+        raise FlashpointValueError(f"exposure {exposure!r} must be positive and finite{where}")
+    return expo
 
 
 def warn_if_short(s: CountSeries, minimum: int, what: str, *, min_events: int = 10) -> None:

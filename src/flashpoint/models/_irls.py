@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Self
 
 import numpy as np
 
@@ -166,14 +167,12 @@ def fit_moving_column(
     return MovingFits(estimate=est, std_err=err, status=status, params=params, n_passes=passes)
 
 
-@dataclass(frozen=True, slots=True)
-class _Data:
-    """The shared parts of every fit, with the products needed by every pass."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Shared:
+    """What every fit of a moving column shares: outcome, base columns, offset, family."""
 
     y: np.ndarray
     base: np.ndarray  # (n, q)
-    base_off_t: np.ndarray  # (q + 1, n): base columns and the offset, transposed
-    products: np.ndarray  # (n, q(q+1)/2): base_i * base_j, i <= j
     off: np.ndarray
     nb_alpha: float
     pearson: bool
@@ -194,19 +193,39 @@ class _Data:
         offset: np.ndarray | None,
         nb_alpha: float,
         pearson: bool,
-    ) -> _Data:
+    ) -> Self:
+        """Store the inputs as float arrays (a zero offset when ``offset`` is None)."""
         base = np.ascontiguousarray(base, dtype=float)
         off = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
-        i, j = np.triu_indices(base.shape[1])
         return cls(
             y=np.asarray(y, dtype=float),
             base=base,
-            base_off_t=np.ascontiguousarray(np.column_stack([base, off]).T),
-            products=base[:, i] * base[:, j],
             off=off,
             nb_alpha=float(nb_alpha),
             pearson=pearson,
+            **cls._derived(base, off),
         )
+
+    @staticmethod
+    def _derived(base: np.ndarray, off: np.ndarray) -> dict[str, Any]:
+        """Compute the fields a subclass adds from the base columns and the offset."""
+        return {}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Data(_Shared):
+    """The shared parts of every fit, with the products needed by every pass."""
+
+    base_off_t: np.ndarray  # (q + 1, n): base columns and the offset, transposed
+    products: np.ndarray  # (n, q(q+1)/2): base_i * base_j, i <= j
+
+    @staticmethod
+    def _derived(base: np.ndarray, off: np.ndarray) -> dict[str, Any]:
+        i, j = np.triu_indices(base.shape[1])
+        return {
+            "base_off_t": np.ascontiguousarray(np.column_stack([base, off]).T),
+            "products": base[:, i] * base[:, j],
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations_with_replacement, permutations
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +40,7 @@ from flashpoint.models._irls import (
     EMPTY_OUTSIDE,
     OK,
     MovingFits,
+    _Shared,
     _solve,
     fit_moving_column,
 )
@@ -205,38 +207,17 @@ def _nearest(pos: np.ndarray, anchor_pos: np.ndarray) -> np.ndarray:
     return np.where(closer_left, left, right)
 
 
-@dataclass(frozen=True, slots=True)
-class _Expansion:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Expansion(_Shared):
     """Shared data, with the products of base columns up to order three."""
 
-    y: np.ndarray
-    base: np.ndarray
-    off: np.ndarray
-    nb_alpha: float
-    pearson: bool
     qbasis: np.ndarray
     centers: np.ndarray  # (G, q): mid-range of the base columns on G row segments
     radii: np.ndarray  # (G, q): half-ranges
     products: dict[int, tuple[list[tuple[int, ...]], np.ndarray]]
 
-    @property
-    def n(self) -> int:
-        return len(self.y)
-
-    @property
-    def q(self) -> int:
-        return self.base.shape[1]
-
-    @classmethod
-    def build(
-        cls,
-        y: np.ndarray,
-        base: np.ndarray,
-        offset: np.ndarray | None,
-        nb_alpha: float,
-        pearson: bool,
-    ) -> _Expansion:
-        base = np.ascontiguousarray(base, dtype=float)
+    @staticmethod
+    def _derived(base: np.ndarray, off: np.ndarray) -> dict[str, Any]:
         n, q = base.shape
         segments = np.array_split(base, min(_SEGMENTS, n))
         lo = np.array([seg.min(axis=0) for seg in segments])
@@ -246,17 +227,12 @@ class _Expansion:
             combos = list(combinations_with_replacement(range(q), order))
             cols = [np.prod(base[:, list(c)], axis=1) for c in combos]
             products[order] = (combos, np.column_stack(cols) if cols else np.empty((n, 0)))
-        return cls(
-            y=np.asarray(y, dtype=float),
-            base=base,
-            off=np.zeros(n) if offset is None else np.asarray(offset, dtype=float),
-            nb_alpha=float(nb_alpha),
-            pearson=pearson,
-            qbasis=np.linalg.qr(base)[0],
-            centers=(hi + lo) / 2,
-            radii=(hi - lo) / 2,
-            products=products,
-        )
+        return {
+            "qbasis": np.linalg.qr(base)[0],
+            "centers": (hi + lo) / 2,
+            "radii": (hi - lo) / 2,
+            "products": products,
+        }
 
 
 def _screen_windows(data: _Expansion, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:

@@ -152,6 +152,35 @@ class AssessmentResult(ResultMixin):
 # The readings
 # --------------------------------------------------------------------------------------------
 
+_Reading = tuple[str, str, pd.DataFrame | None, str]
+"""One reading: its kind, its name in words, its rows (``None`` when it failed), a note."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Setting:
+    """What every reading shares: the events, the assessed ones and the default model."""
+
+    specs: Sequence[EventSpec]
+    targets: Sequence[str]
+    by: str | None
+    family: str
+    trend: str
+    alpha: float
+
+    def its_rows(
+        self, counts: pd.DataFrame, *, trend: str | None = None, **extra: Any
+    ) -> tuple[pd.DataFrame | None, str]:
+        """Fit ``fit_its`` (the default model unless changed) quietly: rows and a note."""
+
+        def fit() -> pd.DataFrame:
+            options: dict[str, Any] = {"by": self.by, "family": self.family, "alpha": self.alpha}
+            res = fit_its(
+                counts, list(self.specs), trend=trend or self.trend, n_sim=200, **options, **extra
+            )
+            return _its_rows(res, self.targets)
+
+        return _quietly(fit)
+
 
 def _quietly(fit: Callable[[], pd.DataFrame]) -> tuple[pd.DataFrame | None, str]:
     """Run one reading; return its rows (or ``None``) and its first warning or error."""
@@ -175,58 +204,48 @@ def _its_rows(res: ITSResult, targets: Sequence[str]) -> pd.DataFrame:
     return table[_ESTIMATE_COLUMNS]
 
 
-def _model_readings(
-    counts: pd.DataFrame,
-    specs: Sequence[EventSpec],
-    targets: Sequence[str],
-    *,
-    by: str | None,
-    family: str,
-    trend: str,
-    alpha: float,
-) -> tuple[ITSResult, list[tuple[str, str, pd.DataFrame | None, str]]]:
+def _model_readings(counts: pd.DataFrame, st: _Setting) -> tuple[ITSResult, list[_Reading]]:
     """Fit the default model, the same with the other trends, and with HAC errors."""
-    common: dict[str, Any] = {"by": by, "family": family, "alpha": alpha, "n_sim": 200}
-    default = fit_its(counts, list(specs), trend=trend, **common)
-    readings: list[tuple[str, str, pd.DataFrame | None, str]] = [
-        ("model", f"default: {family}, {trend} trend", _its_rows(default, targets), "")
+    default = fit_its(
+        counts,
+        list(st.specs),
+        by=st.by,
+        family=st.family,
+        trend=st.trend,
+        alpha=st.alpha,
+        n_sim=200,
+    )
+    readings: list[_Reading] = [
+        ("model", f"default: {st.family}, {st.trend} trend", _its_rows(default, st.targets), "")
     ]
     for other in ("none", "linear", "spline"):
-        if other == trend:
+        if other == st.trend:
             continue
-        rows, note = _quietly(partial(_its_reading, counts, specs, targets, common, trend=other))
-        readings.append(("trend", f"{other} trend" if other != "none" else "no trend", rows, note))
-    rows, note = _quietly(
-        partial(_its_reading, counts, specs, targets, common, trend=trend, cov_type="hac")
-    )
-    readings.append(("errors", "HAC (Newey-West) errors", rows, note))
+        name = f"{other} trend" if other != "none" else "no trend"
+        readings.append(("trend", name, *st.its_rows(counts, trend=other)))
+    readings.append(("errors", "HAC (Newey-West) errors", *st.its_rows(counts, cov_type="hac")))
     return default, readings
 
 
 def _placebo_readings(
     counts: pd.DataFrame,
     everyone: pd.DataFrame,
-    specs: Sequence[EventSpec],
-    targets: Sequence[str],
+    st: _Setting,
     *,
-    by: str | None,
-    family: str,
-    trend: str,
-    alpha: float,
     keep: dict[tuple[str, str], PlaceboResult],
-) -> list[tuple[str, str, pd.DataFrame | None, str]]:
+) -> list[_Reading]:
     """In-time placebo per group; across-group placebo among every group (controls too)."""
     kinds = [("in_time", "in-time placebo", counts)]
-    if by is not None and everyone[by].nunique() > 1:
+    if st.by is not None and everyone[st.by].nunique() > 1:
         kinds.append(("across_group", "across-group placebo", everyone))
     readings = []
     for kind, name, table in kinds:
         frames = []
         note = ""
-        for target in targets:
-            options = {"by": by, "family": family, "trend": trend, "alpha": alpha}
+        for target in st.targets:
+            options = {"by": st.by, "family": st.family, "trend": st.trend, "alpha": st.alpha}
             rows, note_t = _quietly(
-                partial(_placebo_reading, table, specs, target, options, kind=kind, keep=keep)
+                partial(_placebo_reading, table, st.specs, target, options, kind=kind, keep=keep)
             )
             note = note or note_t
             if rows is not None:
@@ -236,55 +255,36 @@ def _placebo_readings(
 
 
 def _control_readings(
-    counts: pd.DataFrame,
-    specs: Sequence[EventSpec],
-    targets: Sequence[str],
-    *,
-    by: str | None,
-    family: str,
-    trend: str,
-    alpha: float,
-    controls: Sequence[Hashable] | pd.DataFrame,
-) -> list[tuple[str, str, pd.DataFrame | None, str]]:
+    counts: pd.DataFrame, st: _Setting, *, controls: Sequence[Hashable] | pd.DataFrame
+) -> list[_Reading]:
     """Fit the default model with the control series as predictors (CausalImpact-style)."""
-
-    def fit() -> pd.DataFrame:
-        res = fit_its(
-            counts,
-            list(specs),
-            by=by,
-            family=family,
-            trend=trend,
-            alpha=alpha,
-            controls=controls,
-            n_sim=200,
-        )
-        return _its_rows(res, targets)
-
-    rows, note = _quietly(fit)
     n = len(controls.columns) if isinstance(controls, pd.DataFrame) else len(controls)
+    rows, note = st.its_rows(counts, controls=controls)
     return [("controls", f"control series as predictors ({n})", rows, note)]
 
 
 def _synth_readings(
     everyone: pd.DataFrame,
-    specs: Sequence[EventSpec],
-    targets: Sequence[str],
+    st: _Setting,
     *,
     by: str,
     treated: Sequence[Hashable],
     donors: Sequence[Hashable],
-    alpha: float,
-) -> list[tuple[str, str, pd.DataFrame | None, str]]:
+) -> list[_Reading]:
     """Synthetic control of each treated group from the control groups, with its placebos."""
 
     def fit() -> pd.DataFrame:
         frames = []
-        for sp in specs:
-            if sp.name not in targets:
+        for sp in st.specs:
+            if sp.name not in st.targets:
                 continue
             res = fit_synthetic_control(
-                everyone, treated=list(treated), event=sp, donors=list(donors), by=by, alpha=alpha
+                everyone,
+                treated=list(treated),
+                event=sp,
+                donors=list(donors),
+                by=by,
+                alpha=st.alpha,
             )
             table = res.summary()
             frames.append(
@@ -303,19 +303,6 @@ def _synth_readings(
 
     rows, note = _quietly(fit)
     return [("controls", f"synthetic control ({len(donors)} donors)", rows, note)]
-
-
-def _its_reading(
-    counts: pd.DataFrame,
-    specs: Sequence[EventSpec],
-    targets: Sequence[str],
-    options: Mapping[str, Any],
-    *,
-    trend: str,
-    cov_type: str = "model",
-) -> pd.DataFrame:
-    res = fit_its(counts, list(specs), trend=trend, cov_type=cov_type, **options)
-    return _its_rows(res, targets)
 
 
 def _placebo_reading(
@@ -346,14 +333,12 @@ def _placebo_reading(
 
 def _tally_readings(
     tallies: pd.DataFrame,
-    specs: Sequence[EventSpec],
-    targets: Sequence[str],
+    st: _Setting,
     *,
     start: pd.Timestamp,
     end: pd.Timestamp,
     groups: Sequence[Hashable],
-    alpha: float,
-) -> list[tuple[str, str, pd.DataFrame | None, str]]:
+) -> list[_Reading]:
     """Estimate the same effect from cumulative tallies (quasi-Poisson interval rates)."""
     if groups == [None]:
         mapping: dict[str, Hashable] = {"total": None}
@@ -369,16 +354,16 @@ def _tally_readings(
             )
         res = fit_tally_rates(
             tallies,
-            list(specs),
+            list(st.specs),
             family="quasipoisson",
             start=start,
             end=end,
             groups=list(mapping),
-            alpha=alpha,
+            alpha=st.alpha,
         )
         labels = {col if col == "total" else col.capitalize(): g for col, g in mapping.items()}
         table = res.summary()
-        table = table[table["event"].isin(targets) & table["group"].isin(list(labels))]
+        table = table[table["event"].isin(st.targets) & table["group"].isin(list(labels))]
         table = table.assign(group=table["group"].map(labels))
         if "ci_method" not in table.columns:
             table = table.assign(ci_method="wald")
@@ -388,30 +373,16 @@ def _tally_readings(
     return [("source", "official tallies (quasi-Poisson)", rows, note)]
 
 
-def _source_readings(
-    sources: Mapping[str, pd.DataFrame],
-    specs: Sequence[EventSpec],
-    targets: Sequence[str],
-    *,
-    by: str | None,
-    family: str,
-    trend: str,
-    alpha: float,
-) -> list[tuple[str, str, pd.DataFrame | None, str]]:
+def _source_readings(sources: Mapping[str, pd.DataFrame], st: _Setting) -> list[_Reading]:
     """Fit the default model to other counts of the same record."""
-    readings = []
-    for name, other in sources.items():
-        options = {"by": by, "family": family, "alpha": alpha, "n_sim": 200}
-        rows, note = _quietly(partial(_its_reading, other, specs, targets, options, trend=trend))
-        readings.append(("source", str(name), rows, note))
-    return readings
+    return [("source", str(name), *st.its_rows(other)) for name, other in sources.items()]
 
 
 # --------------------------------------------------------------------------------------------
 # Combining the readings
 # --------------------------------------------------------------------------------------------
 def _readings_table(
-    readings: Sequence[tuple[str, str, pd.DataFrame | None, str]],
+    readings: Sequence[_Reading],
     pairs: Sequence[tuple[Hashable, str]],
 ) -> pd.DataFrame:
     """One row per reading, group and event; a reading that failed keeps its rows (NaN)."""
@@ -809,26 +780,22 @@ def assess_event(
     end = max(d[-1] for d in dates.values())
     kept = counts if by is None else counts[counts[by].isin(list(dates))]
     everyone = counts if by is None else counts[counts[by].isin([*dates, *donors])]
-    opts: dict[str, Any] = {"by": by, "family": family, "trend": trend, "alpha": alpha}
-    default, readings = _model_readings(kept, specs, targets, **opts)
+    st = _Setting(specs, targets, by, family, trend, alpha)
+    default, readings = _model_readings(kept, st)
     placebos: dict[tuple[str, str], PlaceboResult] = {}
     if placebo:
-        readings += _placebo_readings(kept, everyone, specs, targets, keep=placebos, **opts)
+        readings += _placebo_readings(kept, everyone, st, keep=placebos)
     if donors or isinstance(controls, pd.DataFrame):
         series_controls = controls if isinstance(controls, pd.DataFrame) else donors
         table = everyone if donors else kept
-        readings += _control_readings(table, specs, targets, controls=series_controls, **opts)
+        readings += _control_readings(table, st, controls=series_controls)
     if len(donors) >= 2 and by is not None:
-        readings += _synth_readings(
-            everyone, specs, targets, by=by, treated=list(dates), donors=donors, alpha=alpha
-        )
+        readings += _synth_readings(everyone, st, by=by, treated=list(dates), donors=donors)
     t0 = start if tally_start is None else pd.Timestamp(tally_start)
     if tallies is not None:
-        readings += _tally_readings(
-            tallies, specs, targets, start=t0, end=end, groups=list(dates), alpha=alpha
-        )
+        readings += _tally_readings(tallies, st, start=t0, end=end, groups=list(dates))
     if sources:
-        readings += _source_readings(sources, specs, targets, **opts)
+        readings += _source_readings(sources, st)
     table = _readings_table(readings, pairs).drop(columns=["periods_before", "periods_after"])
     table = table.merge(_periods(dates, [sp for sp in specs if sp.name in targets]), how="left")
     table["p_holm"] = _holm(table)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from flashpoint._lazy import lazy_module
 from flashpoint.errors import FlashpointTypeError, FlashpointValueError, ShortSeriesWarning
-from flashpoint.models._base import ResultMixin, check_alpha, split_counts, warn
+from flashpoint.models._base import CountSeries, ResultMixin, check_alpha, split_counts, warn
 from flashpoint.schemas import DATE
 
 if TYPE_CHECKING:
@@ -381,16 +381,7 @@ def estimate_rt(
     True
     """
     alpha = check_alpha(alpha)
-    if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 1:
-        raise FlashpointValueError(
-            f"window must be a positive whole number of days, got {window!r}"
-        )
-    window = int(window)
-    for name, value in (("prior_shape", prior_shape), ("prior_scale", prior_scale)):
-        if not isinstance(value, int | float) or not np.isfinite(value) or value <= 0:
-            raise FlashpointValueError(f"{name} must be a positive number, got {value!r}")
-    if not isinstance(cv_posterior, int | float) or not cv_posterior > 0:
-        raise FlashpointValueError(f"cv_posterior must be a positive number, got {cv_posterior!r}")
+    window = _check_rt_settings(window, prior_shape, prior_scale, cv_posterior)
     w, si_params = _serial_interval(serial_interval)
     by, freq, series = split_counts(counts, by=by)
     if freq != "D":
@@ -398,59 +389,12 @@ def estimate_rt(
             f"estimate_rt needs daily counts (the serial interval is in days); got frequency "
             f"{freq!r}. Use fp.count_daily(events) without resampling"
         )
-    lower_q, upper_q = alpha / 2.0, 1.0 - alpha / 2.0
-    frames = []
-    sparse: list[str] = []
-    for s in series:
-        where = "" if s.group is None else f" (group {s.group!r})"
-        if s.n < window + 1:
-            raise FlashpointValueError(
-                f"{s.n} days of counts{where}; a {window}-day window starting on the second "
-                f"day needs at least {window + 1}. Lower window= or use a longer series"
-            )
-        y = s.y.astype(float)
-        lam = _infectiousness(y, w)
-        cy = np.concatenate([[0.0], np.cumsum(y)])
-        cl = np.concatenate([[0.0], np.cumsum(lam)])
-        end = np.arange(window, s.n)  # 0-based last day; window starts at day >= 1
-        start = end - window + 1
-        sum_i = cy[end + 1] - cy[start]
-        sum_lam = cl[end + 1] - cl[start]
-        shape = prior_shape + sum_i
-        scale = 1.0 / (1.0 / prior_scale + sum_lam)
-        cv = 1.0 / np.sqrt(shape)
-        frame = pd.DataFrame(
-            {
-                DATE: s.dates[end],
-                "window_start": s.dates[start],
-                "rt_mean": shape * scale,
-                "rt_median": stats.gamma.ppf(0.5, shape, scale=scale),
-                "rt_lower": stats.gamma.ppf(lower_q, shape, scale=scale),
-                "rt_upper": stats.gamma.ppf(upper_q, shape, scale=scale),
-                "rt_sd": np.sqrt(shape) * scale,
-                "conf_level": 1.0 - alpha,
-                "window_count": sum_i.astype(np.int64),
-                "infectiousness": sum_lam,
-                "posterior_shape": shape,
-                "posterior_scale": scale,
-                "posterior_cv": cv,
-                "reliable": cv <= cv_posterior,
-            }
-        )
-        if by is not None:
+    prior = (float(prior_shape), float(prior_scale))
+    frames = [_rt_posterior(s, w, window, prior, alpha, cv_posterior) for s in series]
+    if by is not None:
+        for s, frame in zip(series, frames, strict=True):
             frame.insert(1, by, [s.group] * len(frame))
-        n_bad = int((~frame["reliable"]).sum())
-        if n_bad:
-            sparse.append(f"{n_bad} of {len(frame)}{where}")
-        frames.append(frame)
-    if sparse:
-        min_events = int(np.ceil(1.0 / cv_posterior**2 - prior_shape))
-        warn(
-            f"{'; '.join(sparse)} R_t windows hold fewer than about {min_events} events "
-            f"(posterior CV above {cv_posterior}); those estimates are flagged reliable=False "
-            f"and are dominated by the prior. Widen window= to pool more days",
-            SparseWindowWarning,
-        )
+    _warn_sparse_windows(series, frames, prior_shape, cv_posterior)
     estimates = pd.concat(frames, ignore_index=True)
     return RtResult(
         estimates=estimates,
@@ -464,3 +408,85 @@ def estimate_rt(
         alpha=alpha,
         cv_posterior=float(cv_posterior),
     )
+
+
+def _check_rt_settings(window: Any, prior_shape: Any, prior_scale: Any, cv_posterior: Any) -> int:
+    """Check the window (returned as int), the gamma prior and the reliability threshold."""
+    if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 1:
+        raise FlashpointValueError(
+            f"window must be a positive whole number of days, got {window!r}"
+        )
+    for name, value in (("prior_shape", prior_shape), ("prior_scale", prior_scale)):
+        if not isinstance(value, int | float) or not np.isfinite(value) or value <= 0:
+            raise FlashpointValueError(f"{name} must be a positive number, got {value!r}")
+    if not isinstance(cv_posterior, int | float) or not cv_posterior > 0:
+        raise FlashpointValueError(f"cv_posterior must be a positive number, got {cv_posterior!r}")
+    return int(window)
+
+
+def _rt_posterior(
+    s: CountSeries,
+    w: np.ndarray,
+    window: int,
+    prior: tuple[float, float],
+    alpha: float,
+    cv_posterior: float,
+) -> pd.DataFrame:
+    """Gamma posterior of R over each window of one series (Cori et al. 2013)."""
+    where = "" if s.group is None else f" (group {s.group!r})"
+    if s.n < window + 1:
+        raise FlashpointValueError(
+            f"{s.n} days of counts{where}; a {window}-day window starting on the second "
+            f"day needs at least {window + 1}. Lower window= or use a longer series"
+        )
+    prior_shape, prior_scale = prior
+    y = s.y.astype(float)
+    lam = _infectiousness(y, w)
+    cy = np.concatenate([[0.0], np.cumsum(y)])
+    cl = np.concatenate([[0.0], np.cumsum(lam)])
+    end = np.arange(window, s.n)  # 0-based last day; window starts at day >= 1
+    start = end - window + 1
+    sum_i = cy[end + 1] - cy[start]
+    sum_lam = cl[end + 1] - cl[start]
+    shape = prior_shape + sum_i
+    scale = 1.0 / (1.0 / prior_scale + sum_lam)
+    cv = 1.0 / np.sqrt(shape)
+    lower_q, upper_q = alpha / 2.0, 1.0 - alpha / 2.0
+    return pd.DataFrame(
+        {
+            DATE: s.dates[end],
+            "window_start": s.dates[start],
+            "rt_mean": shape * scale,
+            "rt_median": stats.gamma.ppf(0.5, shape, scale=scale),
+            "rt_lower": stats.gamma.ppf(lower_q, shape, scale=scale),
+            "rt_upper": stats.gamma.ppf(upper_q, shape, scale=scale),
+            "rt_sd": np.sqrt(shape) * scale,
+            "conf_level": 1.0 - alpha,
+            "window_count": sum_i.astype(np.int64),
+            "infectiousness": sum_lam,
+            "posterior_shape": shape,
+            "posterior_scale": scale,
+            "posterior_cv": cv,
+            "reliable": cv <= cv_posterior,
+        }
+    )
+
+
+def _warn_sparse_windows(
+    series: list[CountSeries], frames: list[pd.DataFrame], prior_shape: float, cv_posterior: float
+) -> None:
+    """Warn once about the windows whose posterior CV exceeds ``cv_posterior``."""
+    sparse: list[str] = []
+    for s, frame in zip(series, frames, strict=True):
+        n_bad = int((~frame["reliable"]).sum())
+        if n_bad:
+            where = "" if s.group is None else f" (group {s.group!r})"
+            sparse.append(f"{n_bad} of {len(frame)}{where}")
+    if sparse:
+        min_events = int(np.ceil(1.0 / cv_posterior**2 - prior_shape))
+        warn(
+            f"{'; '.join(sparse)} R_t windows hold fewer than about {min_events} events "
+            f"(posterior CV above {cv_posterior}); those estimates are flagged reliable=False "
+            f"and are dominated by the prior. Widen window= to pool more days",
+            SparseWindowWarning,
+        )

@@ -452,9 +452,14 @@ class _Plan:
     tz: _dt.tzinfo | str | None = None
 
 
-def _run(df: Any, plan: _Plan, on_error: str) -> pd.DataFrame | Quarantine:
+def check_on_error(on_error: str) -> None:
+    """Raise unless ``on_error`` is ``"raise"`` or ``"quarantine"``."""
     if on_error not in ("raise", "quarantine"):
         raise FlashpointValueError(f"on_error must be 'raise' or 'quarantine', got {on_error!r}")
+
+
+def _check_table(df: Any, plan: _Plan) -> None:
+    """Raise when ``df`` is not a DataFrame, lacks a required column or has no rows."""
     if not isinstance(df, pd.DataFrame):
         raise FlashpointTypeError(
             f"{plan.table} must be a pandas DataFrame, got {type(df).__name__}. "
@@ -491,9 +496,9 @@ def _run(df: Any, plan: _Plan, on_error: str) -> pd.DataFrame | Quarantine:
             _failure_table(failures, df.index),
         )
 
-    labels = df.index
-    work = df.copy(deep=False)
-    work.index = pd.RangeIndex(len(work))
+
+def _convert_values(work: pd.DataFrame, plan: _Plan, failures: list[_Failure]) -> None:
+    """Convert the plan's date, integer, float and boolean columns in place, row by row."""
     for col, required in plan.date_columns.items():
         if col in work.columns:
             converted = _coerce_dates(
@@ -511,6 +516,20 @@ def _run(df: Any, plan: _Plan, on_error: str) -> pd.DataFrame | Quarantine:
         if col in work.columns:
             work[col] = _coerce_bool(work[col], col, failures=failures)
 
+
+def _run(df: Any, plan: _Plan, on_error: str) -> pd.DataFrame | Quarantine:
+    """Validate ``df`` by ``plan``: columns present, values converted, schema checks.
+
+    Failures of every step are reported together; with ``on_error="quarantine"`` the rows
+    that fail are set aside with their reasons (a failure of the whole table still raises).
+    """
+    check_on_error(on_error)
+    _check_table(df, plan)
+    labels = df.index
+    work = df.copy(deep=False)
+    work.index = pd.RangeIndex(len(work))
+    failures: list[_Failure] = []
+    _convert_values(work, plan, failures)
     table_level = [f for f in failures if f.position is None]
     if not table_level:
         try:
@@ -538,6 +557,11 @@ def _run(df: Any, plan: _Plan, on_error: str) -> pd.DataFrame | Quarantine:
     work.index = labels
     if on_error == "raise":
         return work
+    return _quarantine(df, work, failures)
+
+
+def _quarantine(df: pd.DataFrame, work: pd.DataFrame, failures: list[_Failure]) -> Quarantine:
+    """Split into valid rows (converted) and rejected rows (as given, with their reasons)."""
     bad_positions = sorted({f.position for f in failures if f.position is not None})
     reasons: dict[int, list[str]] = {}
     for f in failures:

@@ -19,7 +19,6 @@ from flashpoint.schemas._dates import (
     as_day,
     check_tz,
     describe_outliers,
-    near_duplicate_labels,
     outlying_days,
 )
 from flashpoint.schemas._dates import normalize_labels as _normalize_labels
@@ -33,6 +32,7 @@ from flashpoint.schemas._engine import (
     _unique_rows_check,
     _with_table_checks,
 )
+from flashpoint.schemas._groups import check_group_name, key_columns, warn_near_duplicates
 from flashpoint.schemas._quarantine import Quarantine
 from flashpoint.schemas.columns import (
     AS_OF_DATE,
@@ -196,10 +196,7 @@ def validate_events(
     >>> print(rejected["reason"].iloc[0])
     unparseable date 'not a date' in column 'date'; expected an ISO 8601 date such as '2023-11-22'
     """
-    if by is not None and not isinstance(by, str):
-        raise FlashpointTypeError(
-            f"by must be the name of the group column (a string) or None; got {by!r}"
-        )
+    check_group_name(by)
     if categories is not None and not isinstance(categories, Mapping):
         raise FlashpointTypeError(
             f"categories must be a mapping {{column: allowed values}}; got "
@@ -220,7 +217,7 @@ def validate_events(
         date_columns={DATE: True, TIMESTAMP: False},
         int_columns=(FATALITIES, WOUNDED),
         float_columns=(LATITUDE, LONGITUDE),
-        required=[DATE] + ([by] if by is not None else []),
+        required=key_columns(DATE, by),
         fix="Fix the values above at the source, or map columns with fp.read_events(...).",
         can_quarantine=True,
         tz=check_tz(tz),
@@ -232,7 +229,9 @@ def validate_events(
     valid = _split_time_of_day(valid)
     _warn_outliers(valid)
     if by is not None:
-        _warn_near_duplicates(valid[by], by)
+        warn_near_duplicates(
+            valid[by], by, fix="pass normalize_labels=True to fp.validate_events / fp.read_events"
+        )
     if isinstance(result, Quarantine):
         return Quarantine(valid, result.rejected)
     return valid
@@ -321,19 +320,6 @@ def _warn_outliers(events: pd.DataFrame) -> None:
             "mostly empty: check the year; to set the rows aside pass min_date=/max_date= "
             "(with on_error='quarantine' to keep the other rows), or count a window with "
             "fp.count_daily(..., start=, end=)",
-            DataQualityWarning,
-        )
-
-
-def _warn_near_duplicates(values: pd.Series, by: str) -> None:
-    """Warn when group labels differ only in case or spaces."""
-    sets = near_duplicate_labels(values)
-    if sets:
-        shown = "; ".join(", ".join(repr(v) for v in labels) for labels in sets[:5])
-        warn(
-            f"group labels in '{by}' that differ only in case or spaces are counted as "
-            f"different groups: {shown}. If they are one group, fix the labels or pass "
-            "normalize_labels=True to fp.validate_events / fp.read_events",
             DataQualityWarning,
         )
 

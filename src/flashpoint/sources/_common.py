@@ -23,6 +23,9 @@ from flashpoint.errors import (
     warn,
 )
 from flashpoint.schemas import DATE, REASON, Quarantine, validate_events
+from flashpoint.schemas._dates import check_tz
+from flashpoint.schemas._engine import check_on_error
+from flashpoint.schemas._groups import check_group_name
 from flashpoint.sources.generic import read_table
 
 OnError = Literal["raise", "quarantine"]
@@ -41,14 +44,29 @@ class _Problem:
     summary: str  # the same without the value, to group rows in a report
 
 
+def _record(
+    problems: list[_Problem],
+    labels: Iterable[Hashable],
+    column: str | None,
+    check: str,
+    summary: str,
+    *,
+    values: Iterable[Any] | None = None,
+    reasons: Iterable[str] | None = None,
+) -> None:
+    """Record a problem per row label: its value and reason (default ``None``, ``summary``)."""
+    labels = list(labels)
+    values = [None] * len(labels) if values is None else values
+    reasons = [summary] * len(labels) if reasons is None else reasons
+    problems.extend(
+        _Problem(label, column, check, value, reason, summary)
+        for label, value, reason in zip(labels, values, reasons, strict=True)
+    )
+
+
 def _warn(message: str) -> None:
     """Emit a :class:`DataQualityWarning` attributed to the user's line of code."""
     warn(message, DataQualityWarning)
-
-
-def _check_on_error(on_error: str) -> None:
-    if on_error not in ("raise", "quarantine"):
-        raise FlashpointValueError(f"on_error must be 'raise' or 'quarantine', got {on_error!r}")
 
 
 def _load(
@@ -81,9 +99,13 @@ def _columns_arg(name: str, columns: str | Sequence[str]) -> list[str]:
     return out
 
 
-def _check_group(group: Any) -> None:
-    if not isinstance(group, str):
-        raise FlashpointTypeError(f"group= must be the name of a column, got {group!r}")
+def _reader_arguments(
+    on_error: str, group: Any, tz: Any, actor_columns: str | Sequence[str]
+) -> tuple[Any, list[str]]:
+    """Check the arguments every format reader shares; return ``tz`` and ``actor_columns``."""
+    check_on_error(on_error)
+    check_group_name(group, argument="group=", optional=False)
+    return check_tz(tz), _columns_arg("actor_columns", actor_columns)
 
 
 def _require(table: pd.DataFrame, columns: Iterable[str], origin: str, fmt: str) -> None:
@@ -127,24 +149,18 @@ def _date_problems(
     """
     missing = (text.isna() | (text == "")).fillna(True).to_numpy(dtype=bool)
     bad = parsed.isna().to_numpy() & ~missing
-    for label, value in zip(values.index[bad], values[bad], strict=True):
-        problems.append(
-            _Problem(
-                label,
-                column,
-                check,
-                value,
-                f"{column} {value!r} {expected}",
-                f"{column} {expected}",
-            )
-        )
+    reasons = [f"{column} {value!r} {expected}" for value in values[bad]]
+    _record(
+        problems,
+        values.index[bad],
+        column,
+        check,
+        f"{column} {expected}",
+        values=values[bad],
+        reasons=reasons,
+    )
     if required:
-        for label in values.index[missing]:
-            problems.append(
-                _Problem(
-                    label, column, "not_nullable", None, f"missing {column}", f"missing {column}"
-                )
-            )
+        _record(problems, values.index[missing], column, "not_nullable", f"missing {column}")
 
 
 def _filter_values(name: str, values: str | int | Iterable[Any] | None) -> list[str] | None:
@@ -230,17 +246,15 @@ def _numbers(
     if nonnegative:
         bad |= (num < 0).to_numpy(dtype=bool, na_value=False)
         kind += " >= 0"
-    for label, value in zip(table.index[bad], raw[bad], strict=True):
-        problems.append(
-            _Problem(
-                label,
-                column,
-                "dtype",
-                value,
-                f"value {value!r} in '{column}' is not {kind}",
-                f"value in '{column}' is not {kind}",
-            )
-        )
+    _record(
+        problems,
+        table.index[bad],
+        column,
+        "dtype",
+        f"value in '{column}' is not {kind}",
+        values=raw[bad],
+        reasons=[f"value {value!r} in '{column}' is not {kind}" for value in raw[bad]],
+    )
     num = num.mask(pd.Series(bad, index=num.index))
     return num.round().astype("Int64") if integer else num.astype("float64")
 

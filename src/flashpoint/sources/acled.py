@@ -26,19 +26,17 @@ from flashpoint.schemas import (
     SITE,
     Quarantine,
 )
-from flashpoint.schemas._dates import TzArg, check_tz, localize, parse_text_dates
+from flashpoint.schemas._dates import TzArg, localize, parse_text_dates
 from flashpoint.sources._common import (
     OnError,
     _apply_filters,
-    _check_group,
-    _check_on_error,
-    _columns_arg,
     _date_problems,
     _filter_values,
     _finish,
     _load,
     _numbers,
     _Problem,
+    _reader_arguments,
     _require,
     _warn,
 )
@@ -242,10 +240,7 @@ def read_acled(
     0 2023-11-21    Iraq     IRQ1           0
     1 2023-11-22   Syria     SYR1           1
     """
-    _check_on_error(on_error)
-    _check_group(group)
-    tz = check_tz(tz)
-    actor_columns = _columns_arg("actor_columns", actor_columns)
+    tz, actor_columns = _reader_arguments(on_error, group, tz, actor_columns)
     table, origin = _load(path_or_frame, "read_acled")
     _require(table, ["event_date", group], origin, "ACLED")
     table = _apply_filters(

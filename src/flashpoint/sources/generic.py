@@ -18,6 +18,7 @@ from flashpoint.errors import (
 )
 from flashpoint.schemas import DATE, Quarantine, validate_events
 from flashpoint.schemas._dates import TzArg, check_tz, localize
+from flashpoint.schemas._groups import check_group_name
 
 __all__ = ["read_events"]
 
@@ -251,10 +252,7 @@ def read_events(
 def _check_read_arguments(date: Any, group: Any, columns: Any, date_format: Any) -> None:
     if not isinstance(date, str):
         raise FlashpointTypeError(f"date= must be the name of the date column, got {date!r}")
-    if group is not None and not isinstance(group, str):
-        raise FlashpointTypeError(
-            f"group= must be the name of the group column or None, got {group!r}"
-        )
+    check_group_name(group, argument="group=")
     if columns is not None and not isinstance(columns, Mapping):
         raise FlashpointTypeError(
             "columns= must map source names to schema names, e.g. {'fatal': 'fatalities'}; "

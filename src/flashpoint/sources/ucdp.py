@@ -18,19 +18,18 @@ import pandas as pd
 from flashpoint.errors import FlashpointValueError
 from flashpoint.limits import check_memory
 from flashpoint.schemas import COUNTRY, DATE, EVENT_ID, FATALITIES, SITE, SOURCE, Quarantine
-from flashpoint.schemas._dates import TzArg, check_tz, localize, parse_text_dates
+from flashpoint.schemas._dates import TzArg, localize, parse_text_dates
 from flashpoint.sources._common import (
     OnError,
     _apply_filters,
-    _check_group,
-    _check_on_error,
-    _columns_arg,
     _date_problems,
     _filter_values,
     _finish,
     _load,
     _numbers,
     _Problem,
+    _reader_arguments,
+    _record,
     _refuse_created,
     _require,
     _warn,
@@ -267,23 +266,8 @@ def read_ucdp_ged(
     1 2023-11-22   Syria    2:2023-11-22           1   0.333
     1 2023-11-23   Syria    2:2023-11-23           1   0.333
     """
-    _check_on_error(on_error)
-    _check_group(group)
-    tz = check_tz(tz)
-    actor_columns = _columns_arg("actor_columns", actor_columns)
-    if multi_day not in ("first", "spread"):
-        raise FlashpointValueError(
-            f"multi_day must be 'first' (count an event on date_start) or 'spread' (one row "
-            f"per day of its span, weighted 1/span_days); got {multi_day!r}"
-        )
-    violence = _filter_values("types_of_violence", types_of_violence)
-    if violence is not None:
-        unknown = [v for v in violence if v not in ("1", "2", "3")]
-        if unknown:
-            raise FlashpointValueError(
-                f"types_of_violence must be among 1 (state-based), 2 (non-state), 3 "
-                f"(one-sided); got {unknown}"
-            )
+    tz, actor_columns = _reader_arguments(on_error, group, tz, actor_columns)
+    violence = _check_ged_choices(multi_day, types_of_violence)
     table, origin = _load(path_or_frame, "read_ucdp_ged")
     _require(table, ["id", "date_start", "date_end", "best", group], origin, "UCDP GED")
     table = _apply_filters(
@@ -300,34 +284,70 @@ def read_ucdp_ged(
     _refuse_created(table, created, origin, "read_ucdp_ged")
     raw = table.rename(columns=_RENAMES)
     group = _RENAMES.get(group, group)
-    table = raw.copy()
     problems: list[_Problem] = []
+    start, end = _ged_spans(raw, problems, tz)
+    table = _ged_numbers(raw.copy(), problems)
+    table = _with_event_columns(table, raw, start, end)
+    result = _finish(
+        table, raw, problems, by=group, on_error=on_error, what="UCDP GED table", tz=tz
+    )
+    valid = result.valid if isinstance(result, Quarantine) else result
+    valid = _date_by_rule(valid, multi_day)
+    if isinstance(result, Quarantine):
+        return Quarantine(valid, result.rejected)
+    return valid
+
+
+def _check_ged_choices(
+    multi_day: str, types_of_violence: int | Iterable[int] | None
+) -> list[str] | None:
+    """Check ``multi_day``; return the violence types to keep (``None``: all)."""
+    if multi_day not in ("first", "spread"):
+        raise FlashpointValueError(
+            f"multi_day must be 'first' (count an event on date_start) or 'spread' (one row "
+            f"per day of its span, weighted 1/span_days); got {multi_day!r}"
+        )
+    violence = _filter_values("types_of_violence", types_of_violence)
+    if violence is not None:
+        unknown = [v for v in violence if v not in ("1", "2", "3")]
+        if unknown:
+            raise FlashpointValueError(
+                f"types_of_violence must be among 1 (state-based), 2 (non-state), 3 "
+                f"(one-sided); got {unknown}"
+            )
+    return violence
+
+
+def _ged_spans(raw: pd.DataFrame, problems: list[_Problem], tz: Any) -> tuple[pd.Series, pd.Series]:
+    """Parse ``date_start`` and ``date_end``; record spans that run backwards or end later."""
     start = _ged_dates(raw, "date_start", problems, tz)
     end = _ged_dates(raw, "date_end", problems, tz)
     backwards = (end < start).fillna(False).to_numpy(dtype=bool)
-    for label, s, e in zip(raw.index[backwards], start[backwards], end[backwards], strict=True):
-        problems.append(
-            _Problem(
-                label,
-                "date_end",
-                "date_order",
-                f"{s.date()}..{e.date()}",
-                f"date_end {e.date()} is before date_start {s.date()}",
-                "date_end is before date_start",
-            )
-        )
+    spans = list(zip(start[backwards], end[backwards], strict=True))
+    _record(
+        problems,
+        raw.index[backwards],
+        "date_end",
+        "date_order",
+        "date_end is before date_start",
+        values=[f"{s.date()}..{e.date()}" for s, e in spans],
+        reasons=[f"date_end {e.date()} is before date_start {s.date()}" for s, e in spans],
+    )
     future = (end > pd.Timestamp.today().normalize()).fillna(False).to_numpy(dtype=bool)
-    for label, e in zip(raw.index[future], end[future], strict=True):
-        problems.append(
-            _Problem(
-                label,
-                "date_end",
-                "date_not_in_future",
-                str(e.date()),
-                f"date_end {e.date()} is in the future (a mistyped year?)",
-                "date_end is in the future (a mistyped year?)",
-            )
-        )
+    _record(
+        problems,
+        raw.index[future],
+        "date_end",
+        "date_not_in_future",
+        "date_end is in the future (a mistyped year?)",
+        values=[str(e.date()) for e in end[future]],
+        reasons=[f"date_end {e.date()} is in the future (a mistyped year?)" for e in end[future]],
+    )
+    return start, end
+
+
+def _ged_numbers(table: pd.DataFrame, problems: list[_Problem]) -> pd.DataFrame:
+    """Convert deaths and codes to ``Int64``; record bad values and ``best`` outside its range."""
     for col in _DEATHS:
         if col in table.columns:
             table[col] = _numbers(table, col, problems, integer=True, nonnegative=True)
@@ -337,19 +357,25 @@ def read_ucdp_ged(
     if "low" in table.columns and "high" in table.columns:
         best, low, high = table["best"], table["low"], table["high"]
         outside = ((best < low) | (best > high)).fillna(False).to_numpy(dtype=bool)
-        for label, b, lo, hi in zip(
-            table.index[outside], best[outside], low[outside], high[outside], strict=True
-        ):
-            problems.append(
-                _Problem(
-                    label,
-                    "best",
-                    "best_in_range",
-                    b,
-                    f"best estimate {b} is outside [low, high] = [{lo}, {hi}]",
-                    "best estimate is outside [low, high]",
-                )
-            )
+        ranges = zip(best[outside], low[outside], high[outside], strict=True)
+        _record(
+            problems,
+            table.index[outside],
+            "best",
+            "best_in_range",
+            "best estimate is outside [low, high]",
+            values=best[outside],
+            reasons=[
+                f"best estimate {b} is outside [low, high] = [{lo}, {hi}]" for b, lo, hi in ranges
+            ],
+        )
+    return table
+
+
+def _with_event_columns(
+    table: pd.DataFrame, raw: pd.DataFrame, start: pd.Series, end: pd.Series
+) -> pd.DataFrame:
+    """Put the schema's columns (date, event id, fatalities) and the span in front."""
     table["date_start"] = start
     table["date_end"] = end
     span = ((end - start).dt.days + 1).astype("Int64")
@@ -363,25 +389,22 @@ def read_ucdp_ged(
         },
         index=table.index,
     )
-    table = pd.concat([front, table], axis=1)
-    result = _finish(
-        table, raw, problems, by=group, on_error=on_error, what="UCDP GED table", tz=tz
-    )
-    valid = result.valid if isinstance(result, Quarantine) else result
+    return pd.concat([front, table], axis=1)
+
+
+def _date_by_rule(valid: pd.DataFrame, multi_day: str) -> pd.DataFrame:
+    """Apply ``multi_day``: spread events over their spans, or warn about long spans."""
     valid[SPAN_DAYS] = valid[SPAN_DAYS].astype("int64")
     if multi_day == "spread":
-        valid = _spread(valid)
-    else:
-        long = valid[SPAN_DAYS] > 1
-        if long.any():
-            _warn(
-                f"{int(long.sum())} of {len(valid)} GED events span several days (up to "
-                f"{int(valid[SPAN_DAYS].max())}); multi_day='first' counts each on its "
-                "date_start, which moves events dated to a week, month or year to its first "
-                "day. Use multi_day='spread' to spread them over their span"
-            )
-    if isinstance(result, Quarantine):
-        return Quarantine(valid, result.rejected)
+        return _spread(valid)
+    long = valid[SPAN_DAYS] > 1
+    if long.any():
+        _warn(
+            f"{int(long.sum())} of {len(valid)} GED events span several days (up to "
+            f"{int(valid[SPAN_DAYS].max())}); multi_day='first' counts each on its "
+            "date_start, which moves events dated to a week, month or year to its first "
+            "day. Use multi_day='spread' to spread them over their span"
+        )
     return valid
 
 

@@ -17,6 +17,7 @@ from flashpoint.models.alarms._cusum import _cusum
 from flashpoint.models.alarms._farrington import _farrington
 from flashpoint.models.alarms._result import AlarmResult
 from flashpoint.schemas import COUNT, DATE
+from flashpoint.schemas._groups import key_columns
 
 __all__ = ["DEFAULT_ALPHA", "DEFAULT_ARL0", "DEFAULT_KAPPA", "METHODS", "detect_alarms"]
 
@@ -246,7 +247,7 @@ def detect_alarms(
         for s in series
     ]
     out = pd.concat(frames, ignore_index=True)
-    cols = [DATE] + ([by] if by is not None else []) + _FRAME_COLUMNS
+    cols = key_columns(DATE, by) + _FRAME_COLUMNS
     return AlarmResult(
         frame=out.loc[:, cols],
         method=method,

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from flashpoint._lazy import lazy_module
+from flashpoint.models._likelihood import nb_kernel_sum, poisson_kernel_sum
 
 optimize = lazy_module("scipy.optimize")
 special = lazy_module("scipy.special")
@@ -214,13 +215,11 @@ def components(
 def loglik(theta_flat: np.ndarray, d: _Design, grad: bool = True) -> tuple[float, np.ndarray]:
     """Log-likelihood (without the constant sum log y!) and its gradient.
 
-    The NB2 terms are those of :func:`flashpoint.models._likelihood.nb_logpmf` (the
-    reported log-likelihood is computed with it, and the tests check both against scipy),
-    written out here because the optimiser calls this thousands of times: the pieces
-    ``log(r + lambda)``, ``log1p(lambda / r)`` and the per-group ``gammaln(r)`` feed the
-    exact gradient in the same pass, ``gammaln`` runs on positive counts only and the
-    constant ``-log y!`` is left out (``nb_logpmf`` would evaluate ``gammaln`` on every day
-    three times per call).
+    The terms come from :func:`flashpoint.models._likelihood.nb_kernel_sum` /
+    ``poisson_kernel_sum``: the NB2 terms of ``nb_logpmf`` (with which the reported
+    log-likelihood is computed) arranged for the optimiser, which calls this thousands of
+    times: ``log(r + lambda)`` and ``log1p(lambda / r)`` feed the exact gradient in the same
+    pass, ``gammaln`` runs on positive counts only and the constant ``-log y!`` is left out.
     """
     lay = d.layout
     th = lay.unpack(theta_flat)
@@ -243,21 +242,12 @@ def loglik(theta_flat: np.ndarray, d: _Design, grad: bool = True) -> tuple[float
     if lay.negbin:
         r = np.exp(-th["logdisp"])[:, None]
         rl = r + lam
-        log_r_lam = np.log(rl)
-        log1p_lr = np.log1p(lam / r)
-        # gammaln(y + r) - gammaln(r) is 0 where y == 0: sum it over positive counts only,
-        # with gammaln(r) once per group (r is shared by a group's days)
         r_pos = r[d.pos_group, 0]
         n_pos = d.n_positive
-        ll = float(
-            special.gammaln(d.y_pos + r_pos).sum()
-            - (special.gammaln(r[:, 0]) * n_pos).sum()
-            - (r * log1p_lr).sum()
-            + (y * (log_lam - log_r_lam)).sum()
-        )
+        ll, log1p_lr = nb_kernel_sum(y, lam, log_lam, r, y_pos=d.y_pos, r_pos=r_pos, n_pos=n_pos)
         D = y / lam - (y + r) / rl
     else:
-        ll = float((y * log_lam - lam).sum())
+        ll = poisson_kernel_sum(y, lam, log_lam)
         D = y / lam - 1.0
     if not grad:
         return ll, np.empty(0)

@@ -7,7 +7,7 @@ and steps of the background, the dispersion and the kernel get Wald intervals.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -314,19 +314,31 @@ def _excitation_rows(c: _Ctx) -> list[dict[str, Any]]:
                         **_excitation_test(c, i, ETA_MAX),
                     )
                 )
-        for mi, name in enumerate(m.exo_names):
-            i = sl["kappa"].start + mi * lay.G + gi
-            rows.append(
-                c.row(
-                    grp,
-                    "exogenous_size",
-                    float(m.theta[i]),
-                    source=name,
-                    unit="extra events per exogenous event",
-                    **_excitation_test(c, i, np.inf),
-                )
-            )
+        rows += _exogenous_rows(
+            c,
+            grp,
+            "exogenous_size",
+            [sl["kappa"].start + mi * lay.G + gi for mi in range(len(m.exo_names))],
+            unit="extra events per exogenous event",
+            test=lambda i: _excitation_test(c, i, np.inf),
+        )
     return rows
+
+
+def _exogenous_rows(
+    c: _Ctx,
+    group: Hashable | None,
+    term: str,
+    indices: list[int],
+    *,
+    unit: str,
+    test: Callable[[int], dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """One row per exogenous series: parameter ``indices[j]`` of series ``j``, with ``test``."""
+    return [
+        c.row(group, term, float(c.m.theta[i]), source=name, unit=unit, **test(i))
+        for name, i in zip(c.m.exo_names, indices, strict=True)
+    ]
 
 
 def _nuisance_rows(c: _Ctx) -> list[dict[str, Any]]:
@@ -355,19 +367,14 @@ def _nuisance_rows(c: _Ctx) -> list[dict[str, Any]]:
     lo, hi = max(mean_lag - c.z * s, 1.0), min(mean_lag + c.z * s, float(L))
     rows.append(c.row(shared, "kernel_mean_lag", mean_lag, std_err=s, lo=lo, hi=hi, unit="days"))
     rows[-1]["ci_method"] = "delta_method"
-    for mi, name in enumerate(m.exo_names):
-        i = sl["gamma"].start + mi
-        w = {**c.wald(i, 0.0, 1.0), **untested}
-        rows.append(
-            c.row(
-                shared,
-                "exogenous_decay",
-                float(m.theta[i]),
-                source=name,
-                unit="ratio h(l+1)/h(l)",
-                **w,
-            )
-        )
+    rows += _exogenous_rows(
+        c,
+        shared,
+        "exogenous_decay",
+        [sl["gamma"].start + mi for mi in range(len(m.exo_names))],
+        unit="ratio h(l+1)/h(l)",
+        test=lambda i: {**c.wald(i, 0.0, 1.0), **untested},
+    )
     return rows
 
 

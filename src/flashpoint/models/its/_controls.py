@@ -25,9 +25,8 @@ import numpy as np
 import pandas as pd
 
 from flashpoint._lazy import lazy_module
-from flashpoint.counts import group_column
 from flashpoint.errors import AffectedControlWarning, ModelSpecError, PoorFitWarning
-from flashpoint.models._base import CountSeries, warn
+from flashpoint.models._base import CountSeries, counts_group_column, warn
 from flashpoint.models._glm import GAUSSIAN, CountFit, fit_counts, mean_band
 from flashpoint.models.design import Design, EventSpec, event_index
 from flashpoint.models.its._ridge import choose_penalty, fit_ridge, loglik
@@ -147,8 +146,7 @@ def _control_groups(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split the counts into treated groups and a wide frame of the control groups' counts."""
     wanted: list[Hashable] = [names] if isinstance(names, str) else list(names)
-    candidates = counts.drop(columns=[exposure]) if exposure is not None else counts
-    column = group_column(candidates, by)
+    column = counts_group_column(counts, by, exposure=exposure)
     if column is None:
         raise ModelSpecError(
             "controls=[...] names groups of the counts table, which has one series (no group "

@@ -12,18 +12,17 @@ import pandas as pd
 
 from flashpoint.errors import FlashpointTypeError, FlashpointValueError
 from flashpoint.schemas import COUNTRY, DATE, Quarantine
-from flashpoint.schemas._dates import TzArg, check_tz, localize
+from flashpoint.schemas._dates import TzArg, localize
 from flashpoint.sources._common import (
     OnError,
     _apply_filters,
-    _check_group,
-    _check_on_error,
-    _columns_arg,
     _date_problems,
     _filter_values,
     _finish,
     _numbers,
     _Problem,
+    _reader_arguments,
+    _record,
     _refuse_created,
     _require,
     _warn,
@@ -197,10 +196,7 @@ def read_gdelt_events(
             date country event_id EventRootCode
     0 2023-11-21    Iraq        1            19
     """
-    _check_on_error(on_error)
-    _check_group(group)
-    tz = check_tz(tz)
-    actor_columns = _columns_arg("actor_columns", actor_columns)
+    tz, actor_columns = _reader_arguments(on_error, group, tz, actor_columns)
     if date_column not in ("SQLDATE", "DATEADDED"):
         raise FlashpointValueError(
             f"date_column must be 'SQLDATE' (event date) or 'DATEADDED' (UTC day first seen); "
@@ -208,21 +204,7 @@ def read_gdelt_events(
         )
     roots = None if root_codes is None else [_root_code(v) for v in _iter_codes(root_codes)]
     problems: list[_Problem] = []
-    if isinstance(path_or_frame, pd.DataFrame):
-        table, origin = _named_frame(path_or_frame), "the DataFrame"
-    elif isinstance(path_or_frame, str | PathLike):
-        table, origin = _read_files([path_or_frame], problems), Path(path_or_frame).name
-    elif isinstance(path_or_frame, Sequence) and all(
-        isinstance(p, str | PathLike) for p in path_or_frame
-    ):
-        if not path_or_frame:
-            raise FlashpointValueError("no GDELT files given (an empty list)")
-        table, origin = _read_files(list(path_or_frame), problems), "the GDELT files"
-    else:
-        raise FlashpointTypeError(
-            "read_gdelt_events takes a file path, a list of paths or a DataFrame, got "
-            f"{type(path_or_frame).__name__}"
-        )
+    table, origin = _load_gdelt(path_or_frame, problems)
     _require(table, ["GLOBALEVENTID", date_column, "ActionGeo_CountryCode"], origin, "GDELT 2.0")
     names = {**FIPS_COUNTRY_NAMES, **{k.upper(): v for k, v in (country_names or {}).items()}}
     code = table["ActionGeo_CountryCode"].astype("string").str.strip().str.upper()
@@ -245,6 +227,38 @@ def read_gdelt_events(
     table = pd.concat([selected, table[malformed]]).sort_index(kind="stable")
     raw = table.rename(columns=_RENAMES)
     group = _RENAMES.get(group, group)
+    table = _gdelt_values(raw, problems, date_column=date_column, tz=tz)
+    _keep_field_count_problems(problems)
+    _warn_unnamed_countries(code.reindex(table.index), names, problems)
+    return _finish(
+        table, raw, problems, by=group, on_error=on_error, what="GDELT event table", tz=tz
+    )
+
+
+def _load_gdelt(
+    path_or_frame: _Source | Sequence[_Source] | pd.DataFrame, problems: list[_Problem]
+) -> tuple[pd.DataFrame, str]:
+    """Read the files (recording malformed lines) or name a frame's columns."""
+    if isinstance(path_or_frame, pd.DataFrame):
+        return _named_frame(path_or_frame), "the DataFrame"
+    if isinstance(path_or_frame, str | PathLike):
+        return _read_files([path_or_frame], problems), Path(path_or_frame).name
+    if isinstance(path_or_frame, Sequence) and all(
+        isinstance(p, str | PathLike) for p in path_or_frame
+    ):
+        if not path_or_frame:
+            raise FlashpointValueError("no GDELT files given (an empty list)")
+        return _read_files(list(path_or_frame), problems), "the GDELT files"
+    raise FlashpointTypeError(
+        "read_gdelt_events takes a file path, a list of paths or a DataFrame, got "
+        f"{type(path_or_frame).__name__}"
+    )
+
+
+def _gdelt_values(
+    raw: pd.DataFrame, problems: list[_Problem], *, date_column: str, tz: TzArg
+) -> pd.DataFrame:
+    """Convert dates and numbers; record values that do not convert and rows with no country."""
     table = raw.copy()
     table.insert(0, DATE, pd.Series(pd.NaT, index=table.index, dtype="datetime64[us]"))
     sqldate = _fixed_dates(raw, "SQLDATE", "%Y%m%d", 8, problems, required=True)
@@ -262,25 +276,26 @@ def read_gdelt_events(
     for col in _FLOATS:
         if col in table.columns:
             table[col] = _numbers(table, col, problems, integer=False)
-    no_country = table[COUNTRY].isna().to_numpy()
-    for label in table.index[no_country]:
-        problems.append(
-            _Problem(
-                label,
-                "ActionGeo_CountryCode",
-                "not_nullable",
-                None,
-                "no ActionGeo_CountryCode: GDELT could not place the action, so the event has "
-                "no country",
-                "no ActionGeo_CountryCode: GDELT could not place the action, so the event has "
-                "no country",
-            )
-        )
-    # a line with a wrong number of fields has misaligned values: report only that
+    no_place = (
+        "no ActionGeo_CountryCode: GDELT could not place the action, so the event has no country"
+    )
+    no_country = table.index[table[COUNTRY].isna().to_numpy()]
+    _record(problems, no_country, "ActionGeo_CountryCode", "not_nullable", no_place)
+    return table
+
+
+def _keep_field_count_problems(problems: list[_Problem]) -> None:
+    """Drop the other problems of a line with a wrong field count (its values are misaligned)."""
     misaligned = {p.label for p in problems if p.check == "field_count"}
     problems[:] = [p for p in problems if p.label not in misaligned or p.check == "field_count"]
-    ok = ~table.index.isin([p.label for p in problems])
-    known = code.reindex(table.index)[ok]
+
+
+def _warn_unnamed_countries(
+    code: pd.Series, names: Mapping[str, str], problems: list[_Problem]
+) -> None:
+    """Warn about country codes of valid rows that have no name (they stay codes)."""
+    ok = ~code.index.isin([p.label for p in problems])
+    known = code[ok]
     unknown = known[known.notna() & ~known.isin(list(names))].value_counts()
     if len(unknown):
         listed = ", ".join(f"{c} ({n})" for c, n in unknown.items())
@@ -289,9 +304,6 @@ def read_gdelt_events(
             "they are kept as the code in 'country'. Pass country_names={code: name} to name "
             "them"
         )
-    return _finish(
-        table, raw, problems, by=group, on_error=on_error, what="GDELT event table", tz=tz
-    )
 
 
 def _iter_codes(values: int | str | Iterable[int | str]) -> list[int | str]:
