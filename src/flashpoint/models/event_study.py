@@ -10,17 +10,17 @@ window), adjusted for the trend.
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import warnings
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from flashpoint._lazy import lazy_module
+from flashpoint._progress import track
 from flashpoint.errors import (
     ConvergenceWarning,
     DataQualityWarning,
@@ -65,7 +65,6 @@ DEFAULT_WINDOWS: tuple[tuple[int, int], ...] = (
 )
 SAME_DAY: tuple[str, ...] = ("count", "merge")
 _FLAT_SE = 5.0  # a per-event log rate ratio with a larger standard error is not estimable
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
@@ -611,24 +610,13 @@ def _pretrend(
     return row
 
 
-def _progress(items: Sequence[_T], *, desc: str, enabled: bool) -> Iterable[_T]:
-    """Wrap ``items`` in a ``tqdm.auto`` progress bar when asked and installed."""
-    if not enabled:
-        return items
-    try:
-        tqdm = importlib.import_module("tqdm.auto").tqdm
-    except ImportError:
-        return items
-    return tqdm(items, desc=desc, total=len(items))
-
-
 def _per_event_rows(g: _GroupFit, cfg: _Settings) -> list[dict[str, Any]]:
     """Each event date's own post-window rate ratio, other dates' windows held in the model."""
     s = g.series
     by_date = [(d, list(same)) for d, same in itertools.groupby(g.events, key=lambda e: e.date)]
     desc = "per-event fits" + ("" if s.group is None else f" ({s.group})")
     out, failed = [], []
-    for date, same in _progress(by_date, desc=desc, enabled=cfg.progress):
+    for date, same in track(by_date, desc=desc, progress=cfg.progress):
         row: dict[str, Any] = {
             "group": s.group,
             DATE: date,
