@@ -48,4 +48,4 @@ def test_progress_bar_on_stderr_only_when_asked(
         silent = capsys.readouterr()
     assert shown.out == ""
     assert "|" in shown.err  # the bar
-    assert silent.out == "" and silent.err == ""
+    assert (silent.out, silent.err) == ("", "")
