@@ -38,6 +38,7 @@ from flashpoint.models._base import (
     warn_if_short,
 )
 from flashpoint.models._glm import FAMILIES, CountFit, fit_counts
+from flashpoint.models._levels import new_level, refuse_level, set_level, wald_interval
 from flashpoint.models.design import (
     Design,
     as_event_specs,
@@ -136,8 +137,15 @@ class EventStudyResult(ResultMixin):
         """Number of distinct event dates."""
         return len(set(self.event_dates))
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
         """One row per group and window.
+
+        Parameters
+        ----------
+        alpha
+            Read the intervals at level ``1 - alpha`` (default: the fit's ``alpha``): the
+            Wald intervals are recomputed from ``estimate`` and ``std_err``; a profile
+            interval (a window without events) cannot be: refit with ``alpha=``.
 
         Returns
         -------
@@ -150,7 +158,18 @@ class EventStudyResult(ResultMixin):
             two events counts twice), ``reference_days`` (days of the group outside every
             window), ``conf_level``.
         """
-        return self.table.copy()
+        out = self.table.copy()
+        z = new_level(self.alpha, alpha)
+        if z is None or alpha is None:
+            return out
+        profiled = (out["rate_ratio_lower"] == 0) & out["rate_ratio_upper"].notna()
+        if profiled.any():
+            windows = ", ".join(map(str, out.loc[profiled, "window"].unique()))
+            kind = f"profile-likelihood (windows {windows})"
+            raise refuse_level("this event study", kind, self.alpha, alpha)
+        derived = (("rate_ratio_lower", "rate_ratio_upper", "exp"),)
+        wald_interval(out, z, estimate="estimate", std_err="std_err", derived=derived)
+        return set_level(out, alpha)
 
     def _headline(self) -> str:
         refs = sorted(set(self.reference_days.values()))
