@@ -101,3 +101,73 @@ def test_str_is_a_readable_summary(name: str, results: dict[str, Any]) -> None:
     first_column = str(res.summary().columns[0])
     assert first_column in text
     assert max(len(line) for line in lines) <= 140
+
+
+def _fits_at(alpha: float) -> dict[str, Any]:
+    """Results whose intervals are Wald (or exact posterior) intervals, fitted at ``alpha``."""
+    counts = _simulated()
+    one = counts[counts["country"] == "A"].drop(columns="country")
+    times = fp.simulate_hawkes_times(mu=0.5, branching=0.5, decay=1.0, end=300, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FlashpointWarning)
+        return {
+            "its": fp.fit_its(counts, ["2024-02-15"], n_sim=50, alpha=alpha),
+            "trend": fp.fit_trend(counts, trend="linear", alpha=alpha),
+            "event_study": fp.fit_event_study(
+                counts, ["2024-01-25", "2024-02-20"], trend="linear", alpha=alpha
+            ),
+            "hawkes": fp.fit_hawkes(one, ci_method="wald", baseline="constant", alpha=alpha),
+            "hawkes_times": fp.fit_hawkes_times(times, alpha=alpha),
+            "rt": fp.estimate_rt(counts, alpha=alpha),
+            "tally_rates": fp.fit_tally_rates(fp.load_tallies(), ["2023-11-22"], alpha=alpha),
+        }
+
+
+_INTERVALS = {
+    "its": [("ci_lower", "ci_upper"), ("rate_ratio_lower", "rate_ratio_upper")],
+    "trend": [
+        ("avg_growth_lower", "avg_growth_upper"),
+        ("last_day_growth_lower", "last_day_growth_upper"),
+    ],
+    "event_study": [("rate_ratio_lower", "rate_ratio_upper")],
+    "hawkes": [("ci_lower", "ci_upper")],
+    "hawkes_times": [("ci_lower", "ci_upper")],
+    "rt": [("rt_lower", "rt_upper")],
+    "tally_rates": [("ci_lower", "ci_upper"), ("rate_ratio_lower", "rate_ratio_upper")],
+}
+
+
+def test_summary_alpha_recomputes_wald_intervals() -> None:
+    """summary(alpha=0.1) is narrower than at 0.05 and equals a fit done with alpha=0.1."""
+    at_05, at_10 = _fits_at(0.05), _fits_at(0.10)
+    for name, pairs in _INTERVALS.items():
+        wide, read, refit = (
+            at_05[name].summary(),
+            at_05[name].summary(alpha=0.1),
+            at_10[name].summary(),
+        )
+        assert (read["conf_level"] == 0.9).all(), name
+        pd.testing.assert_frame_equal(read, refit, check_exact=False, rtol=1e-9, obj=name)
+        for lower, upper in pairs:
+            finite = np.isfinite(wide[lower]) & np.isfinite(wide[upper])
+            assert finite.any(), (name, lower)
+            width_05 = (wide[upper] - wide[lower])[finite]
+            width_10 = (read[upper] - read[lower])[finite]
+            assert (width_10 <= width_05 + 1e-12).all(), (name, lower)
+            assert (width_10 < width_05).any(), (name, lower)
+        pd.testing.assert_frame_equal(at_05[name].summary(alpha=0.05), wide, obj=name)
+
+
+def test_summary_alpha_refuses_intervals_it_cannot_recompute() -> None:
+    counts = _simulated()
+    one = counts[counts["country"] == "A"].drop(columns="country")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FlashpointWarning)
+        profiled = fp.fit_hawkes(one, baseline="constant")  # profile likelihood (the default)
+        placebo = fp.placebo_test(counts, ["2024-02-15"], window=14)
+    for res in (profiled, placebo):
+        res.summary(alpha=res.alpha)  # the fit's own level is fine
+        with pytest.raises(FlashpointError, match=r"Refit with alpha=0\.1"):
+            res.summary(alpha=0.1)
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        profiled.summary(alpha=1.5)

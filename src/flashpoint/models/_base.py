@@ -312,8 +312,8 @@ class ResultMixin:
         alpha = getattr(self, "alpha", None)
         return float("nan") if alpha is None else 1.0 - float(alpha)
 
-    def summary(self) -> pd.DataFrame:  # pragma: no cover - implemented by subclasses
-        """Return the tidy summary table."""
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:  # pragma: no cover
+        """Return the tidy summary table (intervals at ``1 - alpha``, default the fit's)."""
         raise NotImplementedError
 
     def _headline(self) -> str:  # pragma: no cover - implemented by subclasses

@@ -22,6 +22,7 @@ stats = lazy_module("scipy.stats")
 
 __all__ = [
     "TRANSFORMS",
+    "fixed_level",
     "new_level",
     "refuse_level",
     "relevel_rate_table",
@@ -158,3 +159,9 @@ def relevel_rate_table(
         rows=wald.to_numpy(),
     )
     return set_level(table, alpha)
+
+
+def fixed_level(fitted: float | None, alpha: float | None, *, what: str, kind: str) -> None:
+    """Raise unless ``alpha`` is ``None`` or the fit's: the intervals cannot be recomputed."""
+    if new_level(fitted, alpha) is not None:
+        raise refuse_level(what, kind, fitted, float(alpha))  # type: ignore[arg-type]

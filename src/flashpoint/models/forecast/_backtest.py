@@ -12,6 +12,7 @@ import pandas as pd
 from flashpoint._progress import track
 from flashpoint.errors import FlashpointValueError
 from flashpoint.models._base import CountSeries, ResultMixin, check_choice
+from flashpoint.models._levels import fixed_level
 from flashpoint.models.forecast._auto import _Forecaster, option_values, prepare, seed_field
 from flashpoint.models.forecast._models import MODELS, _stack
 from flashpoint.models.forecast._predictive import _Predictive, day_stats
@@ -62,7 +63,7 @@ class BacktestResult(ResultMixin):
     scores: pd.DataFrame = field(compare=False)
     selection: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
         """One row per model: mean score, its standard error, skill and coverage.
 
         Columns: ``model``, ``score`` (``"crps"`` or ``"log"``), ``mean_score`` (lower is
@@ -70,7 +71,16 @@ class BacktestResult(ResultMixin):
         ``skill`` (``1 - mean_score / mean_score of the baseline``; > 0 beats it),
         ``coverage`` (share of observed counts inside the prediction intervals),
         ``conf_level``, ``n_forecasts`` (scored days x groups), ``n_origins``.
+
+        Parameters
+        ----------
+        alpha
+            Only the fit's level (``None`` or its ``alpha``): its intervals cannot be
+            recomputed at another; refit with ``alpha=`` for another level.
         """
+        fixed_level(
+            self.alpha, alpha, what="this backtest", kind="simulated prediction (its coverage)"
+        )
         col = "crps" if self.score == "crps" else "log_score"
         rows = []
         for model in self.models:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from flashpoint.models._base import CountSeries, ResultMixin, check_choice
+from flashpoint.models._levels import fixed_level
 from flashpoint.models.forecast._auto import _Forecaster, option_values, prepare, seed_field
 from flashpoint.models.forecast._models import MODELS, _stack
 from flashpoint.models.forecast._predictive import _Predictive, day_stats
@@ -62,8 +63,17 @@ class ForecastResult(ResultMixin):
     selection: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
     hawkes: HawkesResult | None = field(default=None, compare=False, repr=False)
 
-    def summary(self) -> pd.DataFrame:
-        """One row per future day and group, with ``conf_level``."""
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
+        """One row per future day and group, with ``conf_level``.
+
+        Parameters
+        ----------
+        alpha
+            Only the forecast's level (``None`` or its ``alpha``): the prediction intervals
+            are quantiles of simulated paths and cannot be recomputed at another level;
+            forecast again with ``alpha=`` for another.
+        """
+        fixed_level(self.alpha, alpha, what="this forecast", kind="simulated prediction")
         out = self.forecast.copy()
         out["conf_level"] = self.conf_level
         return out
