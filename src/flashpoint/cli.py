@@ -285,7 +285,7 @@ def _report(args: argparse.Namespace) -> int:
         key_events = validate_key_events(read_table(args.events_file))
     events = None
     if args.data is not None:
-        events = read_events(args.data, date=args.date_col, group=by, date_format=args.date_format)
+        events = read_events(args.data, date=args.date_col, by=by, date_format=args.date_format)
     from flashpoint.report import build_report
 
     print("building the report ...", file=sys.stderr)
@@ -321,7 +321,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    events = read_events(args.file, date=args.date_col, group=args.by, date_format=args.date_format)
+    events = read_events(args.file, date=args.date_col, by=args.by, date_format=args.date_format)
     print(f"OK: {args.file} has {len(events)} valid events")
     return EXIT_OK
 
@@ -347,7 +347,7 @@ def _counts(args: argparse.Namespace) -> int:
             force=args.force,
             force_hint="--force",
         )
-    events = read_events(args.file, date=args.date_col, group=args.by, date_format=args.date_format)
+    events = read_events(args.file, date=args.date_col, by=args.by, date_format=args.date_format)
     counts = count_daily(events, by=args.by, start=args.start, end=args.end)
     if out is None:
         counts.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")

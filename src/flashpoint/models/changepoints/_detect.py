@@ -111,7 +111,11 @@ def detect_changepoints(
     method
         ``"bayes"`` or ``"pelt"``.
     family
-        ``"poisson"`` or ``"negbin"`` (negative binomial, ``Var = mu + mu**2 / size``).
+        ``"poisson"`` (default) or ``"negbin"`` (negative binomial,
+        ``Var = mu + mu**2 / size``). Unlike the other models the default is Poisson: its
+        segment likelihoods are exact and conjugate (no size to estimate or integrate
+        over), and the fit warns (:class:`~flashpoint.errors.OverdispersionWarning`) when
+        the counts vary more than Poisson allows; then pass ``family="negbin"``.
     size
         Negative-binomial size; ``None``: with bayes, integrated over a grid of sizes
         (0.25 to 1024 by factors of 2 and the Poisson limit, uniform prior; the posterior
