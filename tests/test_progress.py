@@ -30,6 +30,7 @@ CALLS: dict[str, Callable[[pd.DataFrame, bool], Any]] = {
     "fit_event_study": lambda c, p: fp.fit_event_study(
         c, ["2024-01-25", "2024-02-10"], family="poisson", trend="linear", progress=p
     ),
+    "detect_changepoints": lambda c, p: fp.detect_changepoints(c, method="pelt", progress=p),
     # a kappa off the shipped table: the decision limits are computed, with a bar
     "detect_alarms": lambda c, p: fp.detect_alarms(c, kappa=2.7, progress=p),
 }

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flashpoint._progress import track
 from flashpoint.errors import FlashpointTypeError, FlashpointValueError, ModelSpecError
 from flashpoint.limits import check_memory as budget_check
 from flashpoint.models._base import (
@@ -80,6 +81,7 @@ def detect_changepoints(
     penalty: str | float | None = None,
     min_size: int = 1,
     alpha: float = 0.05,
+    progress: bool = False,
 ) -> ChangepointResult:
     r"""Find the dates where the rate of a count series changes, per group.
 
@@ -140,6 +142,9 @@ def detect_changepoints(
         Minimum segment length in periods (default 1). Both methods.
     alpha
         Intervals are at level ``1 - alpha`` (default 0.05: 95%).
+    progress
+        Show a progress bar over the groups (``tqdm.auto``, on standard error): worth it
+        for many groups or long series.
 
     Returns
     -------
@@ -268,7 +273,7 @@ def detect_changepoints(
     for s in series:
         check_series(s, cfg)
     check_memory(series, cfg)
-    fits = [fit_series(s, cfg) for s in series]
+    fits = [fit_series(s, cfg) for s in track(series, desc="change points", progress=progress)]
     parts = [
         series_frames(s, seg, family=cfg.family, alpha=cfg.alpha, min_size=cfg.min_size)
         for s, seg in zip(series, fits, strict=True)
