@@ -83,7 +83,7 @@ def _columns_arg(name: str, columns: str | Sequence[str]) -> list[str]:
 
 def _check_group(group: Any) -> None:
     if not isinstance(group, str):
-        raise FlashpointTypeError(f"group= must be the name of a column, got {group!r}")
+        raise FlashpointTypeError(f"by= must be the name of a column, got {group!r}")
 
 
 def _require(table: pd.DataFrame, columns: Iterable[str], origin: str, fmt: str) -> None:

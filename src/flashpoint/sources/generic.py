@@ -238,7 +238,7 @@ def read_events(
     if missing:
         raise FlashpointValueError(
             f"{origin} has no column(s) {missing}; its columns are {list(table.columns)}. "
-            "Set date=, group= and columns= to the names used in the file"
+            "Set date=, by= and columns= to the names used in the file"
         )
     if date != DATE:
         renames[date] = DATE
@@ -261,7 +261,7 @@ def _check_read_arguments(date: Any, group: Any, columns: Any, date_format: Any)
         raise FlashpointTypeError(f"date= must be the name of the date column, got {date!r}")
     if group is not None and not isinstance(group, str):
         raise FlashpointTypeError(
-            f"group= must be the name of the group column or None, got {group!r}"
+            f"by= must be the name of the group column or None, got {group!r}"
         )
     if columns is not None and not isinstance(columns, Mapping):
         raise FlashpointTypeError(
