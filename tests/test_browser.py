@@ -92,9 +92,27 @@ def test_screenshot_of_the_report(report_file: tuple[Path, int], tmp_path: Path)
     assert shot.stat().st_size > 50_000  # a page with figures, not a blank one
 
 
+def _check_write_image_size(path: Path) -> None:
+    """``result.plot().write_image(path, width=900, height=700)``: a PNG of exactly 900x700."""
+    rng = np.random.default_rng(3)
+    simulated = pd.DataFrame(
+        {"date": pd.date_range("2024-01-01", periods=60), "count": rng.poisson(3.0, 60)}
+    )
+    result = fp.fit_trend(simulated, family="poisson", trend="linear")
+    result.plot().write_image(path, width=900, height=700)
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    assert header[12:16] == b"IHDR"
+    assert int.from_bytes(header[16:20], "big") == 900  # width in pixels
+    assert int.from_bytes(header[20:24], "big") == 700  # height in pixels
+
+
 @pytest.mark.filterwarnings("ignore:The kopts argument is ignored if using a server")
 def test_static_image_export(tmp_path: Path) -> None:
-    """PNG, SVG and PDF through one kaleido browser, offline (no MathJax from a CDN)."""
+    """PNG, SVG and PDF through one kaleido browser, offline (no MathJax from a CDN).
+
+    ``result.plot().write_image(...)`` (the ``image`` extra) writes the size asked for.
+    """
     _require_chromium()
     if os.environ.get("FLASHPOINT_CI"):
         import kaleido  # CI installs the test extra: a missing kaleido must fail, not skip
@@ -111,6 +129,7 @@ def test_static_image_export(tmp_path: Path) -> None:
             assert signature in image[:200], suffix
             assert len(image) > 5_000, suffix
             (tmp_path / f"counts.{suffix}").write_bytes(image)
+        _check_write_image_size(tmp_path / "trend.png")
     finally:
         kaleido.stop_sync_server(silence_warnings=True)
 

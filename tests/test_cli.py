@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +18,51 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert info.value.code == 0
     assert capsys.readouterr().out.startswith("flashpoint 0.")
+
+
+def _start(*argv: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+
+
+def test_console_script_and_python_m_are_the_same_command() -> None:
+    """``flashpoint --version`` and ``python -m flashpoint --help`` exit 0."""
+    script = Path(sys.executable).parent / "flashpoint"
+    if not script.is_file():
+        pytest.skip("the flashpoint console script is not installed in this environment")
+    version = _start(str(script), "--version")  # the two run side by side
+    helped = _start(sys.executable, "-m", "flashpoint", "--help")
+    out, err = version.communicate(timeout=120)
+    assert version.returncode == 0, err
+    assert out.startswith("flashpoint 0.")
+    out, err = helped.communicate(timeout=120)
+    assert helped.returncode == 0, err
+    assert out.startswith("usage: flashpoint ")
+    for command in ("report", "validate", "counts"):
+        assert command in out
+
+
+def test_date_format_and_by(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--date-format reads day-first dates; --by is the group column (--group-col too)."""
+    src = tmp_path / "ev.csv"
+    pd.DataFrame({"when": ["21/11/2023", "23/11/2023"], "type": ["IED", "IED"]}).to_csv(
+        src, index=False
+    )
+    argv = ["counts", str(src), "--date-col", "when", "--by", "type"]
+    assert main([*argv, "--date-format", "%d/%m/%Y"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["date,type,count", "2023-11-21,IED,1", "2023-11-22,IED,0", "2023-11-23,IED,1"]
+    assert main(["validate", str(src), "--date-col", "when", "--by", "type"]) == 2
+    assert "date" in capsys.readouterr().err
+
+
+def test_noun_option_exists() -> None:
+    from flashpoint.cli import _parser
+
+    args = _parser().parse_args(["report", "--noun", "strike"])
+    assert args.noun == "strike"
 
 
 def test_validate_ok_and_bad(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

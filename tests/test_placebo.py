@@ -279,8 +279,17 @@ def test_progress_bar_uses_tqdm_when_installed(
             self.n += k
             seen["done"], seen["total"] = self.n, self.total
 
+        def refresh(self) -> None:
+            return None
+
         def close(self) -> None:
             seen["closed"] = 1
+
+        def __enter__(self) -> FakeBar:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.close()
 
     monkeypatch.setitem(sys.modules, "tqdm.auto", types.SimpleNamespace(tqdm=FakeBar))
     res = fp.placebo_test(simulated(rng), "2022-05-31", progress=True)

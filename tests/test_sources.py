@@ -26,7 +26,7 @@ def raw() -> pd.DataFrame:
 def test_read_csv_with_mapping(tmp_path: Path, raw: pd.DataFrame) -> None:
     path = tmp_path / "events.csv"
     raw.to_csv(path, index=False)
-    ev = fp.read_events(path, date="event_date", group="admin0", columns={"fatal": "fatalities"})
+    ev = fp.read_events(path, date="event_date", by="admin0", columns={"fatal": "fatalities"})
     assert list(ev.columns) == ["date", "admin0", "fatalities", "note"]
     assert ev["fatalities"].tolist()[:2] == [0, 3]
     assert ev["fatalities"].isna().iloc[2]
@@ -39,7 +39,7 @@ def test_read_semicolon_csv_and_tsv_and_gzip(tmp_path: Path, raw: pd.DataFrame) 
     raw.to_csv(tmp_path / "b.tsv", sep="\t", index=False)
     raw.to_csv(tmp_path / "c.csv.gz", index=False)
     for name in ("a.csv", "b.tsv", "c.csv.gz"):
-        ev = fp.read_events(tmp_path / name, date="event_date", group="admin0")
+        ev = fp.read_events(tmp_path / name, date="event_date", by="admin0")
         assert len(ev) == 3, name
 
 
@@ -47,7 +47,7 @@ def test_read_parquet(tmp_path: Path, raw: pd.DataFrame) -> None:
     pytest.importorskip("pyarrow")
     path = tmp_path / "events.parquet"
     raw.assign(event_date=pd.to_datetime(raw["event_date"])).to_parquet(path)
-    ev = fp.read_events(path, date="event_date", group="admin0")
+    ev = fp.read_events(path, date="event_date", by="admin0")
     assert pd.api.types.is_datetime64_dtype(ev["date"])
     assert len(ev) == 3
 
@@ -96,7 +96,7 @@ def test_mapping_to_a_missing_column(raw: pd.DataFrame) -> None:
     with pytest.raises(
         FlashpointValueError, match=r"has no column\(s\) \['when'\]; its columns are"
     ):
-        fp.read_events(raw, date="when", group="admin0")
+        fp.read_events(raw, date="when", by="admin0")
 
 
 def test_reader_refuses_other_types() -> None:
@@ -106,7 +106,7 @@ def test_reader_refuses_other_types() -> None:
 
 def test_reader_quarantine(raw: pd.DataFrame) -> None:
     raw.loc[1, "event_date"] = "2023-02-30"
-    valid, rejected = fp.read_events(raw, date="event_date", group="admin0", on_error="quarantine")
+    valid, rejected = fp.read_events(raw, date="event_date", by="admin0", on_error="quarantine")
     assert list(rejected.index) == [1]
     assert "unparseable date '2023-02-30'" in rejected.loc[1, "reason"]
     assert len(valid) == 2

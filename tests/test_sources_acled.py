@@ -179,7 +179,7 @@ def test_round_trip_to_daily_counts_conserves_events() -> None:
     counts = fp.count_daily(ev)
     assert int(counts["count"].sum()) == len(ev) == 16
     assert sorted(counts["country"].unique()) == ["Iraq", "Jordan", "Syria"]
-    by_type = fp.count_daily(_read(ISO, group="event_type"), by="event_type")
+    by_type = fp.count_daily(_read(ISO, by="event_type"), by="event_type")
     assert by_type.groupby("event_type")["count"].sum().to_dict() == {
         "Battles": 1,
         "Explosions/Remote violence": 14,
@@ -188,7 +188,7 @@ def test_round_trip_to_daily_counts_conserves_events() -> None:
 
 
 def test_group_can_be_another_acled_column() -> None:
-    ev = _read(ISO, group="admin1")
+    ev = _read(ISO, by="admin1")
     counts = fp.count_daily(ev, by="admin1")
     assert counts.groupby("admin1")["count"].sum().to_dict() == {
         "Al Anbar": 5,

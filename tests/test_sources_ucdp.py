@@ -168,7 +168,7 @@ def test_filters() -> None:
 
 
 def test_round_trip_to_daily_counts_by_violence_type() -> None:
-    counts = fp.count_daily(_first(group="type_of_violence"), by="type_of_violence")
+    counts = fp.count_daily(_first(by="type_of_violence"), by="type_of_violence")
     assert counts.groupby("type_of_violence")["count"].sum().to_dict() == {1: 5, 2: 1, 3: 1}
 
 

@@ -50,6 +50,7 @@ DEFAULT_OUT = "flashpoint-report.html"
 
 
 def _parser() -> argparse.ArgumentParser:
+    """Build the argument parser: global options, then one named step per subcommand."""
     parser = argparse.ArgumentParser(
         prog="flashpoint",
         description="Conflict-event time series: validated counts, event effects, escalation.",
@@ -59,8 +60,40 @@ def _parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="print the traceback of an unexpected error"
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    commands = (_add_report(sub), _add_validate(sub), _add_counts(sub))
+    for command in commands:
+        command.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="print the traceback of an unexpected error",
+        )
+    return parser
 
-    report = sub.add_parser(
+
+def _add_table_options(command: argparse.ArgumentParser, *, by: str | None) -> None:
+    """How to read an event table: ``--date-col``, ``--date-format``, ``--by``."""
+    command.add_argument("--date-col", default="date", help="date column of the event table")
+    command.add_argument(
+        "--date-format",
+        default=None,
+        metavar="FORMAT",
+        help="strftime format of the dates, e.g. %%d/%%m/%%Y (default: ISO dates, inferred)",
+    )
+    command.add_argument(
+        "--by",
+        "--group-col",
+        dest="by",
+        default=by,
+        metavar="COLUMN",
+        help=f"group column of the event table (default: {by or 'country for the bundled data'})"
+        "; --group-col is the old spelling",
+    )
+
+
+def _add_report(sub: Any) -> argparse.ArgumentParser:
+    """``flashpoint report``: the data, the events to test, the output."""
+    report: argparse.ArgumentParser = sub.add_parser(
         "report",
         help="write the HTML report (default: the bundled Iraq/Syria data)",
         description="Analyse an event table and write one self-contained HTML report. With no "
@@ -68,9 +101,24 @@ def _parser() -> argparse.ArgumentParser:
         "(2023-11-22) and the Gaza truce (2023-11-24 to 2023-12-01).",
     )
     report.add_argument("--data", type=Path, help="event table (CSV or Parquet) to analyse")
-    report.add_argument("--date-col", default="date", help="date column of --data")
-    report.add_argument("--group-col", default=None, help="group column of --data")
-    report.add_argument("--by", default=None, help="group column (default: country)")
+    _add_table_options(report, by=None)
+    _add_report_events(report)
+    report.add_argument("--basis", action="append", help="keep rows with this basis (repeatable)")
+    report.add_argument("--start", help="first day of the models (YYYY-MM-DD)")
+    report.add_argument("--end", help="last day of the models (YYYY-MM-DD)")
+    _add_report_controls(report)
+    _add_output(report, what="HTML file", kind="flashpoint report", default=Path(DEFAULT_OUT))
+    report.add_argument("--title", help="title of the report")
+    report.add_argument(
+        "--noun",
+        help="what one row counts, for the text (default: 'attack' for the bundled data, "
+        "'event' otherwise)",
+    )
+    return report
+
+
+def _add_report_events(report: argparse.ArgumentParser) -> None:
+    """``--events-file`` (key events to mark) and ``--event`` (interventions to test)."""
     report.add_argument(
         "--events-file",
         type=Path,
@@ -85,19 +133,10 @@ def _parser() -> argparse.ArgumentParser:
         help="an intervention to test (repeatable): a date for a step, DATE/END for a window "
         "such as a truce, with an optional label, e.g. 2023-11-22:'KH strike'",
     )
-    report.add_argument("--basis", action="append", help="keep rows with this basis (repeatable)")
-    report.add_argument("--start", help="first day of the models (YYYY-MM-DD)")
-    report.add_argument("--end", help="last day of the models (YYYY-MM-DD)")
-    report.add_argument(
-        "--out",
-        type=Path,
-        default=Path(DEFAULT_OUT),
-        help="output HTML file (an existing file is replaced only if it is a flashpoint report)",
-    )
-    report.add_argument(
-        "--force", action="store_true", help="replace --out even if it is not a flashpoint report"
-    )
-    report.add_argument("--title", help="title of the report")
+
+
+def _add_report_controls(report: argparse.ArgumentParser) -> None:
+    """Add ``--controls GROUP`` / ``--controls-file CSV``: series no intervention touched."""
     report.add_argument(
         "--controls",
         action="append",
@@ -113,40 +152,46 @@ def _parser() -> argparse.ArgumentParser:
         help="control series (CSV: a date column and one column per series, e.g. a "
         "news-volume index): they add the control-series reading to the verdict",
     )
-    report.add_argument(
-        "--noun",
-        help="what one row counts, for the text (default: 'attack' for the bundled data, "
-        "'event' otherwise)",
-    )
 
-    validate = sub.add_parser("validate", help="validate an event table; print every failure")
-    validate.add_argument("file", type=Path)
-    validate.add_argument("--date-col", default="date")
-    validate.add_argument("--group-col", default="country")
 
-    counts = sub.add_parser("counts", help="write daily counts of an event table as CSV")
-    counts.add_argument("file", type=Path)
-    counts.add_argument("--date-col", default="date")
-    counts.add_argument("--group-col", default="country")
-    counts.add_argument(
+def _add_output(
+    command: argparse.ArgumentParser, *, what: str, kind: str, default: Path | None
+) -> None:
+    """``--out`` and ``--force``: where to write, and whether to replace a foreign file."""
+    where = "standard output" if default is None else str(default)
+    command.add_argument(
         "--out",
         type=Path,
-        help="output CSV (default: standard output; an existing file is replaced only if it "
-        "is a flashpoint counts table)",
+        default=default,
+        help=f"output {what} (default: {where}; an existing file is replaced only if it is a "
+        f"{kind})",
     )
-    counts.add_argument(
-        "--force", action="store_true", help="replace --out even if it is not a counts table"
+    command.add_argument(
+        "--force", action="store_true", help=f"replace --out even if it is not a {kind}"
     )
+
+
+def _add_validate(sub: Any) -> argparse.ArgumentParser:
+    """``flashpoint validate FILE``."""
+    validate: argparse.ArgumentParser = sub.add_parser(
+        "validate", help="validate an event table; print every failure"
+    )
+    validate.add_argument("file", type=Path)
+    _add_table_options(validate, by="country")
+    return validate
+
+
+def _add_counts(sub: Any) -> argparse.ArgumentParser:
+    """``flashpoint counts FILE``: daily counts as CSV."""
+    counts: argparse.ArgumentParser = sub.add_parser(
+        "counts", help="write daily counts of an event table as CSV"
+    )
+    counts.add_argument("file", type=Path)
+    _add_table_options(counts, by="country")
+    _add_output(counts, what="CSV", kind="flashpoint counts table", default=None)
     counts.add_argument("--start", help="first day of the calendar (YYYY-MM-DD)")
     counts.add_argument("--end", help="last day of the calendar (YYYY-MM-DD)")
-    for command in (report, validate, counts):
-        command.add_argument(
-            "--debug",
-            action="store_true",
-            default=argparse.SUPPRESS,
-            help="print the traceback of an unexpected error",
-        )
-    return parser
+    return counts
 
 
 _DAY = r"\d{4}-\d{2}-\d{2}"
@@ -230,19 +275,17 @@ def _report(args: argparse.Namespace) -> int:
     out = check_report_target(
         args.out, force=args.force, inputs=(args.data, args.events_file), force_hint="--force"
     )
-    if args.group_col and args.by and args.group_col != args.by:
-        raise FlashpointValueError("--by and --group-col name different columns; give one")
     unknown = [b for b in args.basis or [] if b not in BASES]
     if unknown:
         raise FlashpointValueError(f"unknown --basis {unknown}; expected some of {list(BASES)}")
-    by = args.by or args.group_col or (None if args.data is not None else "country")
+    by = args.by or (None if args.data is not None else "country")
     interventions = [_parse_event(e) for e in args.event] or None
     key_events = None
     if args.events_file is not None:
         key_events = validate_key_events(read_table(args.events_file))
     events = None
     if args.data is not None:
-        events = read_events(args.data, date=args.date_col, group=by)
+        events = read_events(args.data, date=args.date_col, by=by, date_format=args.date_format)
     from flashpoint.report import build_report
 
     print("building the report ...", file=sys.stderr)
@@ -278,7 +321,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    events = read_events(args.file, date=args.date_col, group=args.group_col)
+    events = read_events(args.file, date=args.date_col, by=args.by, date_format=args.date_format)
     print(f"OK: {args.file} has {len(events)} valid events")
     return EXIT_OK
 
@@ -304,8 +347,8 @@ def _counts(args: argparse.Namespace) -> int:
             force=args.force,
             force_hint="--force",
         )
-    events = read_events(args.file, date=args.date_col, group=args.group_col)
-    counts = count_daily(events, by=args.group_col, start=args.start, end=args.end)
+    events = read_events(args.file, date=args.date_col, by=args.by, date_format=args.date_format)
+    counts = count_daily(events, by=args.by, start=args.start, end=args.end)
     if out is None:
         counts.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
     else:

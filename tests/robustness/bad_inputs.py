@@ -565,7 +565,7 @@ def _reading_cases() -> list[Case]:
             FVE,
             r"several columns would be renamed to \['notes'\]",
         ),
-        _r("read/group-number", lambda: r(raw(), group=3), fe.FlashpointError, r"group=|\[3\]"),
+        _r("read/group-number", lambda: r(raw(), by=3), fe.FlashpointError, r"by=|\[3\]"),
         _ok(
             "read/csv-with-offsets",
             lambda: r(
@@ -669,7 +669,7 @@ def _format_cases() -> list[Case]:
             "event_types= must be a value or a list",
         ),
         _r("acled/filter-empty", lambda: ra(_acled(), countries=[]), FVE, "countries= is empty"),
-        _r("acled/group-number", lambda: ra(_acled(), group=1), FTE, "group= must be the name"),
+        _r("acled/group-number", lambda: ra(_acled(), by=1), FTE, "by= must be the name"),
         _r(
             "acled/duplicated-index",
             lambda: ra(pd.concat([_acled(), _acled()])),

@@ -90,7 +90,7 @@ _PERIOD_ALIASES = {
 }
 
 
-def resample(counts: pd.DataFrame, *, freq: str = "W", by: str | None = None) -> pd.DataFrame:
+def resample(counts: pd.DataFrame, freq: str = "W", *, by: str | None = None) -> pd.DataFrame:
     """Aggregate daily counts to weekly, monthly, quarterly or yearly totals.
 
     Totals are kept exactly: every day falls in one period. Periods at the edges may be
@@ -217,7 +217,7 @@ def cumulative(
     return out
 
 
-def rolling_mean(counts: pd.DataFrame, *, window: int = 7, by: str | None = None) -> pd.DataFrame:
+def rolling_mean(counts: pd.DataFrame, window: int = 7, *, by: str | None = None) -> pd.DataFrame:
     """Add the trailing mean of the counts over ``window`` periods, per group.
 
     Parameters

@@ -6,6 +6,7 @@ frozen ``*Result`` with ``summary()``, ``plot()`` and an HTML view.
 
 from __future__ import annotations
 
+from flashpoint.models._persist import load_result
 from flashpoint.models.alarms import AlarmResult, detect_alarms
 from flashpoint.models.assess import AssessmentResult, assess_event
 from flashpoint.models.changepoints import ChangepointResult, detect_changepoints
@@ -58,6 +59,7 @@ __all__ = [
     "fit_trend",
     "forecast",
     "impute_daily_from_tallies",
+    "load_result",
     "placebo_test",
     "serial_interval_pmf",
     "simulate_hawkes_counts",

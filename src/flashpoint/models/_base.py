@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -305,8 +307,8 @@ class ResultMixin:
         alpha = getattr(self, "alpha", None)
         return float("nan") if alpha is None else 1.0 - float(alpha)
 
-    def summary(self) -> pd.DataFrame:  # pragma: no cover - implemented by subclasses
-        """Return the tidy summary table."""
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:  # pragma: no cover
+        """Return the tidy summary table (intervals at ``1 - alpha``, default the fit's)."""
         raise NotImplementedError
 
     def _headline(self) -> str:  # pragma: no cover - implemented by subclasses
@@ -318,6 +320,28 @@ class ResultMixin:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self._headline()}>"
+
+    def __str__(self) -> str:
+        """Text summary: result type, data span, settings and fit facts, ``summary()`` table."""
+        from flashpoint.models._text import describe
+
+        return describe(self)
+
+    def _facts(self) -> list[tuple[str, str]]:
+        """Key fit facts beyond the scalar fields, as ``(name, text)`` (for ``str(result)``)."""
+        return []
+
+    def save(self, path: str | PathLike[str], *, force: bool = False) -> Path:
+        """Save the result to ``path``; read it back with :func:`flashpoint.load_result`.
+
+        The file is a header (flashpoint version, result type) and a pickle. An existing
+        file is replaced only when it is a flashpoint result file, or with ``force=True``.
+        A file saved by another flashpoint version is refused when loaded (refit, or load
+        with ``allow_other_version=True``). Returns the path written.
+        """
+        from flashpoint.models._persist import save_result
+
+        return save_result(self, path, force=force)
 
     def _repr_html_(self) -> str:
         table = self.summary().to_html(

@@ -23,6 +23,7 @@ from flashpoint.counts._tallies import match_tally_groups
 from flashpoint.errors import FlashpointError, FlashpointValueError, ModelSpecError, PoorFitWarning
 from flashpoint.models._base import ResultMixin, check_alpha, check_choice, split_counts
 from flashpoint.models._glm import FAMILIES
+from flashpoint.models._levels import fixed_level
 from flashpoint.models.design import EventSpec, as_event_specs, event_index
 from flashpoint.models.its import ITSResult, fit_its
 from flashpoint.models.placebo import PlaceboResult, placebo_test
@@ -66,6 +67,10 @@ _COLUMNS = [
     "periods_after",
     "note",
 ]
+
+
+_WHAT, _KIND = "this assessment", "profile, placebo and Wald"
+"""How ``summary(alpha=)`` names this result and its intervals."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
@@ -115,8 +120,14 @@ class AssessmentResult(ResultMixin):
     its: ITSResult = field(compare=False, repr=False)
     placebos: Mapping[tuple[str, str], PlaceboResult] = field(compare=False, repr=False)
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
         """Every reading of every assessed event per group.
+
+        Parameters
+        ----------
+        alpha
+            Only the fit's level (``None`` or its ``alpha``): its intervals cannot be
+            recomputed at another; refit with ``alpha=`` for another level.
 
         Returns
         -------
@@ -131,6 +142,7 @@ class AssessmentResult(ResultMixin):
             of the series before the event and from it on), ``note`` (why a reading is
             missing, or a warning it raised) and ``conf_level``.
         """
+        fixed_level(self.alpha, alpha, what=_WHAT, kind=_KIND)
         return self.readings.copy()
 
     def _headline(self) -> str:

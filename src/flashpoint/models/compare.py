@@ -13,11 +13,13 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from flashpoint.counts import count_daily, tally_intervals
 from flashpoint.errors import FlashpointValueError
 from flashpoint.models._base import ResultMixin, check_alpha
+from flashpoint.models._levels import new_level, refuse_level, set_level
 from flashpoint.models.design import as_event_specs
 from flashpoint.models.its import fit_its
 from flashpoint.models.tallies import TallyRatesResult, fit_tally_rates
@@ -70,7 +72,7 @@ class SourceComparisonResult(ResultMixin):
     warnings: tuple[str, ...] = field(compare=False, default=())
     tally_fit: TallyRatesResult = field(compare=False, repr=False)
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
         """One row per source, group and event.
 
         Returns
@@ -82,8 +84,25 @@ class SourceComparisonResult(ResultMixin):
             ``wald (half-life estimated)`` for a decay with an estimated half-life; ``not
             estimable`` when the source cannot estimate the effect, e.g. no attack before
             it: the row is ``nan``), ``conf_level``.
+
+            ``alpha`` reads the intervals at level ``1 - alpha`` (default: the fit's): the
+            Wald intervals are recomputed (on the log scale, where they are symmetric);
+            profile intervals cannot be: refit with ``alpha=``.
         """
-        return self.table.copy()
+        out = self.table.copy()
+        z = new_level(self.alpha, alpha)
+        if z is None or alpha is None:
+            return out
+        method = out["ci_method"].astype(str)
+        wald = method.str.startswith("wald").to_numpy()
+        if (~wald & (method != "not estimable")).any():
+            raise refuse_level("this source comparison", "profile-likelihood", self.alpha, alpha)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = np.log(out.loc[wald, "rate_ratio"].to_numpy(float))
+            for col in ("rate_ratio_lower", "rate_ratio_upper"):
+                bound = np.log(out.loc[wald, col].to_numpy(float))
+                out.loc[wald, col] = np.exp(est + (bound - est) * z[1] / z[0])
+        return set_level(out, alpha)
 
     def _headline(self) -> str:
         return (

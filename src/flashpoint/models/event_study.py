@@ -10,17 +10,17 @@ window), adjusted for the trend.
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import warnings
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from flashpoint._lazy import lazy_module
+from flashpoint._progress import track
 from flashpoint.errors import (
     ConvergenceWarning,
     DataQualityWarning,
@@ -38,6 +38,7 @@ from flashpoint.models._base import (
     warn_if_short,
 )
 from flashpoint.models._glm import FAMILIES, CountFit, fit_counts
+from flashpoint.models._levels import new_level, refuse_level, set_level, wald_interval
 from flashpoint.models.design import (
     Design,
     as_event_specs,
@@ -65,7 +66,6 @@ DEFAULT_WINDOWS: tuple[tuple[int, int], ...] = (
 )
 SAME_DAY: tuple[str, ...] = ("count", "merge")
 _FLAT_SE = 5.0  # a per-event log rate ratio with a larger standard error is not estimable
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
@@ -137,8 +137,15 @@ class EventStudyResult(ResultMixin):
         """Number of distinct event dates."""
         return len(set(self.event_dates))
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
         """One row per group and window.
+
+        Parameters
+        ----------
+        alpha
+            Read the intervals at level ``1 - alpha`` (default: the fit's ``alpha``): the
+            Wald intervals are recomputed from ``estimate`` and ``std_err``; a profile
+            interval (a window without events) cannot be: refit with ``alpha=``.
 
         Returns
         -------
@@ -151,7 +158,18 @@ class EventStudyResult(ResultMixin):
             two events counts twice), ``reference_days`` (days of the group outside every
             window), ``conf_level``.
         """
-        return self.table.copy()
+        out = self.table.copy()
+        z = new_level(self.alpha, alpha)
+        if z is None or alpha is None:
+            return out
+        profiled = (out["rate_ratio_lower"] == 0) & out["rate_ratio_upper"].notna()
+        if profiled.any():
+            windows = ", ".join(map(str, out.loc[profiled, "window"].unique()))
+            kind = f"profile-likelihood (windows {windows})"
+            raise refuse_level("this event study", kind, self.alpha, alpha)
+        derived = (("rate_ratio_lower", "rate_ratio_upper", "exp"),)
+        wald_interval(out, z, estimate="estimate", std_err="std_err", derived=derived)
+        return set_level(out, alpha)
 
     def _headline(self) -> str:
         refs = sorted(set(self.reference_days.values()))
@@ -611,24 +629,13 @@ def _pretrend(
     return row
 
 
-def _progress(items: Sequence[_T], *, desc: str, enabled: bool) -> Iterable[_T]:
-    """Wrap ``items`` in a ``tqdm.auto`` progress bar when asked and installed."""
-    if not enabled:
-        return items
-    try:
-        tqdm = importlib.import_module("tqdm.auto").tqdm
-    except ImportError:
-        return items
-    return tqdm(items, desc=desc, total=len(items))
-
-
 def _per_event_rows(g: _GroupFit, cfg: _Settings) -> list[dict[str, Any]]:
     """Each event date's own post-window rate ratio, other dates' windows held in the model."""
     s = g.series
     by_date = [(d, list(same)) for d, same in itertools.groupby(g.events, key=lambda e: e.date)]
     desc = "per-event fits" + ("" if s.group is None else f" ({s.group})")
     out, failed = [], []
-    for date, same in _progress(by_date, desc=desc, enabled=cfg.progress):
+    for date, same in track(by_date, desc=desc, progress=cfg.progress):
         row: dict[str, Any] = {
             "group": s.group,
             DATE: date,

@@ -19,6 +19,7 @@ import pandas as pd
 from flashpoint._lazy import lazy_module
 from flashpoint.errors import FlashpointTypeError, FlashpointValueError, ShortSeriesWarning
 from flashpoint.models._base import CountSeries, ResultMixin, check_alpha, split_counts, warn
+from flashpoint.models._levels import new_level, set_level
 from flashpoint.schemas import DATE
 
 if TYPE_CHECKING:
@@ -224,15 +225,28 @@ class RtResult(ResultMixin):
     alpha: float
     cv_posterior: float
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
         """Return the tidy estimates (one row per date and group).
+
+        Parameters
+        ----------
+        alpha
+            Read the credible intervals at level ``1 - alpha`` (default: the estimate's
+            ``alpha``); they are recomputed exactly from the gamma posterior
+            (``posterior_shape``, ``posterior_scale``).
 
         Returns
         -------
         pandas.DataFrame
             A copy of :attr:`estimates`; columns as listed in :func:`estimate_rt`.
         """
-        return self.estimates.copy()
+        out = self.estimates.copy()
+        if new_level(self.alpha, alpha) is None or alpha is None:
+            return out
+        shape, scale = out["posterior_shape"], out["posterior_scale"]
+        out["rt_lower"] = stats.gamma.ppf(alpha / 2, shape, scale=scale)
+        out["rt_upper"] = stats.gamma.ppf(1 - alpha / 2, shape, scale=scale)
+        return set_level(out, alpha)
 
     def _headline(self) -> str:
         si = (

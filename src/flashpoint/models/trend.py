@@ -26,6 +26,7 @@ from flashpoint.models._base import (
     warn_if_short,
 )
 from flashpoint.models._glm import FAMILIES, CountFit, fit_counts, mean_band
+from flashpoint.models._levels import new_level, set_level, wald_interval
 from flashpoint.models.design import DateLike, build_design, natural_spline_basis, time_unit
 from flashpoint.schemas import COUNT, DATE
 
@@ -81,8 +82,15 @@ class TrendResult(ResultMixin):
     table: pd.DataFrame = field(compare=False)
     fits: Mapping[Hashable, CountFit] = field(compare=False)
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
         """One row per group: average growth over the window, last-day slope, dispersion.
+
+        Parameters
+        ----------
+        alpha
+            Read the intervals at level ``1 - alpha`` (default: the fit's ``alpha``); the
+            Wald intervals of the growth rates (and the doubling / halving times, shown
+            when the interval excludes zero) are recomputed.
 
         Returns
         -------
@@ -104,7 +112,25 @@ class TrendResult(ResultMixin):
             ``lr_p_value`` (test of overdispersion), ``pearson_dispersion``, ``n_obs``,
             ``conf_level``.
         """
-        return self.table.copy()
+        out = self.table.copy()
+        z = new_level(self.alpha, alpha)
+        if z is None or alpha is None:
+            return out
+        for name in ("avg", "last_day"):
+            wald_interval(
+                out,
+                z,
+                estimate=f"{name}_growth",
+                bounds=(f"{name}_growth_lower", f"{name}_growth_upper"),
+                derived=(
+                    (f"{name}_percent_change_lower", f"{name}_percent_change_upper", "percent"),
+                ),
+            )
+        unit = time_unit(self.freq)[0]
+        g = out["avg_growth"]
+        out["doubling_time"] = np.where(out["avg_growth_lower"] > 0, np.log(2) / g * unit, np.nan)
+        out["halving_time"] = np.where(out["avg_growth_upper"] < 0, np.log(2) / -g * unit, np.nan)
+        return set_level(out, alpha)
 
     def _headline(self) -> str:
         level = f"{1 - self.alpha:.0%}"

@@ -104,7 +104,7 @@ def _reader_arguments(
 ) -> tuple[Any, list[str]]:
     """Check the arguments every format reader shares; return ``tz`` and ``actor_columns``."""
     check_on_error(on_error)
-    check_group_name(group, argument="group=", optional=False)
+    check_group_name(group, argument="by=", optional=False)
     return check_tz(tz), _columns_arg("actor_columns", actor_columns)
 
 

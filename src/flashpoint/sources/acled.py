@@ -15,6 +15,7 @@ from typing import Any, Literal, overload
 
 import pandas as pd
 
+from flashpoint._deprecate import renamed
 from flashpoint.errors import (
     FlashpointValueError,
 )
@@ -101,9 +102,10 @@ def read_acled(
     actors: str | Iterable[str] | None = ...,
     actor_columns: Sequence[str] = ...,
     countries: str | Iterable[str] | None = ...,
-    group: str = ...,
+    by: str = ...,
     on_error: Literal["raise"] = ...,
     tz: TzArg = ...,
+    **deprecated: Any,
 ) -> pd.DataFrame: ...
 
 
@@ -116,9 +118,10 @@ def read_acled(
     actors: str | Iterable[str] | None = ...,
     actor_columns: Sequence[str] = ...,
     countries: str | Iterable[str] | None = ...,
-    group: str = ...,
+    by: str = ...,
     on_error: Literal["quarantine"],
     tz: TzArg = ...,
+    **deprecated: Any,
 ) -> Quarantine: ...
 
 
@@ -130,9 +133,10 @@ def read_acled(
     actors: str | Iterable[str] | None = None,
     actor_columns: Sequence[str] = _ACTOR_COLUMNS,
     countries: str | Iterable[str] | None = None,
-    group: str = COUNTRY,
+    by: str = COUNTRY,
     on_error: OnError = "raise",
     tz: TzArg = None,
+    **deprecated: Any,
 ) -> pd.DataFrame | Quarantine:
     """Read an ACLED export (CSV file or DataFrame) into the event schema.
 
@@ -157,9 +161,10 @@ def read_acled(
         ``actor_columns=["actor2"]`` selects attacks *on* an actor.
     countries
         Keep rows whose ``country`` is one of these (ACLED country names, e.g. ``"Iraq"``).
-    group
+    by
         The column that becomes the group column (kept under its own name, for
-        ``fp.count_daily(events, by=group)``), e.g. ``"admin1"`` or ``"event_type"``.
+        ``fp.count_daily(events, by=by)``), e.g. ``"admin1"`` or ``"event_type"``.
+        (``group=`` is the old, deprecated name.)
     on_error
         ``"raise"`` (default): raise one error listing every malformed row.
         ``"quarantine"``: return the valid rows and the rejected rows with a reason each.
@@ -240,6 +245,9 @@ def read_acled(
     0 2023-11-21    Iraq     IRQ1           0
     1 2023-11-22   Syria     SYR1           1
     """
+    group = renamed(
+        deprecated, old="group", new="by", value=by, default=COUNTRY, where="read_acled"
+    )
     tz, actor_columns = _reader_arguments(on_error, group, tz, actor_columns)
     table, origin = _load(path_or_frame, "read_acled")
     _require(table, ["event_date", group], origin, "ACLED")

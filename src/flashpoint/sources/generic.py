@@ -10,6 +10,7 @@ from typing import Any, Literal, overload
 
 import pandas as pd
 
+from flashpoint._deprecate import renamed
 from flashpoint.errors import (
     FileFormatError,
     FlashpointTypeError,
@@ -117,13 +118,14 @@ def read_events(
     path_or_frame: str | PathLike[str] | pd.DataFrame,
     *,
     date: str = ...,
-    group: str | None = ...,
+    by: str | None = ...,
     columns: Mapping[str, str] | None = ...,
     date_format: str | None = ...,
     categories: Mapping[str, Collection[Any]] | None = ...,
     on_error: Literal["raise"] = ...,
     tz: TzArg = ...,
     normalize_labels: bool = ...,
+    **deprecated: Any,
 ) -> pd.DataFrame: ...
 
 
@@ -132,13 +134,14 @@ def read_events(
     path_or_frame: str | PathLike[str] | pd.DataFrame,
     *,
     date: str = ...,
-    group: str | None = ...,
+    by: str | None = ...,
     columns: Mapping[str, str] | None = ...,
     date_format: str | None = ...,
     categories: Mapping[str, Collection[Any]] | None = ...,
     on_error: Literal["quarantine"],
     tz: TzArg = ...,
     normalize_labels: bool = ...,
+    **deprecated: Any,
 ) -> Quarantine: ...
 
 
@@ -146,13 +149,14 @@ def read_events(
     path_or_frame: str | PathLike[str] | pd.DataFrame,
     *,
     date: str = DATE,
-    group: str | None = "country",
+    by: str | None = "country",
     columns: Mapping[str, str] | None = None,
     date_format: str | None = None,
     categories: Mapping[str, Collection[Any]] | None = None,
     on_error: Literal["raise", "quarantine"] = "raise",
     tz: TzArg = None,
     normalize_labels: bool = False,
+    **deprecated: Any,
 ) -> pd.DataFrame | Quarantine:
     """Read an event table from a CSV or Parquet file (or a DataFrame) into the event schema.
 
@@ -162,9 +166,10 @@ def read_events(
         A file (``.csv``, ``.tsv``, compressed ``.csv.gz``, ``.parquet``) or a DataFrame.
     date
         Name of the date column in the source; renamed to ``date``.
-    group
+    by
         Name of the group column in the source (kept under its own name, and passed as
         ``by=`` to :func:`flashpoint.count_daily`). ``None``: no group column.
+        (``group=`` is the old, deprecated name.)
     columns
         Other renames, ``{source name: schema name}``, e.g.
         ``{"fatal": "fatalities", "lat": "latitude"}``. Unmapped columns are kept as they are.
@@ -206,13 +211,16 @@ def read_events(
     >>> import flashpoint as fp
     >>> raw = pd.DataFrame({"event_date": ["22/11/2023", "23/11/2023"],
     ...                     "admin0": ["Iraq", "Syria"], "fatal": ["0", "2"]})
-    >>> ev = fp.read_events(raw, date="event_date", group="admin0",
+    >>> ev = fp.read_events(raw, date="event_date", by="admin0",
     ...                     columns={"fatal": "fatalities"}, date_format="%d/%m/%Y")
     >>> ev[["date", "admin0", "fatalities"]]
             date admin0  fatalities
     0 2023-11-22   Iraq           0
     1 2023-11-23  Syria           2
     """
+    group = renamed(
+        deprecated, old="group", new="by", value=by, default="country", where="read_events"
+    )
     _check_read_arguments(date, group, columns, date_format)
     tz = check_tz(tz)
     if isinstance(path_or_frame, pd.DataFrame):
@@ -231,7 +239,7 @@ def read_events(
     if missing:
         raise FlashpointValueError(
             f"{origin} has no column(s) {missing}; its columns are {list(table.columns)}. "
-            "Set date=, group= and columns= to the names used in the file"
+            "Set date=, by= and columns= to the names used in the file"
         )
     if date != DATE:
         renames[date] = DATE
@@ -252,7 +260,7 @@ def read_events(
 def _check_read_arguments(date: Any, group: Any, columns: Any, date_format: Any) -> None:
     if not isinstance(date, str):
         raise FlashpointTypeError(f"date= must be the name of the date column, got {date!r}")
-    check_group_name(group, argument="group=")
+    check_group_name(group, argument="by=")
     if columns is not None and not isinstance(columns, Mapping):
         raise FlashpointTypeError(
             "columns= must map source names to schema names, e.g. {'fatal': 'fatalities'}; "

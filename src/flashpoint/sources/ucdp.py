@@ -15,6 +15,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
+from flashpoint._deprecate import renamed
 from flashpoint.errors import FlashpointValueError
 from flashpoint.limits import check_memory
 from flashpoint.schemas import COUNTRY, DATE, EVENT_ID, FATALITIES, SITE, SOURCE, Quarantine
@@ -109,9 +110,10 @@ def read_ucdp_ged(
     actors: str | Iterable[str] | None = ...,
     actor_columns: Sequence[str] = ...,
     countries: str | Iterable[str] | None = ...,
-    group: str = ...,
+    by: str = ...,
     on_error: Literal["raise"] = ...,
     tz: TzArg = ...,
+    **deprecated: Any,
 ) -> pd.DataFrame: ...
 
 
@@ -124,9 +126,10 @@ def read_ucdp_ged(
     actors: str | Iterable[str] | None = ...,
     actor_columns: Sequence[str] = ...,
     countries: str | Iterable[str] | None = ...,
-    group: str = ...,
+    by: str = ...,
     on_error: Literal["quarantine"],
     tz: TzArg = ...,
+    **deprecated: Any,
 ) -> Quarantine: ...
 
 
@@ -138,9 +141,10 @@ def read_ucdp_ged(
     actors: str | Iterable[str] | None = None,
     actor_columns: Sequence[str] = ("side_a", "side_b"),
     countries: str | Iterable[str] | None = None,
-    group: str = COUNTRY,
+    by: str = COUNTRY,
     on_error: OnError = "raise",
     tz: TzArg = None,
+    **deprecated: Any,
 ) -> pd.DataFrame | Quarantine:
     """Read UCDP GED events (CSV file or DataFrame) into the event schema.
 
@@ -167,8 +171,9 @@ def read_ucdp_ged(
         The GED columns ``actors`` looks in.
     countries
         Keep events whose ``country`` is one of these GED country names.
-    group
+    by
         The column that becomes the group column, e.g. ``"adm_1"`` or ``"conflict_name"``.
+        (``group=`` is the old, deprecated name.)
     on_error
         ``"raise"`` (default) or ``"quarantine"`` (valid rows and rejected rows with a reason
         each), as in :func:`flashpoint.validate_events`.
@@ -266,6 +271,9 @@ def read_ucdp_ged(
     1 2023-11-22   Syria    2:2023-11-22           1   0.333
     1 2023-11-23   Syria    2:2023-11-23           1   0.333
     """
+    group = renamed(
+        deprecated, old="group", new="by", value=by, default=COUNTRY, where="read_ucdp_ged"
+    )
     tz, actor_columns = _reader_arguments(on_error, group, tz, actor_columns)
     violence = _check_ged_choices(multi_day, types_of_violence)
     table, origin = _load(path_or_frame, "read_ucdp_ged")

@@ -18,14 +18,16 @@ _llr_coefficients = llr_coefficients
 
 
 def _cusum(
-    y: np.ndarray, fit: _Baseline, *, kappa: float, arl0: float
+    y: np.ndarray, fit: _Baseline, *, kappa: float, arl0: float, progress: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Run the NB CUSUM; return threshold (count), statistic, limit, dispersion and alarm."""
     mu = fit.mean
     disp = (fit.phi - 1.0) / mu  # NB alpha with the quasi-Poisson variance at mu
     cv2 = fit.var_mean / mu**2
     c0, c1 = llr_coefficients(mu, disp, kappa)
-    limit, _ = decision_limits(mu, fit.phi_raw, fit.df, cv2, kappa=kappa, arl0=arl0)
+    limit, _ = decision_limits(
+        mu, fit.phi_raw, fit.df, cv2, kappa=kappa, arl0=arl0, progress=progress
+    )
     n = len(y)
     threshold = np.empty(n)
     statistic = np.empty(n)

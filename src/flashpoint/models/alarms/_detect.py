@@ -68,6 +68,7 @@ def detect_alarms(
     trend: bool = False,
     reweight: bool = True,
     by: str | None = None,
+    progress: bool = False,
 ) -> AlarmResult:
     r"""Flag days whose count exceeds what the recent baseline predicts.
 
@@ -107,6 +108,10 @@ def detect_alarms(
         as in Noufaily et al. (2013).
     by
         Group column; found by elimination when ``None``.
+    progress
+        Show a progress bar (``tqdm.auto``, on standard error) of the exact decision-limit
+        computations of ``nb_cusum``, which run for a ``kappa`` / ``arl0`` other than the
+        defaults or a baseline outside the shipped table (a few seconds per hundred days).
 
     Returns
     -------
@@ -242,7 +247,15 @@ def detect_alarms(
     by, freq, series = _split(counts, by=by, first=baseline + guard)
     frames = [
         _monitor(
-            s, by, method, design, baseline=baseline, guard=guard, trend=trend, reweight=reweight
+            s,
+            by,
+            method,
+            design,
+            baseline=baseline,
+            guard=guard,
+            trend=trend,
+            reweight=reweight,
+            progress=progress,
         )
         for s in series
     ]
@@ -361,6 +374,7 @@ def _monitor(
     guard: int,
     trend: bool,
     reweight: bool,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Fit the rolling baselines of one series, run the method, return its per-period frame."""
     idx, fit = _baseline_for_series(
@@ -370,7 +384,11 @@ def _monitor(
     p_value = np.full(idx.size, np.nan)
     if method == "nb_cusum":
         threshold, statistic, limit, disp, alarm = _cusum(
-            ym, fit, kappa=cast(float, design.kappa), arl0=cast(float, design.arl0)
+            ym,
+            fit,
+            kappa=cast(float, design.kappa),
+            arl0=cast(float, design.arl0),
+            progress=progress,
         )
     else:
         threshold, statistic, limit, p_value, disp, alarm = _farrington(

@@ -20,6 +20,7 @@ from typing import cast
 import numpy as np
 
 from flashpoint._lazy import lazy_module
+from flashpoint._progress import track
 from flashpoint.models.alarms._baseline import _phi_nodes
 
 special = lazy_module("scipy.special")
@@ -265,11 +266,13 @@ def decision_limits(
     *,
     kappa: float,
     arl0: float,
+    progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decision limit of each monitored period and whether it was interpolated from the table.
 
     Inside the table's grid and for its design (``kappa``, ``arl0``) the limit is
-    interpolated; elsewhere it is computed exactly on rounded inputs (cached).
+    interpolated; elsewhere it is computed exactly on rounded inputs (cached), with a
+    progress bar of those computations when ``progress`` is True.
     """
     table = limit_table()
     n = len(mu)
@@ -277,7 +280,8 @@ def decision_limits(
     tabulated = np.zeros(n, dtype=bool)
     if table is not None and kappa == table.kappa and arl0 == table.arl0:
         h, tabulated = table.lookup(table_coordinates(mu, phi_raw, df, cv2))
-    for i in np.flatnonzero(~tabulated):
+    exact = np.flatnonzero(~tabulated)
+    for i in track(exact, desc="alarm limits", progress=progress, total=exact.size):
         key = _design_key(float(mu[i]), float(phi_raw[i]), float(df[i]), float(cv2[i]))
         h[i] = _decision_limit(*key, kappa, arl0)
     return h, tabulated

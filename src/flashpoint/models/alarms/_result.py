@@ -9,12 +9,17 @@ from typing import TYPE_CHECKING, cast
 import pandas as pd
 
 from flashpoint.models._base import ResultMixin
+from flashpoint.models._levels import fixed_level
 from flashpoint.schemas import COUNT, DATE
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 __all__ = ["AlarmResult"]
+
+
+_WHAT, _KIND = "this alarm result", "alarm-threshold"
+"""How ``summary(alpha=)`` names this result and its intervals."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
@@ -70,8 +75,14 @@ class AlarmResult(ResultMixin):
         """The rows of :attr:`frame` that raised an alarm."""
         return self.frame.loc[self.frame["alarm"]].reset_index(drop=True)
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
         """Return one row per alarm day.
+
+        Parameters
+        ----------
+        alpha
+            Only the fit's level (``None`` or its ``alpha``): its intervals cannot be
+            recomputed at another; refit with ``alpha=`` for another level.
 
         Returns
         -------
@@ -81,6 +92,7 @@ class AlarmResult(ResultMixin):
             the period alarms), ``statistic`` (see :func:`detect_alarms`). Empty (with these
             columns) when no period alarmed.
         """
+        fixed_level(self.alpha, alpha, what=_WHAT, kind=_KIND)
         cols = (
             [DATE]
             + ([self.by] if self.by is not None else [])

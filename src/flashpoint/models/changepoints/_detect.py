@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flashpoint._progress import track
 from flashpoint.errors import FlashpointTypeError, FlashpointValueError, ModelSpecError
 from flashpoint.limits import check_memory as budget_check
 from flashpoint.models._base import (
@@ -80,6 +81,7 @@ def detect_changepoints(
     penalty: str | float | None = None,
     min_size: int = 1,
     alpha: float = 0.05,
+    progress: bool = False,
 ) -> ChangepointResult:
     r"""Find the dates where the rate of a count series changes, per group.
 
@@ -111,7 +113,11 @@ def detect_changepoints(
     method
         ``"bayes"`` or ``"pelt"``.
     family
-        ``"poisson"`` or ``"negbin"`` (negative binomial, ``Var = mu + mu**2 / size``).
+        ``"poisson"`` (default) or ``"negbin"`` (negative binomial,
+        ``Var = mu + mu**2 / size``). Unlike the other models the default is Poisson: its
+        segment likelihoods are exact and conjugate (no size to estimate or integrate
+        over), and the fit warns (:class:`~flashpoint.errors.OverdispersionWarning`) when
+        the counts vary more than Poisson allows; then pass ``family="negbin"``.
     size
         Negative-binomial size; ``None``: with bayes, integrated over a grid of sizes
         (0.25 to 1024 by factors of 2 and the Poisson limit, uniform prior; the posterior
@@ -136,6 +142,9 @@ def detect_changepoints(
         Minimum segment length in periods (default 1). Both methods.
     alpha
         Intervals are at level ``1 - alpha`` (default 0.05: 95%).
+    progress
+        Show a progress bar over the groups (``tqdm.auto``, on standard error): worth it
+        for many groups or long series.
 
     Returns
     -------
@@ -264,7 +273,7 @@ def detect_changepoints(
     for s in series:
         check_series(s, cfg)
     check_memory(series, cfg)
-    fits = [fit_series(s, cfg) for s in series]
+    fits = [fit_series(s, cfg) for s in track(series, desc="change points", progress=progress)]
     parts = [
         series_frames(s, seg, family=cfg.family, alpha=cfg.alpha, min_size=cfg.min_size)
         for s, seg in zip(series, fits, strict=True)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from flashpoint.errors import EventRangeError, FlashpointTypeError, FlashpointValueError
 from flashpoint.models._base import ResultMixin
+from flashpoint.models._levels import fixed_level
 from flashpoint.models.changepoints._posterior import Posterior
 from flashpoint.schemas import DATE
 
@@ -109,8 +110,14 @@ class ChangepointResult(ResultMixin):
     size_posterior: pd.DataFrame = field(compare=False)
     _fits: tuple[Posterior | None, ...] = field(compare=False, repr=False)
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
         """One row per group and segment of the point segmentation.
+
+        Parameters
+        ----------
+        alpha
+            Only the fit's level (``None`` or its ``alpha``): its intervals cannot be
+            recomputed at another; refit with ``alpha=`` for another level.
 
         Returns
         -------
@@ -124,6 +131,12 @@ class ChangepointResult(ResultMixin):
             ``conf_level``, ``prob_change`` (bayes: posterior probability of a change on
             ``start``; NaN for the first segment and for PELT).
         """
+        fixed_level(
+            self.alpha,
+            alpha,
+            what="this changepoint result",
+            kind="posterior (Bayesian) or bootstrap",
+        )
         return self.segments.copy()
 
     def _headline(self) -> str:

@@ -20,13 +20,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from flashpoint.models._base import CountSeries
-from flashpoint.models.forecast._models import _predict
+from flashpoint.models._base import CountSeries, check_alpha, check_choice
+from flashpoint.models.forecast._models import (
+    FAMILIES,
+    _check_common,
+    _check_lengths,
+    _check_size,
+    _predict,
+    _split,
+)
 from flashpoint.models.forecast._predictive import _Predictive, combine, day_stats
-from flashpoint.models.hawkes._fit import _Exogenous
+from flashpoint.models.hawkes._fit import _Exogenous, _parse_exogenous
 
-__all__ = ["CANDIDATES", "HEDGE", "INNER_STEP", "n_inner_windows"]
+__all__ = [
+    "CANDIDATES",
+    "HEDGE",
+    "INNER_STEP",
+    "n_inner_windows",
+    "option_values",
+    "prepare",
+    "seed_field",
+]
 
 CANDIDATES = ("hawkes", "negbin", "naive_mean")
 """Models ``auto`` chooses from."""
@@ -41,6 +57,67 @@ MIN_TRAIN = 14
 def n_inner_windows(horizon: int) -> int:
     """Inner forecast windows scored: at least 2 and about 21 scored days (at most 4)."""
     return min(4, max(2, math.ceil(21 / horizon)))
+
+
+def seed_field(seed: int | np.random.Generator | None) -> int | None:
+    """Return the seed a result records: the integer given, else ``None``."""
+    return seed if isinstance(seed, int) else None
+
+
+OPTIONS = (
+    "horizon",
+    "alpha",
+    "family",
+    "window",
+    "season",
+    "n_sim",
+    "multivariate",
+    "max_lag",
+    "parameter_uncertainty",
+)
+"""Arguments that :func:`forecast` and :func:`backtest` share and hand to :func:`prepare`."""
+
+
+def option_values(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Pick the shared options (:data:`OPTIONS`) from a function's arguments (``locals()``)."""
+    return {k: v for k, v in arguments.items() if k in OPTIONS}
+
+
+def prepare(
+    counts: pd.DataFrame,
+    *,
+    models: tuple[str, ...],
+    options: dict[str, Any],
+    seed: int | np.random.Generator | None,
+    exogenous: Any,
+    split: dict[str, Any],
+    scenario: bool = False,
+) -> tuple[str | None, list[CountSeries], _Forecaster]:
+    """Check the options and the counts of :func:`forecast` / :func:`backtest`, once.
+
+    ``options`` holds ``horizon``, ``alpha``, ``family`` and the model options of
+    :class:`_Forecaster` (``window``, ``season``, ``n_sim``, ``multivariate``, ``max_lag``,
+    ``parameter_uncertainty``); ``split`` the arguments of ``_split`` (``by``,
+    ``drop_all_zero``, ``what`` and optionally ``zero_fix``). Returns the group column, the
+    series and the forecaster that fits the models to any number of first days.
+    """
+    opts = dict(options)
+    horizon, n_sim, max_lag = opts.pop("horizon"), opts["n_sim"], opts["max_lag"]
+    check_alpha(opts.pop("alpha"))
+    check_choice("family", opts["family"], FAMILIES)
+    _check_common(horizon, n_sim, opts["window"], opts["season"], max_lag)
+    by, series = _split(counts, min_days=3, **split)
+    _check_lengths(series[0].n, window=opts["window"], season=opts["season"], models=models)
+    _check_size(horizon, n_sim, len(series), max_lag, hawkes=bool({"auto", "hawkes"} & set(models)))
+    fc = _Forecaster(
+        series=series,
+        horizon=horizon,
+        options=opts,
+        rng=seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed),
+        exo=_parse_exogenous(exogenous),
+        scenario=scenario,
+    )
+    return by, series, fc
 
 
 @dataclass

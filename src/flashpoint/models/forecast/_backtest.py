@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
 
+from flashpoint._progress import track
 from flashpoint.errors import FlashpointValueError
-from flashpoint.models._base import CountSeries, ResultMixin, check_alpha, check_choice
-from flashpoint.models.forecast._auto import _Forecaster
-from flashpoint.models.forecast._models import (
-    FAMILIES,
-    MODELS,
-    _check_common,
-    _check_lengths,
-    _check_size,
-    _split,
-    _stack,
-)
+from flashpoint.models._base import CountSeries, ResultMixin, check_choice
+from flashpoint.models._levels import fixed_level
+from flashpoint.models.forecast._auto import _Forecaster, option_values, prepare, seed_field
+from flashpoint.models.forecast._models import MODELS, _stack
 from flashpoint.models.forecast._predictive import _Predictive, day_stats
-from flashpoint.models.hawkes._fit import _parse_exogenous
 from flashpoint.schemas import COUNT, DATE
 
 if TYPE_CHECKING:
@@ -70,7 +63,7 @@ class BacktestResult(ResultMixin):
     scores: pd.DataFrame = field(compare=False)
     selection: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
         """One row per model: mean score, its standard error, skill and coverage.
 
         Columns: ``model``, ``score`` (``"crps"`` or ``"log"``), ``mean_score`` (lower is
@@ -78,7 +71,16 @@ class BacktestResult(ResultMixin):
         ``skill`` (``1 - mean_score / mean_score of the baseline``; > 0 beats it),
         ``coverage`` (share of observed counts inside the prediction intervals),
         ``conf_level``, ``n_forecasts`` (scored days x groups), ``n_origins``.
+
+        Parameters
+        ----------
+        alpha
+            Only the fit's level (``None`` or its ``alpha``): its intervals cannot be
+            recomputed at another; refit with ``alpha=`` for another level.
         """
+        fixed_level(
+            self.alpha, alpha, what="this backtest", kind="simulated prediction (its coverage)"
+        )
         col = "crps" if self.score == "crps" else "log_score"
         rows = []
         for model in self.models:
@@ -208,20 +210,21 @@ def backtest(
     1      negbin           28          4
     2  naive_mean           28          4
     """
-    alpha = check_alpha(alpha)
-    models = _check_backtest_options(models, baseline, score, family, step)
-    _check_common(horizon, n_sim, window, season, max_lag)
-    by, series = _split(
+    models = _check_backtest_options(models, baseline, score, step)
+    by, series, fc = prepare(
         counts,
-        by=by,
-        min_days=3,
-        drop_all_zero=True,
-        what="a backtest",
-        zero_fix="there is nothing to score (pass counts with events)",
+        models=models,
+        options={**option_values(locals()), "parameter_uncertainty": False},
+        seed=seed,
+        exogenous=exogenous,
+        split={
+            "by": by,
+            "drop_all_zero": True,
+            "what": "a backtest",
+            "zero_fix": "there is nothing to score (pass counts with events)",
+        },
     )
-    n = series[0].n
-    _check_lengths(n, window=window, season=season, models=models)
-    _check_size(horizon, n_sim, len(series), max_lag, hawkes=bool({"auto", "hawkes"} & set(models)))
+    alpha, n = float(alpha), series[0].n
     init = max(n // 2, 2 * max_lag) if initial is None else int(initial)
     if init < 2 * max_lag or init + horizon > n:
         raise FlashpointValueError(
@@ -229,22 +232,6 @@ def backtest(
             f"<= n_days - horizon ({n} - {horizon}); lower max_lag= or horizon=, or use a "
             "longer series"
         )
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    fc = _Forecaster(
-        series=series,
-        horizon=horizon,
-        options={
-            "window": window,
-            "season": season,
-            "n_sim": n_sim,
-            "multivariate": multivariate,
-            "max_lag": max_lag,
-            "family": family,
-            "parameter_uncertainty": False,
-        },
-        rng=rng,
-        exo=_parse_exogenous(exogenous),
-    )
     origins = list(range(init, n - horizon + 1, step))
     scores, selection = _run_origins(fc, origins, models, alpha=alpha, progress=progress)
     return BacktestResult(
@@ -258,7 +245,7 @@ def backtest(
         initial=init,
         step=int(step),
         n_sim=int(n_sim),
-        seed=seed if isinstance(seed, int) else None,
+        seed=seed_field(seed),
         origins=tuple(series[0].dates[o - 1] for o in origins),
         scores=_stack(scores, by),
         selection=_stack(selection, by) if selection else pd.DataFrame(),
@@ -266,10 +253,9 @@ def backtest(
 
 
 def _check_backtest_options(
-    models: Sequence[str], baseline: str, score: str, family: str, step: int
+    models: Sequence[str], baseline: str, score: str, step: int
 ) -> tuple[str, ...]:
     check_choice("score", score, ("crps", "log"))
-    check_choice("family", family, FAMILIES)
     models = tuple(models)
     if not models:
         raise FlashpointValueError("models must name at least one model")
@@ -289,7 +275,7 @@ def _run_origins(
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
     """Forecast from every origin with every model; score rows and ``auto`` selections."""
     rows, selection = [], []
-    for k, o in enumerate(_progress(origins, enabled=progress, desc="backtest origins")):
+    for k, o in enumerate(track(origins, desc="backtest origins", progress=progress)):
         for model in models:
             preds: list[_Predictive | None]
             if model == "auto":
@@ -340,14 +326,3 @@ def _score_frame(
             "pit": pit,
         }
     )
-
-
-def _progress(items: list[int], *, enabled: bool, desc: str) -> Iterable[int]:
-    """``items`` wrapped in a ``tqdm.auto`` progress bar when asked for and installed."""
-    if not enabled:
-        return items
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return items
-    return cast(Iterable[int], tqdm(items, desc=desc))

@@ -9,20 +9,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from flashpoint.models._base import CountSeries, ResultMixin, check_alpha, check_choice
-from flashpoint.models.forecast._auto import _Forecaster
-from flashpoint.models.forecast._models import (
-    FAMILIES,
-    MODELS,
-    _check_common,
-    _check_lengths,
-    _check_size,
-    _split,
-    _stack,
-)
+from flashpoint.models._base import CountSeries, ResultMixin, check_choice
+from flashpoint.models._levels import fixed_level
+from flashpoint.models.forecast._auto import _Forecaster, option_values, prepare, seed_field
+from flashpoint.models.forecast._models import MODELS, _stack
 from flashpoint.models.forecast._predictive import _Predictive, day_stats
 from flashpoint.models.hawkes import HawkesResult, fit_hawkes
-from flashpoint.models.hawkes._fit import _parse_exogenous
 from flashpoint.schemas import COUNT, DATE
 
 if TYPE_CHECKING:
@@ -71,8 +63,17 @@ class ForecastResult(ResultMixin):
     selection: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
     hawkes: HawkesResult | None = field(default=None, compare=False, repr=False)
 
-    def summary(self) -> pd.DataFrame:
-        """One row per future day and group, with ``conf_level``."""
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
+        """One row per future day and group, with ``conf_level``.
+
+        Parameters
+        ----------
+        alpha
+            Only the forecast's level (``None`` or its ``alpha``): the prediction intervals
+            are quantiles of simulated paths and cannot be recomputed at another level;
+            forecast again with ``alpha=`` for another.
+        """
+        fixed_level(self.alpha, alpha, what="this forecast", kind="simulated prediction")
         out = self.forecast.copy()
         out["conf_level"] = self.conf_level
         return out
@@ -227,31 +228,17 @@ def forecast(
     >>> float(used.loc[used["model"] == "naive_mean", "weight"].iloc[0])
     0.5
     """
-    alpha = check_alpha(alpha)
     check_choice("model", model, MODELS)
-    check_choice("family", family, FAMILIES)
-    _check_common(horizon, n_sim, window, season, max_lag)
-    by, series = _split(
-        counts, by=by, min_days=3, drop_all_zero=model == "hawkes", what=f"model={model!r}"
-    )
-    _check_lengths(series[0].n, window=window, season=season, models=(model,))
-    _check_size(horizon, n_sim, len(series), max_lag, hawkes=model in ("auto", "hawkes"))
-    fc = _Forecaster(
-        series=series,
-        horizon=horizon,
-        options={
-            "window": window,
-            "season": season,
-            "n_sim": n_sim,
-            "multivariate": multivariate,
-            "max_lag": max_lag,
-            "family": family,
-            "parameter_uncertainty": parameter_uncertainty,
-        },
-        rng=seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed),
-        exo=_parse_exogenous(exogenous),
+    by, series, fc = prepare(
+        counts,
+        models=(model,),
+        options=option_values(locals()),
+        seed=seed,
+        exogenous=exogenous,
+        split={"by": by, "drop_all_zero": model == "hawkes", "what": f"model={model!r}"},
         scenario=True,
     )
+    alpha = float(alpha)
 
     def fit_whole() -> HawkesResult:
         res = fit_hawkes(
@@ -276,7 +263,7 @@ def forecast(
         model=model,
         horizon=int(horizon),
         n_sim=int(n_sim),
-        seed=seed if isinstance(seed, int) else None,
+        seed=seed_field(seed),
         parameter_uncertainty=parameter_uncertainty,
         origin=series[0].dates[-1],
         forecast=_forecast_frame(series, preds, horizon=horizon, alpha=alpha, by=by),

@@ -19,6 +19,7 @@ from flashpoint.models._base import (
     split_counts,
     warn,
 )
+from flashpoint.models._levels import new_level, refuse_level, set_level, wald_interval
 from flashpoint.models._likelihood import nb_logpmf, poisson_logpmf
 from flashpoint.models.hawkes._baseline import BaselineSpec, parse_baseline
 from flashpoint.models.hawkes._checks import (
@@ -30,7 +31,7 @@ from flashpoint.models.hawkes._checks import (
     model_tests,
     with_cov,
 )
-from flashpoint.models.hawkes._engine import components, observed_information
+from flashpoint.models.hawkes._engine import ETA_MAX, components, observed_information
 from flashpoint.models.hawkes._fit import (
     ExogenousInput,
     IdentifiabilityWarning,
@@ -64,6 +65,18 @@ _SUMMARY_COLUMNS = [
     "ci_method",
     "unit",
 ]
+
+
+_CI = ("ci_lower", "ci_upper")
+_LIMITS = {
+    "branching_ratio": (0.0, ETA_MAX),
+    "exogenous_size": (0.0, np.inf),
+    "kernel_decay": (0.0, 1.0),
+    "exogenous_decay": (0.0, 1.0),
+    "kernel_mean_lag": (1.0, np.inf),
+    "spectral_radius": (0.0, np.inf),
+}
+"""Range of each parameter with an identity-scale Wald interval (clipped as in the fit)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
@@ -164,9 +177,36 @@ class HawkesResult(ResultMixin):
     tests: pd.DataFrame = field(compare=False)
     models: tuple[_Model, ...] = field(repr=False, compare=False)
 
-    def summary(self) -> pd.DataFrame:
-        """One row per parameter (see :func:`fit_hawkes`, Returns)."""
-        return self.params.copy()
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
+        """One row per parameter (see :func:`fit_hawkes`, Returns).
+
+        ``alpha`` reads the intervals at level ``1 - alpha`` (default: the fit's): Wald and
+        delta-method intervals are recomputed from ``estimate`` and ``std_err`` (on the log
+        scale for the ``*_log_scale`` rows; clipped to the parameter's range as in the
+        fit). Profile-likelihood intervals (``ci_method="profile"``, the default of
+        :func:`fit_hawkes`) cannot be: refit with ``alpha=``.
+        """
+        out = self.params.copy()
+        z = new_level(self.alpha, alpha)
+        if z is None or alpha is None:
+            return out
+        method = out["ci_method"].astype(str)
+        if method.str.startswith("profile").any():
+            raise refuse_level("this Hawkes fit", "profile-likelihood", self.alpha, alpha)
+        for term, limits in _LIMITS.items():
+            rows = (out["term"] == term) & method.isin(["wald", "delta_method"])
+            if term == "kernel_mean_lag":
+                limits = (1.0, float(self.max_lag))
+            wald_interval(
+                out, z, estimate="estimate", std_err="std_err", bounds=_CI, rows=rows, limits=limits
+            )
+        logged = method.str.endswith("log_scale").to_numpy()
+        est = out.loc[logged, "estimate"].to_numpy(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s_log = out.loc[logged, "std_err"].to_numpy(float) / est
+        out.loc[logged, "ci_lower"] = est * np.exp(-z[1] * s_log)
+        out.loc[logged, "ci_upper"] = est * np.exp(z[1] * s_log)
+        return set_level(out, alpha)
 
     def branching_ratios(self) -> pd.DataFrame:
         """Return the branching-ratio rows of :meth:`summary` (per group, source, regime)."""

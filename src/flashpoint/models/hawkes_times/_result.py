@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from flashpoint.models._base import ResultMixin
+from flashpoint.models._levels import new_level, set_level
 
 __all__ = ["HawkesTimesResult"]
 
@@ -102,7 +103,7 @@ class HawkesTimesResult(ResultMixin):
         """Akaike information criterion, ``2 * 3 - 2 * log_likelihood``."""
         return 6.0 - 2.0 * self.log_likelihood
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
         """One row per parameter.
 
         Returns
@@ -112,8 +113,22 @@ class HawkesTimesResult(ResultMixin):
             ``half_life_days``: days), ``estimate``, ``std_err`` (observed information,
             delta method for the half-life), ``ci_lower``/``ci_upper`` (Wald interval on
             the log scale, so always positive) and ``conf_level``.
+
+            ``alpha`` reads the intervals at level ``1 - alpha`` (default: the fit's); they
+            are recomputed exactly from ``estimate`` and ``std_err``.
         """
-        return self.table.copy()
+        out = self.table.copy()
+        z = new_level(self.alpha, alpha)
+        if z is None or alpha is None:
+            return out
+        est = out["estimate"].to_numpy(float)
+        rel = out["std_err"].to_numpy(float) / est  # standard error of the log estimate
+        lower, upper = est * np.exp(-z[1] * rel), est * np.exp(z[1] * rel)
+        half = out.index[out["term"] == "half_life_days"]
+        decay = int(np.flatnonzero(out["term"].to_numpy() == "decay")[0])
+        lower[half], upper[half] = np.log(2.0) / upper[decay], np.log(2.0) / lower[decay]
+        out["ci_lower"], out["ci_upper"] = lower, upper
+        return set_level(out, alpha)
 
     def _headline(self) -> str:
         ci = self.table.set_index("term").loc["branching_ratio"]

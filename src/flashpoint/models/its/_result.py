@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from flashpoint.models._base import ResultMixin
-from flashpoint.models._glm import CountFit
+from flashpoint.models._glm import GAUSSIAN, CountFit
+from flashpoint.models._levels import relevel_rate_table
 from flashpoint.models.design import EventSpec
 
 if TYPE_CHECKING:
@@ -123,8 +124,17 @@ class ITSResult(ResultMixin):
     fits: Mapping[Hashable, CountFit] = field(compare=False)
     designs: Mapping[Hashable, pd.DataFrame] = field(compare=False)
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
         """One row per group and event term.
+
+        Parameters
+        ----------
+        alpha
+            Read the intervals at level ``1 - alpha`` (default: the fit's ``alpha``). The
+            Wald intervals are recomputed from ``estimate`` and ``std_err``; profile
+            intervals (an event without events, an estimated half-life) cannot be, and
+            asking for another level then raises a ``FlashpointError`` (refit with
+            ``alpha=``).
 
         Returns
         -------
@@ -152,7 +162,14 @@ class ITSResult(ResultMixin):
               (the half-life does not exist without an effect);
             - ``"not estimable"``: everything ``nan`` (e.g. no event before a step).
         """
-        return self.table.copy()
+        return relevel_rate_table(
+            self.table.copy(),
+            self.alpha,
+            alpha,
+            what="this ITS result",
+            ratio=self.family != GAUSSIAN,
+            profiled=self.table["half_life_lower"].notna(),
+        )
 
     def _headline(self) -> str:
         groups = ", ".join(map(str, self.groups)) if self.by else "one series"

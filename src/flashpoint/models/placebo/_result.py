@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from flashpoint.models._base import ResultMixin
+from flashpoint.models._levels import fixed_level
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -71,8 +72,14 @@ class PlaceboResult(ResultMixin):
     placebos: pd.DataFrame = field(compare=False)
     table: pd.DataFrame = field(compare=False)
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
         """One row per group.
+
+        Parameters
+        ----------
+        alpha
+            Only the fit's level (``None`` or its ``alpha``): its intervals cannot be
+            recomputed at another; refit with ``alpha=`` for another level.
 
         Returns
         -------
@@ -88,6 +95,7 @@ class PlaceboResult(ResultMixin):
             ``statistic``, ``alternative``, ``window_pre`` and ``window_post`` (in-time:
             periods before and from the event in every fit; ``nan`` across groups).
         """
+        fixed_level(self.alpha, alpha, what="this placebo test", kind="placebo-distribution")
         return self.table.copy()
 
     def _headline(self) -> str:

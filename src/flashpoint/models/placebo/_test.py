@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from flashpoint._progress import progress_bar
 from flashpoint.errors import ConvergenceWarning, FewPlacebosWarning, ModelSpecError
 from flashpoint.models._base import check_alpha, check_choice, split_counts, warn
 from flashpoint.models.design import EventSpec, as_event_specs
 from flashpoint.models.its import TRENDS, fit_its
 from flashpoint.models.placebo._in_time import GroupFits, fit_in_time
-from flashpoint.models.placebo._progress import progress_bar
 from flashpoint.models.placebo._result import PlaceboResult, rank_p_value
 from flashpoint.schemas import DATE
 
@@ -207,10 +207,11 @@ def placebo_test(
         counts, by=real.by, exposure=exposure, min_obs=3, drop_all_zero=True
     )
     fits: list[GroupFits] = []
-    with progress_bar(progress, "placebo fits") as bar:
-        for s in series:
-            if s.group not in real.fits:
-                continue
+    for s in series:
+        if s.group not in real.fits:
+            continue
+        where = "" if s.group is None else f" ({s.group})"
+        with progress_bar(None, desc=f"placebo fits{where}", progress=progress, unit="fit") as bar:
             one = fit_in_time(
                 s,
                 real,
@@ -221,13 +222,25 @@ def placebo_test(
                 window=window,
                 min_pre=min_pre,
                 min_post=min_post,
-                on_progress=bar,
+                on_progress=_ticker(bar) if progress else None,
             )
-            if one is not None:
-                fits.append(one)
+        if one is not None:
+            fits.append(one)
     if not fits:
         raise ModelSpecError(f"the event {target_spec.name!r} applies to no analysed group")
     return _in_time_result(fits, target_spec, family, real.by, settings)
+
+
+def _ticker(bar: Any) -> Callable[[int, int], None]:
+    """Turn a ``(done, total)`` callback of the placebo fits into moves of ``bar``."""
+
+    def update(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+            bar.refresh()
+        bar.update(done - bar.n)
+
+    return update
 
 
 def _target(specs: list[EventSpec], target: str | int) -> EventSpec:

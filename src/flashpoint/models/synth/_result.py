@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from flashpoint.models._base import ResultMixin
+from flashpoint.models._levels import fixed_level
 from flashpoint.models.design import EventSpec
 
 if TYPE_CHECKING:
@@ -85,8 +86,14 @@ class SyntheticControlResult(ResultMixin):
     paths: pd.DataFrame = field(compare=False)
     predictor_balance: pd.DataFrame = field(compare=False)
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
         """One row per analysis (treated unit, event, kind).
+
+        Parameters
+        ----------
+        alpha
+            Only the fit's level (``None`` or its ``alpha``): its intervals cannot be
+            recomputed at another; refit with ``alpha=`` for another level.
 
         Returns
         -------
@@ -110,6 +117,7 @@ class SyntheticControlResult(ResultMixin):
             ``min_p_value`` (``1 / (n_placebos + 1)``, the smallest attainable p-value),
             ``reject`` (``p_value <= alpha``) and ``converged`` (every weight fit).
         """
+        fixed_level(self.alpha, alpha, what="this synthetic control", kind="placebo-permutation")
         return self.table.copy()
 
     def _headline(self) -> str:

@@ -73,7 +73,11 @@ def fit_tally_rates(
     family
         ``"poisson"`` (default), ``"quasipoisson"`` (Poisson estimates, standard errors
         scaled by the Pearson dispersion of the intervals) or ``"negbin"`` (negative
-        binomial interval counts, ``Var = Lambda + alpha Lambda^2``).
+        binomial interval counts, ``Var = Lambda + alpha Lambda^2``). Unlike the other
+        models the default is not negative binomial: a tally series has few intervals
+        (about 20 per group in the bundled tallies), too few to estimate a dispersion
+        reliably (the negative-binomial fit of the bundled ``total`` series does not
+        converge); ``"quasipoisson"`` widens the intervals by the Pearson dispersion.
     trend
         ``"linear"`` (default), ``"spline"`` or ``"none"``.
     spline_df

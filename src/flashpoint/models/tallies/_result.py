@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from flashpoint.models._base import ResultMixin
+from flashpoint.models._levels import relevel_rate_table
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -58,8 +59,15 @@ class TallyRatesResult(ResultMixin):
     params: Mapping[Hashable, np.ndarray] = field(compare=False, repr=False)
     cov: Mapping[Hashable, np.ndarray] = field(compare=False, repr=False)
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, alpha: float | None = None) -> pd.DataFrame:
         """One row per group and event term.
+
+        Parameters
+        ----------
+        alpha
+            Read the intervals at level ``1 - alpha`` (default: the fit's ``alpha``). Wald
+            intervals are recomputed from ``estimate`` and ``std_err``; a profile interval
+            (an event with no attack after it) cannot be: refit with ``alpha=``.
 
         Returns
         -------
@@ -69,7 +77,9 @@ class TallyRatesResult(ResultMixin):
             ``rate_ratio``, ``rate_ratio_lower``, ``rate_ratio_upper``, ``n_intervals``,
             ``conf_level``.
         """
-        return self.table.copy()
+        return relevel_rate_table(
+            self.table.copy(), self.alpha, alpha, what="this tally-rates result"
+        )
 
     def _headline(self) -> str:
         return (

@@ -6,10 +6,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 import pandas as pd
 
+from flashpoint._deprecate import renamed
 from flashpoint.errors import FlashpointTypeError, FlashpointValueError
 from flashpoint.schemas import COUNTRY, DATE, Quarantine
 from flashpoint.schemas._dates import TzArg, localize
@@ -48,9 +49,10 @@ def read_gdelt_events(
     actor_columns: Sequence[str] = ...,
     date_column: Literal["SQLDATE", "DATEADDED"] = ...,
     country_names: Mapping[str, str] | None = ...,
-    group: str = ...,
+    by: str = ...,
     on_error: Literal["raise"] = ...,
     tz: TzArg = ...,
+    **deprecated: Any,
 ) -> pd.DataFrame: ...
 
 
@@ -64,9 +66,10 @@ def read_gdelt_events(
     actor_columns: Sequence[str] = ...,
     date_column: Literal["SQLDATE", "DATEADDED"] = ...,
     country_names: Mapping[str, str] | None = ...,
-    group: str = ...,
+    by: str = ...,
     on_error: Literal["quarantine"],
     tz: TzArg = ...,
+    **deprecated: Any,
 ) -> Quarantine: ...
 
 
@@ -79,9 +82,10 @@ def read_gdelt_events(
     actor_columns: Sequence[str] = ("Actor1Code", "Actor2Code", "Actor1Name", "Actor2Name"),
     date_column: Literal["SQLDATE", "DATEADDED"] = "SQLDATE",
     country_names: Mapping[str, str] | None = None,
-    group: str = COUNTRY,
+    by: str = COUNTRY,
     on_error: OnError = "raise",
     tz: TzArg = None,
+    **deprecated: Any,
 ) -> pd.DataFrame | Quarantine:
     """Read GDELT 2.0 event files (or a DataFrame of GDELT events) into the event schema.
 
@@ -109,9 +113,10 @@ def read_gdelt_events(
         ``"DATEADDED"``: the UTC day GDELT first saw it (``date`` is then a UTC day).
     country_names
         Extra or overriding FIPS code -> name pairs for :data:`FIPS_COUNTRY_NAMES`.
-    group
+    by
         The column that becomes the group column (default ``country``, the action's
         country name; e.g. ``"ActionGeo_ADM1Code"`` or ``"EventRootCode"``).
+        (``group=`` is the old, deprecated name.)
     on_error
         ``"raise"`` (default) or ``"quarantine"`` (valid rows and rejected rows with a reason
         each), as in :func:`flashpoint.validate_events`.
@@ -196,6 +201,9 @@ def read_gdelt_events(
             date country event_id EventRootCode
     0 2023-11-21    Iraq        1            19
     """
+    group = renamed(
+        deprecated, old="group", new="by", value=by, default=COUNTRY, where="read_gdelt_events"
+    )
     tz, actor_columns = _reader_arguments(on_error, group, tz, actor_columns)
     if date_column not in ("SQLDATE", "DATEADDED"):
         raise FlashpointValueError(
