@@ -97,6 +97,7 @@ _PUBLIC: dict[str, str] = {
     "impute_daily_from_tallies": "flashpoint.models",
     "compare_sources": "flashpoint.models",
     "SourceComparisonResult": "flashpoint.models",
+    "load_result": "flashpoint.models",
     # figures and the report (loaded on first use)
     "plot_alarms": "flashpoint.plots",
     "plot_assessment": "flashpoint.plots",
@@ -232,6 +233,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers and editors
         fit_trend,
         forecast,
         impute_daily_from_tallies,
+        load_result,
         placebo_test,
         serial_interval_pmf,
         simulate_hawkes_counts,
