@@ -10,10 +10,10 @@ import plotly.graph_objects as go
 
 from flashpoint.counts import CUMULATIVE, ROLLING_MEAN, group_column
 from flashpoint.errors import FlashpointValueError
+from flashpoint.plots._events import add_events
 from flashpoint.plots._theme import (
     _THEME,
     add_bars,
-    add_events,
     add_line,
     finish,
     group_color,

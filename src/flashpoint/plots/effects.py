@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -9,11 +10,19 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from flashpoint.errors import FlashpointValueError
+from flashpoint.plots._events import add_events
+from flashpoint.plots._style import (
+    DEFAULT_NOUN,
+    GroupColors,
+    add_observed,
+    apply_theme,
+    log_axis,
+    observed_bar_color,
+    per_period,
+)
 from flashpoint.plots._theme import (
     _THEME,
     add_band,
-    add_bars,
-    add_events,
     add_fit,
     finish,
     group_rows,
@@ -37,14 +46,21 @@ def _suffix(by: str | None, group: Any) -> str:
     return "" if by is None else f" ({text(group)})"
 
 
-def plot_its(result: ITSResult, *, events: Any = None, title: str | None = None) -> go.Figure:
-    """Draw an interrupted time series fit: paths per group and cumulative excess attacks.
+def plot_its(
+    result: ITSResult,
+    *,
+    events: Any = None,
+    title: str | None = None,
+    noun: str = DEFAULT_NOUN,
+    colors: GroupColors | None = None,
+) -> go.Figure:
+    """Draw an interrupted time series fit: paths per group and cumulative excess events.
 
     For each group, a panel with the observed counts, the fitted mean with the confidence
     band of the mean, and the counterfactual (events removed) with two bands: the
     confidence band of its mean (parameter uncertainty) and the wider prediction band of
     the counts (parameters and count noise: what could have happened); below it, a panel
-    with the cumulative excess attacks (observed minus counterfactual) since the first
+    with the cumulative excess events (observed minus counterfactual) since the first
     event, with the band the fit chose (``result.band``). Each band's name says what it
     covers (legend group and hover).
 
@@ -56,6 +72,11 @@ def plot_its(result: ITSResult, *, events: Any = None, title: str | None = None)
         Events to mark (default: the model's events).
     title
         Figure title.
+    noun
+        What the counts count, in the plural (axis titles and hover text).
+    colors
+        Group -> colour map (from :func:`flashpoint.plots.group_colors`) for the bars of the
+        observed counts; default: one colour for every group.
 
     Returns
     -------
@@ -68,119 +89,133 @@ def plot_its(result: ITSResult, *, events: Any = None, title: str | None = None)
     >>> rng = np.random.default_rng(0)
     >>> simulated = pd.DataFrame({"date": pd.date_range("2023-01-01", periods=60),
     ...                           "count": rng.poisson(2, 60)})
-    >>> fig = fp.plot_its(fp.fit_its(simulated, "2023-02-01", family="poisson"))
+    >>> fig = fp.plot_its(fp.fit_its(simulated, "2023-02-01", family="poisson"), noun="strikes")
     >>> [t.name for t in fig.data][:3]
     ['observed', 'fitted: 95% CI of the mean (lower)', 'fitted: 95% CI of the mean']
+    >>> fig.layout.yaxis.title.text
+    'strikes per day'
     """
     groups = result.groups
     by = result.by
     n_rows = 2 * len(groups)
+    heights = [0.68, 0.32] * len(groups)
+    fig = new_figure(n_rows, row_titles=_its_titles(groups, by), row_heights=heights)
+    unit = per_period(noun, result.freq)
+    bands = _its_bands(result)
+    for k, group in enumerate(groups):
+        frame = group_rows(result.fitted, by, group)
+        sfx = _suffix(by, group)
+        bars = observed_bar_color(colors, group, k)
+        _add_its_paths(fig, frame, row=2 * k + 1, sfx=sfx, unit=unit, bands=bands, bars=bars)
+        _add_its_excess(fig, frame, row=2 * k + 2, sfx=sfx, noun=noun, band=bands["excess"])
+    add_events(fig, result.events if events is None else events, rows=n_rows)
+    return finish(
+        fig,
+        title=title or "Interrupted time series: rate before and after the events",
+        subtitle=f"{result.family} model, {result.trend} trend; excess band: {bands['excess']}",
+        y_title=unit,
+        rows=n_rows,
+        row_y_titles=[unit, f"excess {noun}"] * len(groups),
+    )
+
+
+def _its_titles(groups: Sequence[Any], by: str | None) -> list[str]:
+    """Two panel titles per group: the paths, then the cumulative excess."""
     titles: list[str] = []
     for g in group_titles(groups if by else [None]):
         label = "" if not by else f"{g}: "
         titles += [f"{label}observed, fitted and counterfactual", f"{label}cumulative excess"]
-    heights = [0.68, 0.32] * len(groups)
-    fig = new_figure(n_rows, row_titles=titles, row_heights=heights)
-    colors = _THEME["colors"]
-    unit = f"attacks per {_period_name(result.freq)}"
+    return titles
+
+
+def _its_bands(result: ITSResult) -> dict[str, str]:
+    """Names of the bands: each says what it covers."""
     level = f"{1 - result.alpha:.0%}"
-    mean_ci = f"{level} CI of the mean"
     prediction = f"{level} prediction interval (parameters + count noise)"
-    excess_band = prediction if result.band == "predictive" else f"{level} CI (parameters only)"
-    for k, group in enumerate(groups):
-        frame = group_rows(result.fitted, by, group)
-        x = list(frame["date"])
-        sfx = _suffix(by, group)
-        main, lower = 2 * k + 1, 2 * k + 2
-        add_bars(
-            fig,
-            x,
-            frame["count"],
-            name=f"observed{sfx}",
-            color=colors["observed_bar"],
-            value_label=unit,
-            row=main,
-            legendgroup="observed",
-            showlegend=True,
-        )
-        add_fit(
-            fig,
-            frame,
-            "fitted",
-            name=f"fitted: {mean_ci}{sfx}",
-            line_name=f"fitted{sfx}",
-            color=colors["fitted"],
-            value_label=unit,
-            row=main,
-            legendgroup="fitted",
-            showlegend=True,
-        )
-        add_band(
-            fig,
-            x,
-            frame["counterfactual_pred_lower"],
-            frame["counterfactual_pred_upper"],
-            name=f"counterfactual: {prediction}{sfx}",
-            color=colors["counterfactual"],
-            row=main,
-            legendgroup="counterfactual",
-            showlegend=False,
-            value_label=unit,
-        )
-        add_fit(
-            fig,
-            frame,
-            "counterfactual",
-            name=f"counterfactual: {mean_ci}{sfx}",
-            line_name=f"counterfactual (no events){sfx}",
-            dash="dash",
-            color=colors["counterfactual"],
-            value_label=unit,
-            row=main,
-            legendgroup="counterfactual",
-            showlegend=True,
-        )
-        add_fit(
-            fig,
-            frame,
-            "cumulative_excess",
-            name=f"cumulative excess: {excess_band}{sfx}",
-            line_name=f"cumulative excess{sfx}",
-            color=colors["excess"],
-            value_label="attacks",
-            row=lower,
-            legendgroup="excess",
-            showlegend=True,
-        )
-        fig.add_hline(y=0, line={"color": colors["reference"], "width": 1}, row=lower, col=1)
-    add_events(fig, result.events if events is None else events, rows=n_rows)
-    y_titles = [unit, "excess attacks"] * len(groups)
-    return finish(
+    excess = prediction if result.band == "predictive" else f"{level} CI (parameters only)"
+    return {"mean": f"{level} CI of the mean", "prediction": prediction, "excess": excess}
+
+
+def _add_its_paths(
+    fig: go.Figure,
+    frame: pd.DataFrame,
+    *,
+    row: int,
+    sfx: str,
+    unit: str,
+    bands: dict[str, str],
+    bars: str,
+) -> None:
+    """Observed counts, the fitted mean and the counterfactual with its two bands."""
+    colors = _THEME["colors"]
+    add_observed(fig, frame, unit=unit, suffix=sfx, color=bars, row=row)
+    add_fit(
         fig,
-        title=title or "Interrupted time series: rate before and after the events",
-        subtitle=f"{result.family} model, {result.trend} trend; excess band: {excess_band}",
-        y_title=unit,
-        rows=n_rows,
-        row_y_titles=y_titles,
+        frame,
+        "fitted",
+        name=f"fitted: {bands['mean']}{sfx}",
+        line_name=f"fitted{sfx}",
+        color=colors["fitted"],
+        value_label=unit,
+        row=row,
+        legendgroup="fitted",
+        showlegend=True,
+    )
+    add_band(
+        fig,
+        list(frame["date"]),
+        frame["counterfactual_pred_lower"],
+        frame["counterfactual_pred_upper"],
+        name=f"counterfactual: {bands['prediction']}{sfx}",
+        color=colors["counterfactual"],
+        row=row,
+        legendgroup="counterfactual",
+        showlegend=False,
+        value_label=unit,
+    )
+    add_fit(
+        fig,
+        frame,
+        "counterfactual",
+        name=f"counterfactual: {bands['mean']}{sfx}",
+        line_name=f"counterfactual (no events){sfx}",
+        dash="dash",
+        color=colors["counterfactual"],
+        value_label=unit,
+        row=row,
+        legendgroup="counterfactual",
+        showlegend=True,
     )
 
 
-def _period_name(freq: str) -> str:
-    code = freq.split("-")[0]
-    return {
-        "D": "day",
-        "W": "week",
-        "MS": "month",
-        "ME": "month",
-        "M": "month",
-        "QS": "quarter",
-        "QE": "quarter",
-        "YS": "year",
-        "YE": "year",
-    }.get(code, "period")
+def _add_its_excess(
+    fig: go.Figure, frame: pd.DataFrame, *, row: int, sfx: str, noun: str, band: str
+) -> None:
+    """Add the cumulative excess (observed - counterfactual) with its band and a line at 0."""
+    colors = _THEME["colors"]
+    add_fit(
+        fig,
+        frame,
+        "cumulative_excess",
+        name=f"cumulative excess: {band}{sfx}",
+        line_name=f"cumulative excess{sfx}",
+        color=colors["excess"],
+        value_label=noun,
+        row=row,
+        legendgroup="excess",
+        showlegend=True,
+    )
+    fig.add_hline(y=0, line={"color": colors["reference"], "width": 1}, row=row, col=1)
 
 
-def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = None) -> go.Figure:
+def plot_trend(
+    result: TrendResult,
+    *,
+    events: Any = None,
+    title: str | None = None,
+    noun: str = DEFAULT_NOUN,
+    colors: GroupColors | None = None,
+) -> go.Figure:
     """Draw the fitted trend per group with its band over the observed counts.
 
     The window of the average growth (``growth_start`` to ``growth_end`` in the summary)
@@ -195,6 +230,10 @@ def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = N
         Events to mark.
     title
         Figure title.
+    noun
+        What the counts count, in the plural (axis titles and hover text).
+    colors
+        Group -> colour map for the bars of the observed counts.
 
     Returns
     -------
@@ -211,28 +250,20 @@ def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = N
     ]
     row_titles = [f"{g}: {t}" for g, t in zip(group_titles(groups), growth, strict=True)]
     fig = new_figure(len(groups), row_titles=row_titles if by else None)
-    colors = _THEME["colors"]
-    unit = f"attacks per {_period_name(result.freq)}"
+    palette = _THEME["colors"]
+    unit = per_period(noun, result.freq)
     for k, group in enumerate(groups, start=1):
         frame = group_rows(result.fitted, by, group)
-        x = list(frame["date"])
         sfx = _suffix(by, group)
         row = k if len(groups) > 1 else None
-        add_bars(
-            fig,
-            x,
-            frame["count"],
-            name=f"observed{sfx}",
-            color=colors["observed_bar"],
-            value_label=unit,
-            row=row,
-        )
+        bars = observed_bar_color(colors, group, k - 1)
+        add_observed(fig, frame, unit=unit, suffix=sfx, color=bars, row=row, showlegend=k == 1)
         add_fit(
             fig,
             frame,
             "fitted",
             name=f"trend{sfx}",
-            color=colors["fitted"],
+            color=palette["fitted"],
             value_label=unit,
             row=row,
             legendgroup=f"trend{sfx}",
@@ -241,7 +272,7 @@ def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = N
         fig.add_vrect(
             x0=window["growth_start"],
             x1=window["growth_end"],
-            fillcolor=colors["reference"],
+            fillcolor=palette["reference"],
             opacity=0.12,
             line_width=0,
             layer="below",
@@ -253,7 +284,7 @@ def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = N
     headline = "" if by else f"; {growth[0]}"
     return finish(
         fig,
-        title=title or "Trend of the attack rate",
+        title=title or f"Trend of the rate of {noun}",
         subtitle=f"{result.family} model, {result.trend} trend{headline}; {level} intervals",
         y_title=unit,
         rows=len(groups),
@@ -387,7 +418,8 @@ def plot_event_study(result: EventStudyResult, *, title: str | None = None) -> g
         )
         fig.add_hline(y=1, line={"color": colors["reference"], "dash": "dot"}, **kw)
         fig.add_vline(x=0, line={"color": colors["event"], "dash": "dot"}, **kw)
-    fig.update_yaxes(type="log")
+    bounds = summary[["rate_ratio", "rate_ratio_lower", "rate_ratio_upper"]].to_numpy(float)
+    log_axis(fig, bounds.ravel())
     level = f"{1 - result.alpha:.0%}"
     refs = sorted(set(result.reference_days.values()))
     ref = f"{refs[0]}" if len(refs) == 1 else f"{refs[0]} to {refs[-1]}"
@@ -479,15 +511,9 @@ def plot_effect_overview(
         )
     )
     fig.add_hline(y=1, line={"color": _THEME["colors"]["reference"], "dash": "dot"})
-    fig.update_layout(
-        template=_THEME["template"],
-        font=_THEME["font"],
-        width=_THEME["width"],
-        height=_THEME["height"] + 60,
-        margin=_THEME["margin"],
-    )
-    fig.update_xaxes(type="log")
-    fig.update_yaxes(type="log")
+    apply_theme(fig, height=_THEME["height"] + 60)
+    log_axis(fig, x, axis="x")
+    log_axis(fig, np.concatenate([shown, np.clip(lower, floor, None), upper]))
     level = f"{result.conf_level:.0%}"
     return finish(
         fig,

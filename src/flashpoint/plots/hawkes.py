@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 
+from flashpoint.plots._events import add_events
 from flashpoint.plots._theme import (
     _THEME,
     add_band,
     add_bars,
-    add_events,
     add_line,
     finish,
     group_color,

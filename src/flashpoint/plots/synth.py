@@ -9,9 +9,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from flashpoint.errors import FlashpointValueError
+from flashpoint.plots._events import add_events
 from flashpoint.plots._theme import (
     _THEME,
-    add_events,
     add_line,
     finish,
     new_figure,

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import plotly.graph_objects as go
 
+from flashpoint.plots._events import add_events
 from flashpoint.plots._theme import (
     _THEME,
-    add_events,
     add_fit,
     add_line,
     finish,
