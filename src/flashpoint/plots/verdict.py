@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from flashpoint.errors import FlashpointValueError
+from flashpoint.plots._style import log_axis
 from flashpoint.plots._theme import _THEME, finish, text
 
 if TYPE_CHECKING:
@@ -117,7 +118,10 @@ def plot_assessment(
         x_title="rate ratio (log scale)",
         y_title="",
     )
-    fig.update_xaxes(type="log", row=1, col=1)
+    bounds = table[["rate_ratio", "rate_ratio_lower", "rate_ratio_upper"]].to_numpy(float)
+    log_axis(
+        fig, np.maximum(np.nan_to_num(bounds.ravel(), nan=floor), floor), axis="x", row=1, col=1
+    )
     fig.update_xaxes(
         range=[0, 1], showticklabels=False, showgrid=False, title_text="p (Holm)", row=1, col=2
     )

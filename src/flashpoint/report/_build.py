@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import sys
 import time
 import warnings
 from collections.abc import Callable, Hashable, Sequence
@@ -12,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flashpoint._progress import progress_bar
 from flashpoint.counts import count_daily
 from flashpoint.datasets import (
     COUNT_START,
@@ -24,8 +24,9 @@ from flashpoint.datasets import (
 )
 from flashpoint.errors import FlashpointError, FlashpointValueError
 from flashpoint.models import EventSpec
+from flashpoint.plots._style import group_colors
 from flashpoint.report._html import Report, Section
-from flashpoint.report._inputs import MIN_EVENTS, TOP_GROUPS, ReportData, ReportInputs
+from flashpoint.report._inputs import MIN_EVENTS, TOP_GROUPS, Look, ReportData, ReportInputs
 from flashpoint.report._sections import (
     alarm_section,
     changepoint_section,
@@ -60,20 +61,7 @@ MAX_NOTES = 12
 """Warnings listed under a section; with many groups the rest are counted, not listed."""
 
 
-class _Progress:
-    """Prints each step that takes over a second (to standard error)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.start = time.perf_counter()
-
-    def done(self, name: str, seconds: float) -> None:
-        if self.enabled and seconds >= 1.0:
-            total = time.perf_counter() - self.start
-            print(f"  {name}: {seconds:.1f} s (total {total:.1f} s)", file=sys.stderr)
-
-
-def _run(section: Section, progress: _Progress, body: Callable[[Section], None]) -> Section:
+def _run(section: Section, body: Callable[[Section], None]) -> Section:
     """Fill a section; any error becomes the section's message, warnings its notes.
 
     A section that fails, for whatever reason, says why in its place and the rest of the
@@ -101,7 +89,6 @@ def _run(section: Section, progress: _Progress, body: Callable[[Section], None])
     if len(fresh) > MAX_NOTES:
         section.notes.append(f"... and {len(fresh) - MAX_NOTES} more warnings like these.")
     section.seconds = time.perf_counter() - t0
-    progress.done(section.title, section.seconds)
     return section
 
 
@@ -179,7 +166,8 @@ def build_report(
     noun
         What one row counts, for the text (bundled data: ``"attack"``; default ``"event"``).
     progress
-        Print steps that take over a second to standard error.
+        Show a progress bar (tqdm, on standard error or as a notebook widget): one step per
+        section.
 
     Returns
     -------
@@ -214,7 +202,7 @@ def build_report(
     inputs.groups = None if groups is None else list(groups)
     inputs.top = int(top)
     data = _prepare(inputs)
-    sections = _sections(inputs, data, _Progress(progress))
+    sections = _sections(inputs, data, progress=progress)
     return Report(
         title=inputs.title,
         description=_description(inputs, data),
@@ -326,6 +314,8 @@ def _prepare(inputs: ReportInputs) -> ReportData:
     modelled = [g for g in totals.index if totals[g] >= MIN_EVENTS]
     marks = _marks(inputs.key_events, inputs.interventions, inputs.study_kind)
     detail = _detail_groups(inputs, totals, modelled)
+    by_volume = totals.sort_values(ascending=False, kind="stable").index
+    colors = group_colors([*detail, *by_volume])  # the detailed groups get the first colours
     return ReportData(
         all_counts=all_counts,
         window=window,
@@ -337,6 +327,7 @@ def _prepare(inputs: ReportInputs) -> ReportData:
         last=last,
         marks=marks,
         window_marks=marks[(marks[DATE] >= first) & (marks[DATE] <= last)],
+        colors=colors,
     )
 
 
@@ -409,50 +400,92 @@ def _window_events(inputs: ReportInputs) -> pd.DataFrame:
     return events
 
 
-def _sections(inputs: ReportInputs, data: ReportData, progress: _Progress) -> list[Section]:
-    """Run every section in the page's order: the verdict first."""
-    by, counts, noun, caveat = inputs.by, data.counts, inputs.noun, inputs.caveat
+def _sections(inputs: ReportInputs, data: ReportData, *, progress: bool) -> list[Section]:
+    """Run every section in the page's order (the verdict first), one bar step each."""
+    plan = _plan(inputs, data)
+    sections: list[Section] = []
+    with progress_bar(len(plan), desc="report", progress=progress, unit="section") as bar:
+        for title, anchor, when, body in plan:
+            bar.set_postfix_str(title)
+            if when():
+                sections.append(_run(Section(title, anchor=anchor), body))
+            bar.update()
+    return [*sections, methods_section(inputs.caveat)]
+
+
+_Step = tuple[str, str | None, Callable[[], bool], Callable[[Section], None]]
+
+
+def _plan(inputs: ReportInputs, data: ReportData) -> list[_Step]:
+    """List the sections: title, anchor, whether to run it (asked when its turn comes), body."""
+    by, counts, caveat = inputs.by, data.counts, inputs.caveat
     i, marks, wmarks = inputs.interventions, data.marks, data.window_marks
     tallies, key_events, kind = inputs.tallies, inputs.key_events, inputs.study_kind
+    look = Look(noun=f"{inputs.noun}s", colors=data.colors)
     state: dict[str, Any] = {}
-    sections: list[Section] = []
-
-    def add(title: str, body: Callable[[Section], None], anchor: str | None = None) -> None:
-        sections.append(_run(Section(title, anchor=anchor), progress, body))
-
-    add("Verdict", lambda s: verdict_section(s, inputs, data, state), anchor="verdict")
     n_groups = data.window[by].nunique()
+    always, modelled = (lambda: True), (lambda: bool(len(counts)))
+
+    def assessed() -> bool:
+        return bool(len(counts)) and bool(i) and "assessment" in state
+
+    def step(
+        title: str,
+        body: Callable[[Section], None],
+        when: Callable[[], bool] = modelled,
+        anchor: str | None = None,
+    ) -> _Step:
+        return (title, anchor, when, body)
+
+    plan = [step("Verdict", lambda s: verdict_section(s, inputs, data, state), always, "verdict")]
     if n_groups > len(data.detail) and n_groups > inputs.top:
-        add("All groups", lambda s: overview_section(s, inputs, data, state), anchor="overview")
-    add("Daily counts", lambda s: counts_section(s, data.all_counts, by, marks, noun))
-    if tallies is not None:
-        add(
-            "Event rows against the official tallies",
-            lambda s: tallies_section(
-                s, inputs.events, tallies, data.all_counts, by, marks, data.first, caveat
-            ),
+        plan.append(
+            step(
+                "All groups", lambda s: overview_section(s, inputs, data, state), always, "overview"
+            )
         )
-    if not len(counts):
-        return [*sections, methods_section(caveat)]
-    add("Trend", lambda s: trend_section(s, counts, wmarks, state))
-    if i and "assessment" in state:
-        add("Did the rate change after the events?", lambda s: its_section(s, state, noun))
-        add("Placebo test", lambda s: placebo_section(s, state))
+    plan.append(
+        step("Daily counts", lambda s: counts_section(s, data.all_counts, by, marks, look), always)
+    )
+    if tallies is not None:
+        plan.append(
+            step(
+                "Event rows against the official tallies",
+                lambda s: tallies_section(
+                    s, inputs.events, tallies, data.all_counts, by, marks, data.first, caveat, look
+                ),
+                always,
+            )
+        )
+    plan.append(step("Trend", lambda s: trend_section(s, counts, wmarks, state, look)))
+    if i:
+        plan += [
+            step(
+                "Did the rate change after the events?",
+                lambda s: its_section(s, state, look),
+                assessed,
+            ),
+            step("Placebo test", lambda s: placebo_section(s, state), assessed),
+        ]
     if inputs.bundled and tallies is not None and i:
-        add(
-            "The same question from the official tallies",
-            lambda s: sources_section(s, tallies, inputs.events, i, data.first),
+        plan.append(
+            step(
+                "The same question from the official tallies",
+                lambda s: sources_section(s, tallies, inputs.events, i, data.first, look),
+            )
         )
     if key_events is not None and len(key_events):
-        add("Event study", lambda s: event_study_section(s, counts, key_events, kind))
-    add("Change points", lambda s: changepoint_section(s, counts, wmarks, i, state))
-    add("Reproduction number", lambda s: rt_section(s, counts, wmarks, i, state))
-    add("Alarms", lambda s: alarm_section(s, counts, wmarks, state))
-    add(
-        "Self-excitation (Hawkes)",
-        lambda s: hawkes_section(s, counts, key_events, kind, i, state),
-    )
-    return [*sections, methods_section(caveat)]
+        plan.append(step("Event study", lambda s: event_study_section(s, counts, key_events, kind)))
+    return [
+        *plan,
+        step("Change points", lambda s: changepoint_section(s, counts, wmarks, i, state, look)),
+        step("Reproduction number", lambda s: rt_section(s, counts, wmarks, i, state, look)),
+        step("Alarms", lambda s: alarm_section(s, counts, wmarks, state, look)),
+        step(
+            "Self-excitation (Hawkes)",
+            lambda s: hawkes_section(s, counts, key_events, kind, i, state, look),
+        ),
+    ]
 
 
 def _description(inputs: ReportInputs, data: ReportData) -> str:
@@ -486,7 +519,7 @@ def _marks(
     ``None`` or absent from the table).
     """
     rows: list[dict[str, Any]] = [
-        {DATE: s.date, END: s.end if s.end is not None else pd.NaT, LABEL: s.name}
+        {DATE: s.date, END: s.end if s.end is not None else pd.NaT, LABEL: s.name, "main": True}
         for s in interventions
     ]
     if key_events is not None and len(key_events):
@@ -501,6 +534,7 @@ def _marks(
                     DATE: pd.Timestamp(r[DATE]),
                     END: pd.Timestamp(r[END]) if END in ke.columns and pd.notna(r[END]) else pd.NaT,
                     LABEL: str(r[LABEL]) if LABEL in ke.columns else str(r[DATE])[:10],
+                    "main": False,
                 }
             )
-    return pd.DataFrame(rows, columns=[DATE, END, LABEL])
+    return pd.DataFrame(rows, columns=[DATE, END, LABEL, "main"])

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from flashpoint.models import EventSpec
 
-__all__ = ["MIN_EVENTS", "TOP_GROUPS", "ReportData", "ReportInputs"]
+__all__ = ["MIN_EVENTS", "TOP_GROUPS", "Look", "ReportData", "ReportInputs", "summary_columns"]
 
 MIN_EVENTS = 10
 """Groups with fewer events in the window are shown but left out of the models."""
@@ -60,3 +61,21 @@ class ReportData:
     last: pd.Timestamp
     marks: pd.DataFrame
     window_marks: pd.DataFrame
+    colors: Mapping[Hashable, str] = field(default_factory=dict)
+    """One colour per group for every figure of the page (largest groups first)."""
+
+
+@dataclass(frozen=True)
+class Look:
+    """How every figure of the page names and colours things."""
+
+    noun: str
+    """What one row counts, in the plural ("attacks", "events")."""
+    colors: Mapping[Hashable, str]
+    """Group -> colour, the same in every figure."""
+
+
+def summary_columns(result: Any, *columns: str) -> pd.DataFrame:
+    """Return these columns of a result's summary, after its group column."""
+    frame: pd.DataFrame = result.summary()[[result.by, *columns]]
+    return frame
