@@ -70,9 +70,10 @@ def add_events(fig: go.Figure, events: Any, *, rows: int = 1) -> None:
     """Mark events: a line per date, a shaded band per period, labels on top.
 
     Main events get a solid dark line and a bold label; others a dotted red line. Labels are
-    abbreviated past ``_LABEL_CHARS`` characters and stacked in up to three rows so that
-    none overlaps another; a label with no room is left out of the figure. Every label is in
-    full in the hover text of the event's marker at the top of the first panel.
+    annotations under the first panel's top, abbreviated past ``_LABEL_CHARS`` characters
+    and stacked in up to three rows (in pixels, so they keep their place when the figure is
+    resized) so that none overlaps another; a label with no room is left out of the figure.
+    Every label is in full in the hover text of the event's marker (trace ``events``).
     """
     ev = normalize_events(events)
     if ev.empty:
@@ -85,11 +86,8 @@ def add_events(fig: go.Figure, events: Any, *, rows: int = 1) -> None:
     fig.add_trace(
         go.Scatter(
             x=list(ev["date"]),
-            y=[1.0 - 0.075 * level for level in levels],
-            mode="markers+text",
-            text=shown,
-            textposition="top center",
-            textfont={"size": 10, "color": colors},
+            y=[0.985] * len(ev),
+            mode="markers",
             marker={
                 "symbol": "triangle-down",
                 "size": [11 if m else 9 for m in ev["main"]],
@@ -102,6 +100,22 @@ def add_events(fig: go.Figure, events: Any, *, rows: int = 1) -> None:
         )
     )
     _pin_to_top(fig)
+    top = fig.layout.yaxis.domain[1] if fig.layout.yaxis.domain else 1.0
+    for date, label, level, color in zip(ev["date"], shown, levels, colors, strict=True):
+        if label:
+            # in pixels under the panel's top: the same place whatever the figure's size
+            fig.add_annotation(
+                x=date,
+                xref="x",
+                y=top,
+                yref="paper",
+                yanchor="top",
+                yshift=-10 - 13 * level,
+                text=label,
+                showarrow=False,
+                font={"size": 10, "color": color},
+                bgcolor="rgba(255,255,255,0.6)",
+            )
 
 
 def _add_mark(fig: go.Figure, e: pd.Series, rows: int) -> None:
@@ -137,7 +151,7 @@ def _px_per_day(fig: go.Figure, ev: pd.DataFrame) -> float:
     days = max((max(highs) - min(lows)).days, 1)
     margin = _THEME["margin"]
     width = (fig.layout.width or _THEME["width"]) - margin["l"] - margin["r"]
-    return float(width) / days
+    return 0.85 * float(width) / days  # a page narrower than the figure shrinks it
 
 
 def _trace_dates(trace: Any) -> tuple[pd.Timestamp, pd.Timestamp] | None:
@@ -193,7 +207,7 @@ def _pin_to_top(fig: go.Figure) -> None:
     fig.update_layout(
         yaxis100={
             "overlaying": "y",
-            "range": [0, 1.12],
+            "range": [0, 1],
             "visible": False,
             "fixedrange": True,
             "domain": list(base),

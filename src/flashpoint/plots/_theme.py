@@ -39,7 +39,7 @@ _THEME: dict[str, Any] = {
     "width": 960,
     "height": 460,
     "panel_height": 240,
-    "margin": {"l": 70, "r": 30, "t": 90, "b": 130},
+    "margin": {"l": 70, "r": 30, "t": 90, "b": 150},
     "colors": {
         "observed": "#4C72B0",
         "observed_bar": "rgba(76,114,176,0.55)",
@@ -178,8 +178,8 @@ def new_figure(
         height=height,
         margin=margin,
         hovermode="closest",
-        # below the x-axis title: 75 px under the plotting area
-        legend={"orientation": "h", "yanchor": "top", "y": -75 / plot_height, "x": 0},
+        # at the foot of the figure, under the x-axis title, whatever the figure's height
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.01, "x": 0},
     )
     return fig
 

@@ -120,7 +120,7 @@ def plot_changepoints(
         if bayes:
             _add_probability(fig, frame, row=per_group * k + 2, sfx=panel["sfx"], first=k == 0)
     add_events(fig, events, rows=n_rows)
-    y_titles = ([unit, "posterior probability"] if bayes else [unit]) * len(groups)
+    y_titles = ([unit, "P(change)"] if bayes else [unit]) * len(groups)
     fig = finish(
         fig,
         title=title or f"Change points in the rate of {noun}",
@@ -282,5 +282,5 @@ def _stack_title_legend(fig: go.Figure) -> None:
     fig.update_layout(
         margin={**margin, "t": top},
         title={"y": 1 - 30 / height, "yanchor": "top"},
-        legend={"y": 1.0 + 26 / inner, "yanchor": "bottom"},
+        legend={"y": 1.0 + 26 / inner, "yanchor": "bottom", "yref": "paper"},
     )

@@ -40,7 +40,7 @@ def _room_for_subtitle(fig: go.Figure) -> go.Figure:
     fig.update_layout(
         margin=margin,
         title={"y": 1 - 28 / height, "yanchor": "top", "yref": "container"},
-        legend={"y": 1.0 + 24 / plot_height, "yanchor": "bottom"},
+        legend={"y": 1.0 + 24 / plot_height, "yanchor": "bottom", "yref": "paper"},
     )
     return fig
 

@@ -194,7 +194,7 @@ def _lay_out(fig: go.Figure) -> go.Figure:
     fig.update_layout(
         height=max(fig.layout.height or 0, 2 * _THEME["panel_height"] + 300),
         margin={**_THEME["margin"], "t": top},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.09, "x": 0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.09, "x": 0, "yref": "paper"},
     )
     fig.update_layout(title={"y": 0.975, "yanchor": "top"})
     fig.update_xaxes(range=[0, 1], row=2, col=1)

@@ -107,7 +107,7 @@ def plot_assessment(
         height=max(_THEME["height"], 170 + 26 * n),
         margin={**_THEME["margin"], "l": 260},
         hovermode="closest",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "yref": "paper"},
     )
     level = f"{1 - result.alpha:.0%}"
     finish(

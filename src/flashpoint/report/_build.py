@@ -209,6 +209,8 @@ def build_report(
         sections=tuple(sections),
         summary_lines=(inputs.title, *sections[0].paragraphs),
         generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        groups=tuple(str(g) for g in data.detail),
+        group_column=inputs.by,
     )
 
 
