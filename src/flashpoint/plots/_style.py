@@ -137,7 +137,7 @@ def log_ticks(values: Iterable[float]) -> list[float]:
     lo, hi = math.floor(math.log10(arr.min())), math.ceil(math.log10(arr.max()))
     decades = hi - lo
     steps = (1, 2, 5) if decades <= 3 else (1, 3) if decades <= 6 else (1,)
-    ticks = [m * 10.0**e for e in range(lo, hi + 1) for m in steps]
+    ticks = [float(f"{m * 10.0**e:.12g}") for e in range(lo, hi + 1) for m in steps]
     inside = [t for t in ticks if arr.min() / 1.5 <= t <= arr.max() * 1.5]
     return inside if len(inside) >= 2 else ticks
 

@@ -7,6 +7,7 @@ fonts and sizes live in :data:`_THEME` only; no global plotly default is changed
 from __future__ import annotations
 
 import html
+import textwrap
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
@@ -368,7 +369,13 @@ def finish(
     subtitle: str | None = None,
 ) -> go.Figure:
     """Set the title, axis titles (with units) and the theme's title font."""
-    heading = text(title) if subtitle is None else f"{text(title)}<br><sup>{text(subtitle)}</sup>"
+    heading = text(title)
+    if subtitle is not None:
+        # a long subtitle in two lines: it must fit a figure narrowed to a 800 px page
+        lines = textwrap.wrap(subtitle, 115, break_long_words=False) or [""]
+        heading += "".join(f"<br><sup>{text(line)}</sup>" for line in lines[:2])
+        if len(lines) > 2:
+            heading += f"<sup> {text(' '.join(lines[2:]))}</sup>"
     fig.update_layout(title={"text": heading, "font": {"size": _THEME["title_size"]}, "x": 0.01})
     if rows == 1:
         fig.update_xaxes(title_text=x_title)

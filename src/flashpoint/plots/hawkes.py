@@ -151,8 +151,8 @@ def plot_hawkes(result: HawkesResult, *, events: Any = None, noun: str = DEFAULT
     add_events(fig, events, rows=rows)
     caveat = "" if result.identifiable else "; excitation not identified (see notes)"
     sub = (
-        f"{result.family} model, {result.max_lag}-day kernel; expected {unit} split "
-        f"into background, self-excited and exogenous parts{caveat}"
+        f"{result.family} model, {result.max_lag}-day kernel; expected {unit}, "
+        f"stacked{caveat}"
     )
     finish(
         fig,
