@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -63,7 +65,8 @@ def test_main_events_stand_out_and_labels_do_not_overlap() -> None:
     lines = [s for s in fig.layout.shapes if s.type == "line"]
     main = next(s for s in lines if pd.Timestamp(s.x0) == pd.Timestamp("2024-01-20"))
     other = next(s for s in lines if pd.Timestamp(s.x0) == pd.Timestamp("2024-01-21"))
-    assert main.line.width > other.line.width and main.line.dash is None
+    assert main.line.width > other.line.width
+    assert main.line.dash is None
     assert main.line.color != other.line.color
     labels = fig.layout.annotations
     assert labels[0].text == "<b>the intervention</b>"
@@ -77,7 +80,7 @@ def test_main_events_stand_out_and_labels_do_not_overlap() -> None:
         spans.setdefault(a.yshift, []).append((centre - half, centre + half))
     for row in spans.values():
         row.sort()
-        assert all(b[0] > a[1] for a, b in zip(row, row[1:], strict=False))
+        assert all(b[0] > a[1] for a, b in pairwise(row))
     hover = list(fig.data[-1].customdata[:, 0])  # every label in full in the hover text
     assert "another key event with a long name" in hover
 

@@ -86,7 +86,9 @@ def test_report_on_other_data_says_nothing_of_the_bundled_case(
         progress=True,
     )
     bar = capsys.readouterr().err  # one tqdm step per section
-    assert "report" in bar and "section" in bar and "Self-excitation" in bar
+    assert "report" in bar
+    assert "section" in bar
+    assert "Self-excitation" in bar
     page = report.to_html().replace(get_plotlyjs(), "")  # plotly.js holds country names
     for word in ("Iraq", "Syria", "Kataib", "Pentagon", "KH strike", "attack"):
         assert word.lower() not in page.lower(), word
@@ -298,10 +300,16 @@ def test_tables_read_as_words_without_nan() -> None:
     page = table_html(table)
     for heading in ("Country", "Rate ratio: lower", "p (Holm)", "Reliable", "Official total"):
         assert f">{heading}</th>" in page, heading
-    assert "nan" not in page.lower() and "&lt;NA&gt;" not in page and "NaT" not in page
+    assert "nan" not in page.lower()
+    assert "&lt;NA&gt;" not in page
+    assert "NaT" not in page
     assert page.count("\u2014") == 4  # the missing ratio, date, note and tally
-    assert "< 0.001" not in page and "&lt; 0.001" in page and ">0.250<" in page
-    assert ">yes<" in page and ">no<" in page and ">1,234<" in page
+    assert "< 0.001" not in page
+    assert "&lt; 0.001" in page
+    assert ">0.250<" in page
+    assert ">yes<" in page
+    assert ">no<" in page
+    assert ">1,234<" in page
     assert "a &lt;b&gt;" in page
     assert not page.startswith("<details>")
     long = pd.DataFrame({"day": range(40), "count": range(40)})
@@ -315,6 +323,8 @@ def test_page_has_a_group_selector_print_styles_and_folded_tables(
     assert '<select id="fp-group" data-column="Country"' in page
     assert '<option value="Iraq">Iraq</option>' in page
     assert '<option value="Syria">Syria</option>' in page
-    assert "@media print" in page and "beforeprint" in page
+    assert "@media print" in page
+    assert "beforeprint" in page
     assert "<details><summary>Show all" in page  # the event study's per-event table
-    assert ">nan<" not in page and "&lt;NA&gt;" not in page
+    assert ">nan<" not in page
+    assert "&lt;NA&gt;" not in page

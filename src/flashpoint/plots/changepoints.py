@@ -99,26 +99,15 @@ def plot_changepoints(
     )
     for k, group in enumerate(groups):
         frame = group_rows(result.daily, by, group)
-        panel = {
-            "sfx": "" if by is None else f" ({text(group)})",
-            "first": k == 0,
-            "row": per_group * k + 1 if n_rows > 1 else None,
-            "unit": unit,
-        }
+        sfx = "" if by is None else f" ({text(group)})"
+        row = per_group * k + 1 if n_rows > 1 else None
         bars = observed_bar_color(colors, group, k)
-        add_observed(
-            fig,
-            frame,
-            unit=unit,
-            suffix=panel["sfx"],
-            color=bars,
-            row=panel["row"],
-            showlegend=k == 0,
-        )
-        _add_segments(fig, result, frame, **panel)
-        _add_change_points(fig, result, group_rows(result.changes, by, group), **panel)
+        add_observed(fig, frame, unit=unit, suffix=sfx, color=bars, row=row, showlegend=k == 0)
+        _add_segments(fig, result, frame, sfx=sfx, first=k == 0, row=row, unit=unit)
+        changes = group_rows(result.changes, by, group)
+        _add_change_points(fig, result, changes, sfx=sfx, first=k == 0, row=row, unit=unit)
         if bayes:
-            _add_probability(fig, frame, row=per_group * k + 2, sfx=panel["sfx"], first=k == 0)
+            _add_probability(fig, frame, row=per_group * k + 2, sfx=sfx, first=k == 0)
     add_events(fig, events, rows=n_rows)
     y_titles = ([unit, "P(change)"] if bayes else [unit]) * len(groups)
     fig = finish(

@@ -150,10 +150,7 @@ def plot_hawkes(result: HawkesResult, *, events: Any = None, noun: str = DEFAULT
         )
     add_events(fig, events, rows=rows)
     caveat = "" if result.identifiable else "; excitation not identified (see notes)"
-    sub = (
-        f"{result.family} model, {result.max_lag}-day kernel; expected {unit}, "
-        f"stacked{caveat}"
-    )
+    sub = f"{result.family} model, {result.max_lag}-day kernel; expected {unit}, stacked{caveat}"
     finish(
         fig,
         title="Self-excitation: background, self-excited and exogenous parts",
