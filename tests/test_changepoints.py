@@ -794,7 +794,7 @@ def test_plot_structure() -> None:
     assert list(fig.data[5].y) == pytest.approx(list(iraq["prob_change"]))
     assert fig.data[3].line.shape == "hv"
     assert fig.layout.yaxis.title.text == "events per day"
-    assert fig.layout.yaxis2.title.text == "posterior probability"
+    assert fig.layout.yaxis2.title.text == "P(change)"
     assert fig.layout.xaxis4.title.text == "Date"
     assert "Change points" in fig.layout.title.text
     assert "%{x|%Y-%m-%d}" in fig.data[0].hovertemplate

@@ -79,8 +79,9 @@ def add_events(fig: go.Figure, events: Any, *, rows: int = 1) -> None:
     if ev.empty:
         return
     ev = ev.sort_values("date", kind="stable").reset_index(drop=True)
-    for _, e in ev.iterrows():
-        _add_mark(fig, e, rows)
+    panels = _panel_refs(fig, rows)
+    marks = [shape for _, e in ev.iterrows() for shape in _marks(e, panels)]
+    fig.update_layout(shapes=[*fig.layout.shapes, *marks])  # at once: add_vline is slow
     shown, levels = _place_labels(ev, _px_per_day(fig, ev))
     colors = [_THEME["main_event"] if m else _THEME["colors"]["event"] for m in ev["main"]]
     fig.add_trace(
@@ -101,43 +102,58 @@ def add_events(fig: go.Figure, events: Any, *, rows: int = 1) -> None:
     )
     _pin_to_top(fig)
     top = fig.layout.yaxis.domain[1] if fig.layout.yaxis.domain else 1.0
-    for date, label, level, color in zip(ev["date"], shown, levels, colors, strict=True):
-        if label:
-            # in pixels under the panel's top: the same place whatever the figure's size
-            fig.add_annotation(
-                x=date,
-                xref="x",
-                y=top,
-                yref="paper",
-                yanchor="top",
-                yshift=-10 - 13 * level,
-                text=label,
-                showarrow=False,
-                font={"size": 10, "color": color},
-                bgcolor="rgba(255,255,255,0.6)",
-            )
+    labels = [
+        # in pixels under the panel's top: the same place whatever the figure's size
+        {
+            "x": date,
+            "xref": "x",
+            "y": top,
+            "yref": "paper",
+            "yanchor": "top",
+            "yshift": -10 - 13 * level,
+            "text": label,
+            "showarrow": False,
+            "font": {"size": 10, "color": color},
+            "bgcolor": "rgba(255,255,255,0.6)",
+        }
+        for date, label, level, color in zip(ev["date"], shown, levels, colors, strict=True)
+        if label
+    ]
+    fig.update_layout(annotations=[*fig.layout.annotations, *labels])
 
 
-def _add_mark(fig: go.Figure, e: pd.Series, rows: int) -> None:
-    """One event's shaded period, or its vertical line (solid and dark for a main event)."""
-    where = {"row": "all", "col": 1} if rows > 1 else {}
+def _panel_refs(fig: go.Figure, rows: int) -> list[tuple[str, str]]:
+    """Return the (x axis, y-axis domain) references of each panel of the first column."""
+    if rows <= 1:
+        return [("x", "y domain")]
+    refs = []
+    for row in range(1, rows + 1):
+        panel = fig.get_subplot(row, 1)
+        x = panel.xaxis.plotly_name.replace("axis", "")
+        y = panel.yaxis.plotly_name.replace("axis", "")
+        refs.append((x, f"{y} domain"))
+    return refs
+
+
+def _marks(e: pd.Series, panels: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Return an event's shaded period, or its line (solid, dark if main), in every panel."""
     if pd.notna(e["end"]) and e["end"] > e["date"]:
-        fig.add_vrect(
-            x0=e["date"],
-            x1=e["end"] + pd.Timedelta(days=1),
-            fillcolor=_THEME["colors"]["period"],
-            line_width=1 if e["main"] else 0,
-            line_color=_THEME["main_event"],
-            layer="below",
-            **where,
+        shape: dict[str, Any] = {
+            "type": "rect",
+            "x0": e["date"],
+            "x1": e["end"] + pd.Timedelta(days=1),
+            "fillcolor": _THEME["colors"]["period"],
+            "line": {"width": 1 if e["main"] else 0, "color": _THEME["main_event"]},
+            "layer": "below",
+        }
+    else:
+        line = (
+            {"color": _THEME["main_event"], "width": 2}
+            if e["main"]
+            else {"color": _THEME["colors"]["event"], "width": 1, "dash": "dot"}
         )
-        return
-    line = (
-        {"color": _THEME["main_event"], "width": 2}
-        if e["main"]
-        else {"color": _THEME["colors"]["event"], "width": 1, "dash": "dot"}
-    )
-    fig.add_vline(x=e["date"], line=line, **where)
+        shape = {"type": "line", "x0": e["date"], "x1": e["date"], "line": line}
+    return [{**shape, "xref": x, "yref": y, "y0": 0, "y1": 1} for x, y in panels]
 
 
 def _px_per_day(fig: go.Figure, ev: pd.DataFrame) -> float:
