@@ -339,7 +339,7 @@ def test_plot_alarms_structure(rng: np.random.Generator) -> None:
     np.testing.assert_allclose(expected.y, syria["expected"])
     alarm = next(t for t in fig.data if t.name == "alarm")
     assert pd.Timestamp(alarm.x[-1]) == res.summary()["date"].max()
-    assert fig.layout.yaxis.title.text == "Attacks (events per day)"
+    assert fig.layout.yaxis.title.text == "events per day"
     assert fig.layout.xaxis2.title.text == "Date"
     assert "Alarm days" in fig.layout.title.text
     assert all(t.hovertemplate for t in fig.data)

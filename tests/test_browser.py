@@ -107,6 +107,38 @@ def _check_write_image_size(path: Path) -> None:
     assert int.from_bytes(header[20:24], "big") == 700  # height in pixels
 
 
+_WIDTH_PROBE = """<script>window.addEventListener('load', function () {
+  setTimeout(function () {
+    var d = document.documentElement, out = document.createElement('pre');
+    out.id = 'probe';
+    out.textContent = 'scroll=' + d.scrollWidth + ';client=' + d.clientWidth + ';';
+    document.body.appendChild(out);
+  }, 2000);
+});</script>"""
+
+
+def test_page_fits_800_px_without_sideways_scroll(
+    report_file: tuple[Path, int], tmp_path: Path
+) -> None:
+    """At 800 px the figures take the page's width and wide tables scroll in their own box."""
+    path, _ = report_file
+    probe = tmp_path / "probe.html"
+    page = path.read_text(encoding="utf-8")
+    probe.write_text(page.replace("</body>", _WIDTH_PROBE + "</body>"), encoding="utf-8")
+    run = _chromium(
+        "--virtual-time-budget=20000",
+        "--window-size=800,1000",
+        "--dump-dom",
+        probe.as_uri(),
+        profile=tmp_path / "profile",
+    )
+    found = re.search(r"scroll=(\d+);client=(\d+);", run.stdout)
+    assert found is not None, run.stderr[-2000:]
+    scroll, client = int(found.group(1)), int(found.group(2))
+    assert client <= 800
+    assert scroll <= client  # no horizontal overflow
+
+
 @pytest.mark.filterwarnings("ignore:The kopts argument is ignored if using a server")
 def test_static_image_export(tmp_path: Path) -> None:
     """PNG, SVG and PDF through one kaleido browser, offline (no MathJax from a CDN).

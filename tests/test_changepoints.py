@@ -793,8 +793,8 @@ def test_plot_structure() -> None:
     assert list(fig.data[3].y) == pytest.approx(list(iraq["rate"]))
     assert list(fig.data[5].y) == pytest.approx(list(iraq["prob_change"]))
     assert fig.data[3].line.shape == "hv"
-    assert fig.layout.yaxis.title.text == "attacks per day"
-    assert fig.layout.yaxis2.title.text == "posterior probability"
+    assert fig.layout.yaxis.title.text == "events per day"
+    assert fig.layout.yaxis2.title.text == "P(change)"
     assert fig.layout.xaxis4.title.text == "Date"
     assert "Change points" in fig.layout.title.text
     assert "%{x|%Y-%m-%d}" in fig.data[0].hovertemplate
@@ -802,7 +802,7 @@ def test_plot_structure() -> None:
     fig = res_pelt_fig = detect_changepoints(counts, method="pelt").plot()
     assert len(res_pelt_fig.data) == 10
     assert fig.data[2].name == "95% confidence interval (Iraq)"
-    assert fig.layout.yaxis.title.text == "attacks per day"
+    assert fig.layout.yaxis.title.text == "events per day"
 
 
 @short_ok
@@ -813,7 +813,7 @@ def test_plot_single_series() -> None:
         "observed", "95% confidence interval (lower)", "95% confidence interval",
         "segment rate", "change point",
     ]  # fmt: skip
-    assert fig.layout.yaxis.title.text == "attacks per day"
+    assert fig.layout.yaxis.title.text == "events per day"
 
 
 # --------------------------------------------------------------------------------------------

@@ -427,7 +427,7 @@ def test_plot_forecast_and_backtest_structure() -> None:
     assert trace_dates(fig.data[8]) == list(syria["date"])
     np.testing.assert_allclose(fig.data[8].y, syria["median"])
     assert len(trace_dates(fig.data[0])) == 30
-    assert fig.layout.yaxis.title.text == "attacks per day"
+    assert fig.layout.yaxis.title.text == "events per day"
     assert "chosen by backtest: Iraq: " in fig.layout.title.text  # the default, model="auto"
     bt = backtest(
         simulated,
@@ -441,7 +441,7 @@ def test_plot_forecast_and_backtest_structure() -> None:
     fig2 = plot_backtest(bt)
     assert [t.name for t in fig2.data] == ["negbin", "naive_mean"]
     assert fig2.layout.xaxis.title.text == "days ahead"
-    assert fig2.layout.yaxis.title.text == "mean CRPS (attacks)"
+    assert fig2.layout.yaxis.title.text == "mean CRPS (events)"
     assert list(bt.plot().data[0].x) == list(range(1, 8))
 
 

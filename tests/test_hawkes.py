@@ -438,7 +438,7 @@ def test_plot_hawkes_structure() -> None:
     names = [t.name for t in fig.data]
     label = "after exogenous events"  # the stream's size is not significant here
     assert names == ["background", "self-excited", label, "observed"] * 2 + ["events"]
-    assert fig.layout.yaxis.title.text == "attacks per day"
+    assert fig.layout.yaxis.title.text == "events per day"
     assert fig.layout.xaxis2.title.text == "Date"
     dec = res.decomposition
     iraq = dec[dec["country"] == "Iraq"]
@@ -449,8 +449,8 @@ def test_plot_hawkes_structure() -> None:
     mv = fit_hawkes(simulated, multivariate=True, ci_method="wald")
     assert [t.name for t in mv.plot().data][:4] == [
         "background",
-        "after Iraq attacks",
-        "after Syria attacks",
+        "after Iraq events",
+        "after Syria events",
         "observed",
     ]
 

@@ -264,7 +264,7 @@ def test_plot_its_structure(bundled_counts: pd.DataFrame) -> None:
     obs = next(t for t in fig.data if t.name == "observed (Iraq)")
     iraq = res.fitted[res.fitted["country"] == "Iraq"]
     assert trace_dates(obs) == list(iraq["date"])
-    assert fig.layout.yaxis.title.text == "attacks per day"
+    assert fig.layout.yaxis.title.text == "events per day"
     assert fig.layout.title.text.startswith("Interrupted time series")
     assert fig.layout.xaxis4.title.text == "Date"
 

@@ -67,7 +67,9 @@ def test_text_summary_is_the_verdict(bundled_report: fp.Report) -> None:
         assert number in verdict_html
 
 
-def test_report_on_other_data_says_nothing_of_the_bundled_case(tmp_path: Path) -> None:
+def test_report_on_other_data_says_nothing_of_the_bundled_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rng = np.random.default_rng(4)
     dates = pd.date_range("2021-01-01", periods=120)
     n = rng.poisson(np.where(np.arange(120) >= 60, 3.0, 1.5))
@@ -81,10 +83,15 @@ def test_report_on_other_data_says_nothing_of_the_bundled_case(tmp_path: Path) -
         fp.validate_events(events, by="region"),
         by="region",
         interventions=[fp.EventSpec(date="2021-03-02", label="ceasefire")],
+        progress=True,
     )
+    bar = capsys.readouterr().err  # one tqdm step per section
+    assert "report" in bar
+    assert "section" in bar
+    assert "Self-excitation" in bar
     page = report.to_html().replace(get_plotlyjs(), "")  # plotly.js holds country names
-    for word in ("Iraq", "Syria", "Kataib", "Pentagon", "KH strike"):
-        assert word not in page, word
+    for word in ("Iraq", "Syria", "Kataib", "Pentagon", "KH strike", "attack"):
+        assert word.lower() not in page.lower(), word
     assert report.sections[0].paragraphs[0].startswith("Window 2021-01-01 to 2021-04-30.")
     assert any(
         p.startswith("North, ceasefire: the event rate was")
@@ -274,3 +281,50 @@ def test_cli_report_with_a_file_of_control_series(
     bad.write_text("date,news\nsoon,1\n")
     assert main([*argv, "--controls-file", str(bad), "--out", str(tmp_path / "x.html")]) == 2
     assert "row 0 has no readable date ('soon')" in capsys.readouterr().err
+
+
+def test_tables_read_as_words_without_nan() -> None:
+    from flashpoint.report._tables import table_html
+
+    table = pd.DataFrame(
+        {
+            "country": ["North", "South"],
+            "rate_ratio_lower": [0.5, np.nan],
+            "p_holm": [0.0004, 0.25],
+            "reliable": np.array([True, False]),
+            "end": pd.to_datetime(["2024-01-02", None]),
+            "note": [None, "a <b>"],
+            "official_cumulative": pd.array([1234, None], dtype="Int64"),
+        }
+    )
+    page = table_html(table)
+    for heading in ("Country", "Rate ratio: lower", "p (Holm)", "Reliable", "Official total"):
+        assert f">{heading}</th>" in page, heading
+    assert "nan" not in page.lower()
+    assert "&lt;NA&gt;" not in page
+    assert "NaT" not in page
+    assert page.count("\u2014") == 4  # the missing ratio, date, note and tally
+    assert "< 0.001" not in page
+    assert "&lt; 0.001" in page
+    assert ">0.250<" in page
+    assert ">yes<" in page
+    assert ">no<" in page
+    assert ">1,234<" in page
+    assert "a &lt;b&gt;" in page
+    assert not page.startswith("<details>")
+    long = pd.DataFrame({"day": range(40), "count": range(40)})
+    assert table_html(long).startswith("<details><summary>Show all 40 rows</summary>")
+
+
+def test_page_has_a_group_selector_print_styles_and_folded_tables(
+    bundled_report: fp.Report,
+) -> None:
+    page = bundled_report.to_html()
+    assert '<select id="fp-group" data-column="Country"' in page
+    assert '<option value="Iraq">Iraq</option>' in page
+    assert '<option value="Syria">Syria</option>' in page
+    assert "@media print" in page
+    assert "beforeprint" in page
+    assert "<details><summary>Show all" in page  # the event study's per-event table
+    assert ">nan<" not in page
+    assert "&lt;NA&gt;" not in page

@@ -290,7 +290,7 @@ def test_plot_rt_structure(rng: np.random.Generator) -> None:
     np.testing.assert_allclose(
         means[0].y, res.summary().loc[lambda d: d["country"] == "A", "rt_mean"]
     )
-    assert fig.layout.yaxis.title.text == "R_t (attacks per attack)"
+    assert fig.layout.yaxis.title.text == "R_t (new events per recent one)"
     assert fig.layout.xaxis2.title.text == "Date (end of window)"
     assert "Reproduction number" in fig.layout.title.text
     assert sum(1 for sh in fig.layout.shapes if sh.y0 == 1.0 and sh.y1 == 1.0) == 2  # R = 1

@@ -117,7 +117,7 @@ def test_bundled_tallies_kh_strike_with_truce() -> None:
     )
     fig = res.plot()
     assert fig.data[0].name == "tally intervals (total)"
-    assert fig.layout.yaxis.title.text == "attacks per day"
+    assert fig.layout.yaxis.title.text == "events per day"
 
 
 def test_small_groups_are_left_out_with_a_warning() -> None:

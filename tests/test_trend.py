@@ -179,4 +179,4 @@ def test_bundled_data_and_plot() -> None:
     names = [t.name for t in fig.data]
     assert "observed (Iraq)" in names
     assert "trend (Syria)" in names
-    assert fig.layout.yaxis.title.text == "attacks per day"
+    assert fig.layout.yaxis.title.text == "events per day"

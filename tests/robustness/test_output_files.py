@@ -11,7 +11,7 @@ import pytest
 import flashpoint as fp
 from flashpoint._output import check_target, write_atomic
 from flashpoint.errors import OutputFileError
-from flashpoint.report._build import _Progress, _run
+from flashpoint.report._build import _run
 from flashpoint.report._html import Report, Section, is_report
 
 
@@ -96,14 +96,14 @@ def test_a_failing_section_says_why_and_the_report_goes_on() -> None:
     def refuse(section: Section) -> None:
         raise fp.errors.FlashpointValueError("too few events\nsecond line")
 
-    crashed = _run(Section("a"), _Progress(False), crash)
+    crashed = _run(Section("a"), crash)
     assert crashed.error is not None
     assert crashed.error.startswith("internal error (ZeroDivisionError: division by zero)")
     assert "bug in flashpoint" in crashed.error
-    assert _run(Section("b"), _Progress(False), refuse).error == "too few events"
+    assert _run(Section("b"), refuse).error == "too few events"
 
     def interrupted(section: Section) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        _run(Section("c"), _Progress(False), interrupted)
+        _run(Section("c"), interrupted)

@@ -26,15 +26,10 @@ from flashpoint.models import (
 from flashpoint.models._base import register_plot
 from flashpoint.plots.changepoints import plot_changepoints
 from flashpoint.plots.counts import plot_count_heatmap, plot_counts, plot_cumulative
-from flashpoint.plots.effects import (
-    plot_effect_overview,
-    plot_event_study,
-    plot_its,
-    plot_placebo,
-    plot_trend,
-)
+from flashpoint.plots.effects import plot_its, plot_trend
 from flashpoint.plots.hawkes import plot_backtest, plot_forecast, plot_hawkes
 from flashpoint.plots.hawkes_times import plot_hawkes_times
+from flashpoint.plots.studies import plot_effect_overview, plot_event_study, plot_placebo
 from flashpoint.plots.surveillance import plot_alarms, plot_rt
 from flashpoint.plots.synth import plot_synthetic_control
 from flashpoint.plots.tallies import plot_source_comparison, plot_tally_fit

@@ -6,8 +6,8 @@ fonts and sizes live in :data:`_THEME` only; no global plotly default is changed
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
+import textwrap
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
@@ -20,7 +20,6 @@ __all__ = [
     "_THEME",
     "add_band",
     "add_bars",
-    "add_events",
     "add_fit",
     "add_line",
     "finish",
@@ -29,7 +28,6 @@ __all__ = [
     "group_titles",
     "hover",
     "new_figure",
-    "normalize_events",
     "place",
     "text",
     "xy",
@@ -42,7 +40,7 @@ _THEME: dict[str, Any] = {
     "width": 960,
     "height": 460,
     "panel_height": 240,
-    "margin": {"l": 70, "r": 30, "t": 90, "b": 130},
+    "margin": {"l": 70, "r": 30, "t": 90, "b": 150},
     "colors": {
         "observed": "#4C72B0",
         "observed_bar": "rgba(76,114,176,0.55)",
@@ -60,18 +58,20 @@ _THEME: dict[str, Any] = {
         "reference": "#7F7F7F",
     },
     "band_opacity": 0.22,
+    # group colours: distinct from the fitted (orange), counterfactual (green) and alarm (red)
     "groups": [
         "#4C72B0",
-        "#DD8452",
-        "#55A868",
-        "#C44E52",
-        "#8172B3",
         "#937860",
+        "#8172B3",
+        "#64B5CD",
+        "#CCB974",
         "#DA8BC3",
         "#8C8C8C",
-        "#CCB974",
-        "#64B5CD",
+        "#2A9D8F",
+        "#6A4C93",
+        "#B07AA1",
     ],
+    "main_event": "#222222",
     "max_event_labels": 8,
 }
 
@@ -179,8 +179,8 @@ def new_figure(
         height=height,
         margin=margin,
         hovermode="closest",
-        # below the x-axis title: 75 px under the plotting area
-        legend={"orientation": "h", "yanchor": "top", "y": -75 / plot_height, "x": 0},
+        # at the foot of the figure, under the x-axis title, whatever the figure's height
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.01, "x": 0},
     )
     return fig
 
@@ -358,113 +358,6 @@ def add_band(
     )
 
 
-def normalize_events(events: Any) -> pd.DataFrame:
-    """Events to mark, as a frame with ``date``, ``end`` (may be NaT) and ``label``.
-
-    Accepts ``None``, a key-events frame (``date``, optional ``end``, ``label``), a sequence
-    of objects with ``date``/``end``/``label`` attributes (such as ``EventSpec``), or a
-    sequence of dates.
-    """
-    columns = ["date", "end", "label"]
-    if events is None:
-        return pd.DataFrame(columns=columns)
-    if isinstance(events, pd.DataFrame):
-        out = pd.DataFrame(
-            {
-                "date": pd.to_datetime(events["date"]),
-                "end": pd.to_datetime(events["end"]) if "end" in events else pd.NaT,
-                "label": events["label"].astype(str)
-                if "label" in events
-                else pd.to_datetime(events["date"]).dt.strftime("%Y-%m-%d"),
-            }
-        )
-        return out.reset_index(drop=True)
-    rows = []
-    for ev in events:
-        if isinstance(ev, str | _dt.date | np.datetime64):  # includes pd.Timestamp
-            date = pd.Timestamp(ev)
-            rows.append({"date": date, "end": pd.NaT, "label": str(date.date())})
-            continue
-        if hasattr(ev, "date"):
-            date = pd.Timestamp(ev.date)
-            end = getattr(ev, "end", None)
-            label = getattr(ev, "label", None) or str(date.date())
-        else:
-            date, end, label = pd.Timestamp(ev), None, str(pd.Timestamp(ev).date())
-        rows.append(
-            {
-                "date": date,
-                "end": pd.Timestamp(end) if end is not None else pd.NaT,
-                "label": str(label),
-            }
-        )
-    return pd.DataFrame(rows, columns=columns)
-
-
-def add_events(fig: go.Figure, events: Any, *, rows: int = 1) -> None:
-    """Mark events: a dotted line per date, a shaded band per period, labels on top.
-
-    Labels are written on the figure for up to ``_THEME["max_event_labels"]`` events and are
-    always in the hover text of a marker at the top of the first panel.
-    """
-    ev = normalize_events(events)
-    if ev.empty:
-        return
-    ev = ev.assign(label=ev["label"].map(text))
-    color = _THEME["colors"]["event"]
-    for _, e in ev.iterrows():
-        if pd.notna(e["end"]) and e["end"] > e["date"]:
-            fig.add_vrect(
-                x0=e["date"],
-                x1=e["end"] + pd.Timedelta(days=1),
-                fillcolor=_THEME["colors"]["period"],
-                line_width=0,
-                layer="below",
-                row="all" if rows > 1 else None,
-                col=1 if rows > 1 else None,
-            )
-        else:
-            fig.add_vline(
-                x=e["date"],
-                line={"color": color, "width": 1, "dash": "dot"},
-                row="all" if rows > 1 else None,
-                col=1 if rows > 1 else None,
-            )
-    show_labels = len(ev) <= _THEME["max_event_labels"]
-    fig.add_trace(
-        go.Scatter(
-            x=list(ev["date"]),
-            y=[1.0 - 0.07 * (i % 3) for i in range(len(ev))],  # staggered: labels do not collide
-            mode="markers+text" if show_labels else "markers",
-            text=list(ev["label"]) if show_labels else None,
-            textposition="top center",
-            textfont={"size": 10, "color": color},
-            marker={"symbol": "triangle-down", "size": 9, "color": color},
-            name="events",
-            customdata=np.column_stack([ev["label"].to_numpy()]),
-            hovertemplate="%{customdata[0]}<br>%{x|%Y-%m-%d}<extra>event</extra>",
-            showlegend=True,
-        )
-    )
-    _pin_to_top(fig)
-
-
-def _pin_to_top(fig: go.Figure) -> None:
-    """Put the last trace (event markers) on an overlay axis spanning 0..1 at the top."""
-    trace = fig.data[-1]
-    trace.update(yaxis="y100")
-    base = fig.layout.yaxis.domain if fig.layout.yaxis.domain else (0, 1)
-    fig.update_layout(
-        yaxis100={
-            "overlaying": "y",
-            "range": [0, 1.12],
-            "visible": False,
-            "fixedrange": True,
-            "domain": list(base),
-        }
-    )
-
-
 def finish(
     fig: go.Figure,
     *,
@@ -476,7 +369,13 @@ def finish(
     subtitle: str | None = None,
 ) -> go.Figure:
     """Set the title, axis titles (with units) and the theme's title font."""
-    heading = text(title) if subtitle is None else f"{text(title)}<br><sup>{text(subtitle)}</sup>"
+    heading = text(title)
+    if subtitle is not None:
+        # a long subtitle in two lines: it must fit a figure narrowed to a 800 px page
+        lines = textwrap.wrap(subtitle, 115, break_long_words=False) or [""]
+        heading += "".join(f"<br><sup>{text(line)}</sup>" for line in lines[:2])
+        if len(lines) > 2:
+            heading += f"<sup> {text(' '.join(lines[2:]))}</sup>"
     fig.update_layout(title={"text": heading, "font": {"size": _THEME["title_size"]}, "x": 0.01})
     if rows == 1:
         fig.update_xaxes(title_text=x_title)

@@ -10,13 +10,13 @@ import plotly.graph_objects as go
 
 from flashpoint.counts import CUMULATIVE, ROLLING_MEAN, group_column
 from flashpoint.errors import FlashpointValueError
+from flashpoint.plots._events import add_events
+from flashpoint.plots._style import DEFAULT_NOUN, GroupColors, apply_theme, color_for, per_period
 from flashpoint.plots._theme import (
     _THEME,
     add_bars,
-    add_events,
     add_line,
     finish,
-    group_color,
     group_rows,
     group_titles,
     new_figure,
@@ -35,8 +35,10 @@ def plot_counts(
     *,
     by: str | None = None,
     events: Any = None,
-    title: str = "Attacks per day",
-    unit: str = "attacks per day",
+    title: str | None = None,
+    unit: str | None = None,
+    noun: str = DEFAULT_NOUN,
+    colors: GroupColors | None = None,
 ) -> go.Figure:
     """Draw daily counts per group as bars, with a rolling mean when the table has one.
 
@@ -51,7 +53,12 @@ def plot_counts(
         Events to mark: a key-events frame (``date``, optional ``end``, ``label``; periods
         such as the truce are shaded), a list of :class:`~flashpoint.EventSpec` or dates.
     title, unit
-        Figure title and the y-axis unit.
+        Figure title and the y-axis unit (default: "<Noun> per day", "<noun> per day").
+    noun
+        What the counts count, in the plural.
+    colors
+        Group -> colour map (:func:`flashpoint.plots.group_colors`): pass one map to every
+        figure of a page so that a group keeps its colour (default: palette order).
 
     Returns
     -------
@@ -67,13 +74,14 @@ def plot_counts(
     ['Iraq', 'Iraq, rolling mean']
     """
     by = group_column(counts, by)
+    unit = unit or per_period(noun)
     groups = list(pd.unique(counts[by])) if by is not None else [None]
     fig = new_figure(len(groups), row_titles=group_titles(groups) if by else None)
     for k, group in enumerate(groups, start=1):
         frame = group_rows(counts, by, group)
         name = "all groups" if group is None else text(group)
         row = k if len(groups) > 1 else None
-        color = group_color(k - 1)
+        color = color_for(colors, group, k - 1)
         add_bars(
             fig,
             frame[DATE],
@@ -96,7 +104,7 @@ def plot_counts(
             )
     fig.update_layout(bargap=0.1)
     add_events(fig, events, rows=len(groups))
-    return finish(fig, title=title, y_title=unit, rows=len(groups))
+    return finish(fig, title=title or unit.capitalize(), y_title=unit, rows=len(groups))
 
 
 def plot_cumulative(
@@ -106,6 +114,8 @@ def plot_cumulative(
     by: str | None = None,
     events: Any = None,
     title: str = "Event rows against official cumulative tallies",
+    noun: str = DEFAULT_NOUN,
+    colors: GroupColors | None = None,
 ) -> go.Figure:
     """Draw event-derived running totals against the official tallies, per group.
 
@@ -123,6 +133,10 @@ def plot_cumulative(
         Events to mark.
     title
         Figure title.
+    noun
+        What the counts count, in the plural.
+    colors
+        Group -> colour map for the lines of the event rows.
 
     Returns
     -------
@@ -140,7 +154,7 @@ def plot_cumulative(
     tally_groups = set(reconciliation["group"])
     groups = [g for g in pd.unique(cumulative_counts[by]) if g in tally_groups]
     fig = new_figure(len(groups), row_titles=[str(g) for g in groups], shared_xaxes=True)
-    colors = _THEME["colors"]
+    official = _THEME["colors"]["official"]
     for k, group in enumerate(groups, start=1):
         frame = cumulative_counts[cumulative_counts[by] == group]
         tallies = reconciliation[
@@ -152,8 +166,8 @@ def plot_cumulative(
             frame[DATE],
             frame[CUMULATIVE],
             name=f"event rows ({text(group)})",
-            color=group_color(k - 1),
-            value_label="attacks since the start",
+            color=color_for(colors, group, k - 1),
+            value_label=f"{noun} since the start",
             fmt=".0f",
             row=row,
         )
@@ -164,10 +178,10 @@ def plot_cumulative(
                 y=[float(v) for v in tallies["official_cumulative"]],
                 mode="markers",
                 name=f"official tally ({text(group)})",
-                marker={"color": colors["official"], "size": 8, "symbol": symbols},
+                marker={"color": official, "size": 8, "symbol": symbols},
                 customdata=np.column_stack([tallies[QUALIFIER].astype(str)]),
-                hovertemplate="official tally<br>%{x|%Y-%m-%d}<br>%{y:.0f} attacks "
-                "(%{customdata[0]})<extra></extra>",
+                hovertemplate="official tally<br>%{x|%Y-%m-%d}<br>%{y:.0f} "
+                f"{noun} (%{{customdata[0]}})<extra></extra>",
             ),
             **place(row),
         )
@@ -176,7 +190,7 @@ def plot_cumulative(
         fig,
         title=title,
         subtitle="markers: circle exact, diamond about, triangle at least (a lower bound)",
-        y_title="attacks since the start",
+        y_title=f"{noun} since the start",
         rows=len(groups),
     )
 
@@ -244,13 +258,7 @@ def plot_count_heatmap(
         )
     )
     n = len(wide)
-    fig.update_layout(
-        template=_THEME["template"],
-        font=_THEME["font"],
-        width=_THEME["width"],
-        height=int(min(max(_THEME["height"], 160 + 14 * n), 1400)),
-        margin={**_THEME["margin"], "l": 160},
-    )
+    apply_theme(fig, height=int(min(max(_THEME["height"], 160 + 14 * n), 1400)), margin={"l": 160})
     fig.update_xaxes(type="date")
     fig.update_yaxes(autorange="reversed", showticklabels=n <= 80)
     return finish(

@@ -1,19 +1,24 @@
-"""Figures of trend and event-effect results: ITS, trend, placebo, event study."""
+"""Figures of a rate over time and the effect of events on it: ITS and trend."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from flashpoint.errors import FlashpointValueError
+from flashpoint.plots._events import add_events
+from flashpoint.plots._style import (
+    DEFAULT_NOUN,
+    GroupColors,
+    add_observed,
+    observed_bar_color,
+    per_period,
+)
 from flashpoint.plots._theme import (
     _THEME,
     add_band,
-    add_bars,
-    add_events,
     add_fit,
     finish,
     group_rows,
@@ -22,29 +27,33 @@ from flashpoint.plots._theme import (
     place,
     text,
 )
-from flashpoint.schemas import COUNT
 
 if TYPE_CHECKING:
-    from flashpoint.models.event_study import EventStudyResult
     from flashpoint.models.its import ITSResult
-    from flashpoint.models.placebo import PlaceboResult
     from flashpoint.models.trend import TrendResult
 
-__all__ = ["plot_effect_overview", "plot_event_study", "plot_its", "plot_placebo", "plot_trend"]
+__all__ = ["plot_its", "plot_trend"]
 
 
 def _suffix(by: str | None, group: Any) -> str:
     return "" if by is None else f" ({text(group)})"
 
 
-def plot_its(result: ITSResult, *, events: Any = None, title: str | None = None) -> go.Figure:
-    """Draw an interrupted time series fit: paths per group and cumulative excess attacks.
+def plot_its(
+    result: ITSResult,
+    *,
+    events: Any = None,
+    title: str | None = None,
+    noun: str = DEFAULT_NOUN,
+    colors: GroupColors | None = None,
+) -> go.Figure:
+    """Draw an interrupted time series fit: paths per group and cumulative excess events.
 
     For each group, a panel with the observed counts, the fitted mean with the confidence
     band of the mean, and the counterfactual (events removed) with two bands: the
     confidence band of its mean (parameter uncertainty) and the wider prediction band of
     the counts (parameters and count noise: what could have happened); below it, a panel
-    with the cumulative excess attacks (observed minus counterfactual) since the first
+    with the cumulative excess events (observed minus counterfactual) since the first
     event, with the band the fit chose (``result.band``). Each band's name says what it
     covers (legend group and hover).
 
@@ -56,6 +65,11 @@ def plot_its(result: ITSResult, *, events: Any = None, title: str | None = None)
         Events to mark (default: the model's events).
     title
         Figure title.
+    noun
+        What the counts count, in the plural (axis titles and hover text).
+    colors
+        Group -> colour map (from :func:`flashpoint.plots.group_colors`) for the bars of the
+        observed counts; default: one colour for every group.
 
     Returns
     -------
@@ -68,119 +82,133 @@ def plot_its(result: ITSResult, *, events: Any = None, title: str | None = None)
     >>> rng = np.random.default_rng(0)
     >>> simulated = pd.DataFrame({"date": pd.date_range("2023-01-01", periods=60),
     ...                           "count": rng.poisson(2, 60)})
-    >>> fig = fp.plot_its(fp.fit_its(simulated, "2023-02-01", family="poisson"))
+    >>> fig = fp.plot_its(fp.fit_its(simulated, "2023-02-01", family="poisson"), noun="strikes")
     >>> [t.name for t in fig.data][:3]
     ['observed', 'fitted: 95% CI of the mean (lower)', 'fitted: 95% CI of the mean']
+    >>> fig.layout.yaxis.title.text
+    'strikes per day'
     """
     groups = result.groups
     by = result.by
     n_rows = 2 * len(groups)
+    heights = [0.68, 0.32] * len(groups)
+    fig = new_figure(n_rows, row_titles=_its_titles(groups, by), row_heights=heights)
+    unit = per_period(noun, result.freq)
+    bands = _its_bands(result)
+    for k, group in enumerate(groups):
+        frame = group_rows(result.fitted, by, group)
+        sfx = _suffix(by, group)
+        bars = observed_bar_color(colors, group, k)
+        _add_its_paths(fig, frame, row=2 * k + 1, sfx=sfx, unit=unit, bands=bands, bars=bars)
+        _add_its_excess(fig, frame, row=2 * k + 2, sfx=sfx, noun=noun, band=bands["excess"])
+    add_events(fig, result.events if events is None else events, rows=n_rows)
+    return finish(
+        fig,
+        title=title or "Interrupted time series: rate before and after the events",
+        subtitle=f"{result.family} model, {result.trend} trend; excess band: {bands['excess']}",
+        y_title=unit,
+        rows=n_rows,
+        row_y_titles=[unit, f"excess {noun}"] * len(groups),
+    )
+
+
+def _its_titles(groups: Sequence[Any], by: str | None) -> list[str]:
+    """Two panel titles per group: the paths, then the cumulative excess."""
     titles: list[str] = []
     for g in group_titles(groups if by else [None]):
         label = "" if not by else f"{g}: "
         titles += [f"{label}observed, fitted and counterfactual", f"{label}cumulative excess"]
-    heights = [0.68, 0.32] * len(groups)
-    fig = new_figure(n_rows, row_titles=titles, row_heights=heights)
-    colors = _THEME["colors"]
-    unit = f"attacks per {_period_name(result.freq)}"
+    return titles
+
+
+def _its_bands(result: ITSResult) -> dict[str, str]:
+    """Names of the bands: each says what it covers."""
     level = f"{1 - result.alpha:.0%}"
-    mean_ci = f"{level} CI of the mean"
     prediction = f"{level} prediction interval (parameters + count noise)"
-    excess_band = prediction if result.band == "predictive" else f"{level} CI (parameters only)"
-    for k, group in enumerate(groups):
-        frame = group_rows(result.fitted, by, group)
-        x = list(frame["date"])
-        sfx = _suffix(by, group)
-        main, lower = 2 * k + 1, 2 * k + 2
-        add_bars(
-            fig,
-            x,
-            frame["count"],
-            name=f"observed{sfx}",
-            color=colors["observed_bar"],
-            value_label=unit,
-            row=main,
-            legendgroup="observed",
-            showlegend=True,
-        )
-        add_fit(
-            fig,
-            frame,
-            "fitted",
-            name=f"fitted: {mean_ci}{sfx}",
-            line_name=f"fitted{sfx}",
-            color=colors["fitted"],
-            value_label=unit,
-            row=main,
-            legendgroup="fitted",
-            showlegend=True,
-        )
-        add_band(
-            fig,
-            x,
-            frame["counterfactual_pred_lower"],
-            frame["counterfactual_pred_upper"],
-            name=f"counterfactual: {prediction}{sfx}",
-            color=colors["counterfactual"],
-            row=main,
-            legendgroup="counterfactual",
-            showlegend=False,
-            value_label=unit,
-        )
-        add_fit(
-            fig,
-            frame,
-            "counterfactual",
-            name=f"counterfactual: {mean_ci}{sfx}",
-            line_name=f"counterfactual (no events){sfx}",
-            dash="dash",
-            color=colors["counterfactual"],
-            value_label=unit,
-            row=main,
-            legendgroup="counterfactual",
-            showlegend=True,
-        )
-        add_fit(
-            fig,
-            frame,
-            "cumulative_excess",
-            name=f"cumulative excess: {excess_band}{sfx}",
-            line_name=f"cumulative excess{sfx}",
-            color=colors["excess"],
-            value_label="attacks",
-            row=lower,
-            legendgroup="excess",
-            showlegend=True,
-        )
-        fig.add_hline(y=0, line={"color": colors["reference"], "width": 1}, row=lower, col=1)
-    add_events(fig, result.events if events is None else events, rows=n_rows)
-    y_titles = [unit, "excess attacks"] * len(groups)
-    return finish(
+    excess = prediction if result.band == "predictive" else f"{level} CI (parameters only)"
+    return {"mean": f"{level} CI of the mean", "prediction": prediction, "excess": excess}
+
+
+def _add_its_paths(
+    fig: go.Figure,
+    frame: pd.DataFrame,
+    *,
+    row: int,
+    sfx: str,
+    unit: str,
+    bands: dict[str, str],
+    bars: str,
+) -> None:
+    """Observed counts, the fitted mean and the counterfactual with its two bands."""
+    colors = _THEME["colors"]
+    add_observed(fig, frame, unit=unit, suffix=sfx, color=bars, row=row)
+    add_fit(
         fig,
-        title=title or "Interrupted time series: rate before and after the events",
-        subtitle=f"{result.family} model, {result.trend} trend; excess band: {excess_band}",
-        y_title=unit,
-        rows=n_rows,
-        row_y_titles=y_titles,
+        frame,
+        "fitted",
+        name=f"fitted: {bands['mean']}{sfx}",
+        line_name=f"fitted{sfx}",
+        color=colors["fitted"],
+        value_label=unit,
+        row=row,
+        legendgroup="fitted",
+        showlegend=True,
+    )
+    add_band(
+        fig,
+        list(frame["date"]),
+        frame["counterfactual_pred_lower"],
+        frame["counterfactual_pred_upper"],
+        name=f"counterfactual: {bands['prediction']}{sfx}",
+        color=colors["counterfactual"],
+        row=row,
+        legendgroup="counterfactual",
+        showlegend=False,
+        value_label=unit,
+    )
+    add_fit(
+        fig,
+        frame,
+        "counterfactual",
+        name=f"counterfactual: {bands['mean']}{sfx}",
+        line_name=f"counterfactual (no events){sfx}",
+        dash="dash",
+        color=colors["counterfactual"],
+        value_label=unit,
+        row=row,
+        legendgroup="counterfactual",
+        showlegend=True,
     )
 
 
-def _period_name(freq: str) -> str:
-    code = freq.split("-")[0]
-    return {
-        "D": "day",
-        "W": "week",
-        "MS": "month",
-        "ME": "month",
-        "M": "month",
-        "QS": "quarter",
-        "QE": "quarter",
-        "YS": "year",
-        "YE": "year",
-    }.get(code, "period")
+def _add_its_excess(
+    fig: go.Figure, frame: pd.DataFrame, *, row: int, sfx: str, noun: str, band: str
+) -> None:
+    """Add the cumulative excess (observed - counterfactual) with its band and a line at 0."""
+    colors = _THEME["colors"]
+    add_fit(
+        fig,
+        frame,
+        "cumulative_excess",
+        name=f"cumulative excess: {band}{sfx}",
+        line_name=f"cumulative excess{sfx}",
+        color=colors["excess"],
+        value_label=noun,
+        row=row,
+        legendgroup="excess",
+        showlegend=True,
+    )
+    fig.add_hline(y=0, line={"color": colors["reference"], "width": 1}, row=row, col=1)
 
 
-def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = None) -> go.Figure:
+def plot_trend(
+    result: TrendResult,
+    *,
+    events: Any = None,
+    title: str | None = None,
+    noun: str = DEFAULT_NOUN,
+    colors: GroupColors | None = None,
+) -> go.Figure:
     """Draw the fitted trend per group with its band over the observed counts.
 
     The window of the average growth (``growth_start`` to ``growth_end`` in the summary)
@@ -195,6 +223,10 @@ def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = N
         Events to mark.
     title
         Figure title.
+    noun
+        What the counts count, in the plural (axis titles and hover text).
+    colors
+        Group -> colour map for the bars of the observed counts.
 
     Returns
     -------
@@ -211,28 +243,20 @@ def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = N
     ]
     row_titles = [f"{g}: {t}" for g, t in zip(group_titles(groups), growth, strict=True)]
     fig = new_figure(len(groups), row_titles=row_titles if by else None)
-    colors = _THEME["colors"]
-    unit = f"attacks per {_period_name(result.freq)}"
+    palette = _THEME["colors"]
+    unit = per_period(noun, result.freq)
     for k, group in enumerate(groups, start=1):
         frame = group_rows(result.fitted, by, group)
-        x = list(frame["date"])
         sfx = _suffix(by, group)
         row = k if len(groups) > 1 else None
-        add_bars(
-            fig,
-            x,
-            frame["count"],
-            name=f"observed{sfx}",
-            color=colors["observed_bar"],
-            value_label=unit,
-            row=row,
-        )
+        bars = observed_bar_color(colors, group, k - 1)
+        add_observed(fig, frame, unit=unit, suffix=sfx, color=bars, row=row, showlegend=k == 1)
         add_fit(
             fig,
             frame,
             "fitted",
             name=f"trend{sfx}",
-            color=colors["fitted"],
+            color=palette["fitted"],
             value_label=unit,
             row=row,
             legendgroup=f"trend{sfx}",
@@ -241,7 +265,7 @@ def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = N
         fig.add_vrect(
             x0=window["growth_start"],
             x1=window["growth_end"],
-            fillcolor=colors["reference"],
+            fillcolor=palette["reference"],
             opacity=0.12,
             line_width=0,
             layer="below",
@@ -253,247 +277,8 @@ def plot_trend(result: TrendResult, *, events: Any = None, title: str | None = N
     headline = "" if by else f"; {growth[0]}"
     return finish(
         fig,
-        title=title or "Trend of the attack rate",
+        title=title or f"Trend of the rate of {noun}",
         subtitle=f"{result.family} model, {result.trend} trend{headline}; {level} intervals",
         y_title=unit,
         rows=len(groups),
-    )
-
-
-def plot_placebo(result: PlaceboResult, *, title: str | None = None) -> go.Figure:
-    """Draw the placebo distribution of the effect with the observed effect marked.
-
-    One panel per group: the placebo statistics (z statistic or log rate ratio) as a
-    histogram, a vertical line at the observed value, and the rank p-value with the
-    smallest p-value the test can return in the panel title.
-
-    Parameters
-    ----------
-    result
-        From :func:`flashpoint.placebo_test`.
-    title
-        Figure title.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-    """
-    summary = result.summary()
-    groups = list(summary[result.by]) if result.by else [None]
-    titles = []
-    for _, row in summary.iterrows():
-        name = f"{row[result.by]}: " if result.by else ""
-        titles.append(
-            f"{name}rank p-value {row['p_value']:.3f} ({int(row['n_placebo'])} placebos, "
-            f"smallest attainable {row['min_p_value']:.3f})"
-        )
-    fig = new_figure(len(groups), row_titles=titles, shared_xaxes=False, gap=80)
-    colors = _THEME["colors"]
-    stat_label = "z statistic" if result.statistic == "z" else "log rate ratio"
-    for k, group in enumerate(groups, start=1):
-        frame = group_rows(result.placebos, result.by, group)
-        observed = summary.iloc[k - 1]["observed"]
-        panel = k if len(groups) > 1 else None
-        kw = place(panel)
-        fig.add_trace(
-            go.Histogram(
-                x=frame["statistic"].to_numpy(dtype=np.float32),
-                name=f"placebo {stat_label}{_suffix(result.by, group)}",
-                marker_color=colors["reference"],
-                opacity=0.75,
-                nbinsx=40,
-                hovertemplate=f"{stat_label} %{{x}}<br>%{{y}} placebo dates<extra></extra>",
-            ),
-            **kw,
-        )
-        fig.add_vline(
-            x=observed,
-            line={"color": colors["event"], "width": 2},
-            annotation_text=f"observed {observed:.2f}",
-            **kw,
-        )
-    fig = finish(
-        fig,
-        title=title or f"Placebo test: {result.event}",
-        subtitle=_placebo_design(result),
-        x_title=stat_label,
-        y_title="placebo dates",
-        rows=len(groups),
-    )
-    return fig
-
-
-def _placebo_design(result: PlaceboResult) -> str:
-    if result.kind == "across_group":
-        return "the event's statistic in every group"
-    if result.window is None:
-        return "event moved to every placebo date; every fit on the whole series"
-    return (
-        f"event moved to every placebo date; every fit on up to {result.window} periods "
-        "before and from its date"
-    )
-
-
-def plot_event_study(result: EventStudyResult, *, title: str | None = None) -> go.Figure:
-    """Draw rate ratios by window relative to the events, with intervals.
-
-    Parameters
-    ----------
-    result
-        From :func:`flashpoint.fit_event_study`.
-    title
-        Figure title.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-    """
-    summary = result.summary()
-    groups = list(pd.unique(summary[result.by])) if result.by else [None]
-    fig = new_figure(
-        len(groups), row_titles=group_titles(groups) if result.by else None, shared_xaxes=True
-    )
-    colors = _THEME["colors"]
-    for k, group in enumerate(groups, start=1):
-        frame = group_rows(summary, result.by, group)
-        mid = (frame["start"] + frame["end"]) / 2
-        row = k if len(groups) > 1 else None
-        kw = place(row)
-        pre = frame["end"] < 0
-        fig.add_trace(
-            go.Scatter(
-                x=list(mid),
-                y=list(frame["rate_ratio"]),
-                mode="markers",
-                name=f"rate ratio{_suffix(result.by, group)}",
-                marker={
-                    "color": np.where(pre, colors["reference"], colors["fitted"]).tolist(),
-                    "size": 10,
-                },
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": list(frame["rate_ratio_upper"] - frame["rate_ratio"]),
-                    "arrayminus": list(frame["rate_ratio"] - frame["rate_ratio_lower"]),
-                    "color": colors["fitted"],
-                },
-                customdata=np.column_stack(
-                    [frame["window"], frame["rate_ratio_lower"], frame["rate_ratio_upper"]]
-                ),
-                hovertemplate="days %{customdata[0]}<br>rate ratio %{y:.2f} "
-                "(%{customdata[1]:.2f} to %{customdata[2]:.2f})<extra></extra>",
-            ),
-            **kw,
-        )
-        fig.add_hline(y=1, line={"color": colors["reference"], "dash": "dot"}, **kw)
-        fig.add_vline(x=0, line={"color": colors["event"], "dash": "dot"}, **kw)
-    fig.update_yaxes(type="log")
-    level = f"{1 - result.alpha:.0%}"
-    refs = sorted(set(result.reference_days.values()))
-    ref = f"{refs[0]}" if len(refs) == 1 else f"{refs[0]} to {refs[-1]}"
-    dates = "" if result.n_event_dates == result.n_events else f" on {result.n_event_dates} dates"
-    return finish(
-        fig,
-        title=title or f"Event study: {result.n_events} events{dates}, {ref} reference days",
-        subtitle=f"rate ratio against the days outside every window; bars: {level} intervals",
-        x_title="days relative to the event",
-        y_title="rate ratio (log scale)",
-        rows=len(groups),
-    )
-
-
-def plot_effect_overview(
-    result: ITSResult, *, event: str | None = None, title: str | None = None
-) -> go.Figure:
-    """Draw one event's rate ratio in every group against the group's volume (a funnel plot).
-
-    Small groups scatter widely around 1 by chance; large groups far from 1 stand out. The
-    figure keeps its size whatever the number of groups.
-
-    Parameters
-    ----------
-    result
-        From :func:`flashpoint.fit_its` with a group column.
-    event
-        Label of the event (default: the first).
-    title
-        Figure title.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-        One trace ``"groups"``: x the events in the group's series, y the rate ratio (log
-        axis) with its interval; rate ratios of 0 are drawn at the axis floor.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> import flashpoint as fp
-    >>> rng = np.random.default_rng(0)
-    >>> dates = pd.date_range("2024-01-01", periods=90)
-    >>> simulated = pd.DataFrame({"date": np.tile(dates, 4), "region": np.repeat(list("ABCD"), 90),
-    ...                           "count": rng.poisson(3, 360)})
-    >>> fig = fp.plot_effect_overview(fp.fit_its(simulated, "2024-02-15", by="region"))
-    >>> len(fig.data[0].x)
-    4
-    """
-    table = result.summary()
-    event = event or result.events[0].name
-    rows = table[table["event"] == event]
-    if not len(rows) or result.by is None:
-        raise FlashpointValueError(
-            f"no grouped rate ratios for event {event!r}; the events are "
-            f"{[e.name for e in result.events]} (an overview needs a group column)"
-        )
-    volume = result.fitted.groupby(result.by)[COUNT].sum()
-    x = rows[result.by].map(volume).to_numpy(dtype=float)
-    rr = rows["rate_ratio"].to_numpy(dtype=float)
-    lower, upper = (
-        rows["rate_ratio_lower"].to_numpy(float),
-        rows["rate_ratio_upper"].to_numpy(float),
-    )
-    positive = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in (rr, lower, upper)])
-    floor = float(positive.min() / 2) if positive.size else 1e-3
-    shown = np.clip(np.nan_to_num(rr, nan=1.0), floor, None)
-    fig = go.Figure(
-        go.Scatter(
-            x=x,
-            y=shown,
-            mode="markers",
-            name="groups",
-            text=[text(g) for g in rows[result.by]],
-            marker={"size": 7, "color": _THEME["colors"]["observed"], "opacity": 0.75},
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": np.nan_to_num(np.clip(upper, floor, shown.max() * 1e3) - shown),
-                "arrayminus": np.nan_to_num(shown - np.clip(lower, floor, None)),
-                "thickness": 1,
-                "width": 0,
-                "color": "rgba(76,114,176,0.35)",
-            },
-            customdata=np.column_stack([rr, lower, upper, rows["p_value"].to_numpy(float)]),
-            hovertemplate="%{text}<br>%{x:.0f} events<br>rate ratio %{customdata[0]:.3g} "
-            "(%{customdata[1]:.3g} to %{customdata[2]:.3g}), p = %{customdata[3]:.3g}"
-            "<extra></extra>",
-        )
-    )
-    fig.add_hline(y=1, line={"color": _THEME["colors"]["reference"], "dash": "dot"})
-    fig.update_layout(
-        template=_THEME["template"],
-        font=_THEME["font"],
-        width=_THEME["width"],
-        height=_THEME["height"] + 60,
-        margin=_THEME["margin"],
-    )
-    fig.update_xaxes(type="log")
-    fig.update_yaxes(type="log")
-    level = f"{result.conf_level:.0%}"
-    return finish(
-        fig,
-        title=title or f"{event}: rate ratio in every group",
-        subtitle=f"{len(rows)} groups; {result.family} ITS with a {result.trend} trend, "
-        f"{level} intervals; the dotted line is no change",
-        x_title="events in the group's series (log scale)",
-        y_title="rate ratio after / before (log scale)",
     )

@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 
+from flashpoint.plots._events import add_events
+from flashpoint.plots._style import DEFAULT_NOUN, per_period
 from flashpoint.plots._theme import (
     _THEME,
     add_band,
     add_bars,
-    add_events,
     add_line,
     finish,
     group_color,
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["plot_backtest", "plot_forecast", "plot_hawkes"]
 
-UNIT = "attacks per day"
-
 
 def _room_for_subtitle(fig: go.Figure) -> go.Figure:
     """Extra top margin so that the title, its subtitle and the legend do not overlap."""
@@ -41,7 +40,7 @@ def _room_for_subtitle(fig: go.Figure) -> go.Figure:
     fig.update_layout(
         margin=margin,
         title={"y": 1 - 28 / height, "yanchor": "top", "yref": "container"},
-        legend={"y": 1.0 + 24 / plot_height, "yanchor": "bottom"},
+        legend={"y": 1.0 + 24 / plot_height, "yanchor": "bottom", "yref": "paper"},
     )
     return fig
 
@@ -60,7 +59,9 @@ def _exogenous_label(result: HawkesResult, group: Any) -> str:
     return f"{verb} {kinds} events"
 
 
-def _areas(result: HawkesResult, grp: Any, dec: Any, x: list[Any]) -> list[tuple[Any, ...]]:
+def _areas(
+    result: HawkesResult, grp: Any, dec: Any, x: list[Any], noun: str
+) -> list[tuple[Any, ...]]:
     """Return the stacked parts of one panel: (name, x, y, colour, legend group)."""
     colors = _THEME["colors"]
     areas: list[tuple[Any, ...]] = [
@@ -70,7 +71,7 @@ def _areas(result: HawkesResult, grp: Any, dec: Any, x: list[Any]) -> list[tuple
         src = group_rows(result.self_excitation, result.by, grp)
         for j, source in enumerate(result.groups):
             part = src[src["source"] == source]
-            name = f"after {source} attacks"
+            name = f"after {source} {noun}"
             areas.append((name, part["date"], part["self_excited"], group_color(j + 6), name))
     else:
         areas.append(("self-excited", x, dec["self_excited"], colors["self"], "self"))
@@ -80,8 +81,8 @@ def _areas(result: HawkesResult, grp: Any, dec: Any, x: list[Any]) -> list[tuple
     return areas
 
 
-def plot_hawkes(result: HawkesResult, *, events: Any = None) -> go.Figure:
-    """Stacked expected attacks per day: background, self-excited and exogenous parts.
+def plot_hawkes(result: HawkesResult, *, events: Any = None, noun: str = DEFAULT_NOUN) -> go.Figure:
+    """Stacked expected events per day: background, self-excited and exogenous parts.
 
     Parameters
     ----------
@@ -90,14 +91,16 @@ def plot_hawkes(result: HawkesResult, *, events: Any = None) -> go.Figure:
     events
         Events to mark (key-events frame, ``EventSpec`` objects or dates), e.g. the US
         strikes used as exogenous events.
+    noun
+        What the counts count, in the plural (axis title, hover text, area names).
 
     Returns
     -------
     plotly.graph_objects.Figure
         One panel per group (small multiples): stacked areas ``background``,
         ``self-excited`` (for a multivariate model one area per source group, ``after
-        <source> attacks``) and, when the model has exogenous events, the expected extra
-        attacks after them: ``triggered by <kind> events`` when every exogenous size of
+        <source> <noun>``) and, when the model has exogenous events, the expected extra
+        events after them: ``triggered by <kind> events`` when every exogenous size of
         the group is significant at the result's level, ``after <kind> events``
         otherwise; and the observed counts as markers (``observed``). The subtitle says
         when excitation is not identified (``result.identifiable``).
@@ -111,13 +114,14 @@ def plot_hawkes(result: HawkesResult, *, events: Any = None) -> go.Figure:
     """
     groups = list(result.groups)
     rows = len(groups)
+    unit = per_period(noun)
     fig = new_figure(rows, row_titles=group_titles(groups) if rows > 1 else None)
     shown: set[str] = set()
     for i, grp in enumerate(groups, start=1):
         dec = group_rows(result.decomposition, result.by, grp)
         row = i if rows > 1 else None
         x = list(dec["date"])
-        for name, xs, ys, color, legendgroup in _areas(result, grp, dec, x):
+        for name, xs, ys, color, legendgroup in _areas(result, grp, dec, x, noun):
             fig.add_trace(
                 go.Scatter(
                     **xy(xs, ys),
@@ -127,7 +131,7 @@ def plot_hawkes(result: HawkesResult, *, events: Any = None) -> go.Figure:
                     line={"width": 0.5, "color": color},
                     legendgroup=legendgroup,
                     showlegend=legendgroup not in shown,
-                    hovertemplate=hover(UNIT),
+                    hovertemplate=hover(unit),
                 ),
                 **place(row),
             )
@@ -140,20 +144,17 @@ def plot_hawkes(result: HawkesResult, *, events: Any = None) -> go.Figure:
                 marker={"size": 5, "color": _THEME["colors"]["observed"]},
                 legendgroup="observed",
                 showlegend=i == 1,
-                hovertemplate=hover(UNIT, fmt=".0f"),
+                hovertemplate=hover(unit, fmt=".0f"),
             ),
             **place(row),
         )
     add_events(fig, events, rows=rows)
     caveat = "" if result.identifiable else "; excitation not identified (see notes)"
-    sub = (
-        f"{result.family} model, {result.max_lag}-day kernel; expected attacks per day split "
-        f"into background, self-excited and exogenous parts{caveat}"
-    )
+    sub = f"{result.family} model, {result.max_lag}-day kernel; expected {unit}, stacked{caveat}"
     finish(
         fig,
         title="Self-excitation: background, self-excited and exogenous parts",
-        y_title=UNIT,
+        y_title=unit,
         rows=rows,
         subtitle=sub,
     )
@@ -161,7 +162,11 @@ def plot_hawkes(result: HawkesResult, *, events: Any = None) -> go.Figure:
 
 
 def plot_forecast(
-    result: ForecastResult, *, history: int | None = 90, events: Any = None
+    result: ForecastResult,
+    *,
+    history: int | None = 90,
+    events: Any = None,
+    noun: str = DEFAULT_NOUN,
 ) -> go.Figure:
     """Observed history, forecast median, mean and prediction band, per group.
 
@@ -173,6 +178,8 @@ def plot_forecast(
         Last observed days to show (``None``: all).
     events
         Events to mark.
+    noun
+        What the counts count, in the plural.
 
     Returns
     -------
@@ -194,6 +201,7 @@ def plot_forecast(
     fig = new_figure(rows, row_titles=group_titles(groups) if rows > 1 else None)
     colors = _THEME["colors"]
     by = result.by
+    unit = per_period(noun)
     band = f"{result.conf_level:.0%} prediction interval"
     for i, grp in enumerate(groups, start=1):
         hist = group_rows(result.history, by, grp).sort_values("date")
@@ -208,7 +216,7 @@ def plot_forecast(
             hist["count"],
             name="observed",
             color=colors["observed_bar"],
-            value_label=UNIT,
+            value_label=unit,
             row=row,
             legendgroup="observed",
             showlegend=first,
@@ -222,7 +230,7 @@ def plot_forecast(
             color=colors["fitted"],
             row=row,
             showlegend=first,
-            value_label=UNIT,
+            value_label=unit,
         )
         add_line(
             fig,
@@ -231,7 +239,7 @@ def plot_forecast(
             name="forecast median",
             mode="lines+markers",
             color=colors["fitted"],
-            value_label=UNIT,
+            value_label=unit,
             fmt=".0f",
             row=row,
             legendgroup="median",
@@ -245,7 +253,7 @@ def plot_forecast(
             color=colors["fitted"],
             width=1.5,
             dash="dash",
-            value_label=UNIT,
+            value_label=unit,
             row=row,
             legendgroup="mean",
             showlegend=first,
@@ -262,21 +270,23 @@ def plot_forecast(
         subtitle += "; chosen by backtest: " + "; ".join(parts)
     finish(
         fig,
-        title=f"Forecast of attacks: {result.model} model, {result.horizon} days ahead",
-        y_title=UNIT,
+        title=f"Forecast of {noun}: {result.model} model, {result.horizon} days ahead",
+        y_title=unit,
         rows=rows,
         subtitle=subtitle,
     )
     return _room_for_subtitle(fig)
 
 
-def plot_backtest(result: BacktestResult) -> go.Figure:
+def plot_backtest(result: BacktestResult, *, noun: str = DEFAULT_NOUN) -> go.Figure:
     """Mean score by days ahead, one line per model (lower is better).
 
     Parameters
     ----------
     result
         A :class:`~flashpoint.models.forecast.BacktestResult`.
+    noun
+        What the counts count, in the plural (the unit of the CRPS).
 
     Returns
     -------
@@ -284,7 +294,7 @@ def plot_backtest(result: BacktestResult) -> go.Figure:
         One line per model, named after it.
     """
     col = "crps" if result.score == "crps" else "log_score"
-    unit = "attacks" if result.score == "crps" else "nats"
+    unit = noun if result.score == "crps" else "nats"
     fig = new_figure(1)
     for j, model in enumerate(result.models):
         s = result.scores[result.scores["model"] == model]

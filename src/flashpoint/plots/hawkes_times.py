@@ -58,11 +58,8 @@ def plot_hawkes_times(result: HawkesTimesResult, *, title: str | None = None) ->
     ['conditional intensity', 'background rate', 'events', 'KS band (lower)', 'KS band',
      'diagonal (model)', 'rescaled intervals']
     """
-    colors = _THEME["colors"]
     level = f"{result.conf_level:.0%}"
     is_dates = result.intensity["time"].dtype.kind == "M"
-    time_fmt = "%{x|%Y-%m-%d %H:%M}" if is_dates else "day %{x:.3f}"
-    x_title = "Time" if is_dates else "Time (days since start)"
     fig = new_figure(
         2,
         row_titles=[
@@ -72,8 +69,35 @@ def plot_hawkes_times(result: HawkesTimesResult, *, title: str | None = None) ->
         shared_xaxes=False,
         gap=90,
     )
-    curve = result.intensity
     # hover: the theme's hover() shows dates only; event times need the time of day
+    time_fmt = "%{x|%Y-%m-%d %H:%M}" if is_dates else "day %{x:.3f}"
+    _add_intensity(fig, result, time_fmt)
+    _add_ks(fig, result, level)
+    start = result.start.strftime("%Y-%m-%d") if isinstance(result.start, pd.Timestamp) else None
+    subtitle = (
+        f"{result.n_events} events"
+        + (f" from {start}" if start else "")
+        + f" | branching ratio {result.branching_ratio:.3g}, half-life "
+        f"{result.half_life_days:.3g} days | KS D = {result.ks_statistic:.3f}, "
+        f"p = {result.ks_pvalue:.3g} ({level} band)"
+    )
+    finish(
+        fig,
+        title=title or "Self-exciting (Hawkes) model of event times",
+        subtitle=subtitle,
+        x_title="Model quantile of the rescaled interval (uniform scale)",
+        y_title="events per day",
+        rows=2,
+        row_y_titles=["Intensity (events per day)", "Empirical quantile"],
+    )
+    fig.update_xaxes(title_text="Time" if is_dates else "Time (days since start)", row=1, col=1)
+    return _lay_out(fig)
+
+
+def _add_intensity(fig: go.Figure, result: HawkesTimesResult, time_fmt: str) -> None:
+    """Add the top panel: the fitted intensity, the background rate and a tick per event."""
+    colors = _THEME["colors"]
+    curve = result.intensity
     fig.add_trace(
         go.Scatter(
             x=curve["time"],
@@ -87,10 +111,9 @@ def plot_hawkes_times(result: HawkesTimesResult, *, title: str | None = None) ->
         row=1,
         col=1,
     )
-    edges = curve["time"].iloc[[0, -1]]
     fig.add_trace(
         go.Scatter(
-            x=edges,
+            x=curve["time"].iloc[[0, -1]],
             y=[result.mu, result.mu],
             mode="lines",
             name="background rate",
@@ -115,6 +138,11 @@ def plot_hawkes_times(result: HawkesTimesResult, *, title: str | None = None) ->
         row=1,
         col=1,
     )
+
+
+def _add_ks(fig: go.Figure, result: HawkesTimesResult, level: str) -> None:
+    """Add the bottom panel: the KS band, the diagonal and the rescaled intervals."""
+    colors = _THEME["colors"]
     ks = result.ks_curve
     add_band(
         fig,
@@ -158,30 +186,15 @@ def plot_hawkes_times(result: HawkesTimesResult, *, title: str | None = None) ->
         row=2,
         col=1,
     )
-    start = result.start.strftime("%Y-%m-%d") if isinstance(result.start, pd.Timestamp) else None
-    subtitle = (
-        f"{result.n_events} events"
-        + (f" from {start}" if start else "")
-        + f" | branching ratio {result.branching_ratio:.3g}, half-life "
-        f"{result.half_life_days:.3g} days | KS D = {result.ks_statistic:.3f}, "
-        f"p = {result.ks_pvalue:.3g} ({level} band)"
-    )
-    finish(
-        fig,
-        title=title or "Self-exciting (Hawkes) model of event times",
-        subtitle=subtitle,
-        x_title="Model quantile of the rescaled interval (uniform scale)",
-        y_title="events per day",
-        rows=2,
-        row_y_titles=["Intensity (events per day)", "Empirical quantile"],
-    )
-    fig.update_xaxes(title_text=x_title, row=1, col=1)
-    # room for the subtitle and a legend above the subplot titles
+
+
+def _lay_out(fig: go.Figure) -> go.Figure:
+    """Make room for the subtitle and a legend above the panel titles; fix the KS axes."""
     top = _THEME["margin"]["t"] + 70
     fig.update_layout(
         height=max(fig.layout.height or 0, 2 * _THEME["panel_height"] + 300),
         margin={**_THEME["margin"], "t": top},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.09, "x": 0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.09, "x": 0, "yref": "paper"},
     )
     fig.update_layout(title={"y": 0.975, "yanchor": "top"})
     fig.update_xaxes(range=[0, 1], row=2, col=1)

@@ -12,11 +12,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from flashpoint.plots._events import add_events
+from flashpoint.plots._style import DEFAULT_NOUN, GroupColors, observed_bar_color, per_period
 from flashpoint.plots._theme import (
     _THEME,
     add_band,
     add_bars,
-    add_events,
     add_line,
     finish,
     group_rows,
@@ -41,7 +42,7 @@ def _panels(frame: pd.DataFrame, by: str | None, groups: tuple[Any, ...]) -> lis
     return [group_rows(frame, by, g) for g in groups]
 
 
-def plot_rt(result: RtResult, *, events: Any = None) -> go.Figure:
+def plot_rt(result: RtResult, *, events: Any = None, noun: str = DEFAULT_NOUN) -> go.Figure:
     """Draw the posterior mean of R_t with its credible band, one panel per group.
 
     Parameters
@@ -51,6 +52,8 @@ def plot_rt(result: RtResult, *, events: Any = None) -> go.Figure:
     events
         Events to mark: a key-events frame (``date``, optional ``end``, ``label``), a list
         of objects with ``date``/``label`` attributes, or a list of dates.
+    noun
+        What the counts count, in the plural (the y-axis title).
 
     Returns
     -------
@@ -74,71 +77,17 @@ def plot_rt(result: RtResult, *, events: Any = None) -> go.Figure:
     >>> [t.name for t in fig.data][1:]
     ['95% credible interval', 'R_t (posterior mean)']
     """
-    frame = result.estimates
-    panels = _panels(frame, result.by, result.groups)
+    panels = _panels(result.estimates, result.by, result.groups)
     rows = len(panels)
-    titles = group_titles(result.groups)
-    fig = new_figure(rows, row_titles=titles if rows > 1 else None)
-    level = f"{result.conf_level:.0%}"
-    band_name = f"{level} credible interval"
-    unreliable_name = f"few events (posterior CV > {result.cv_posterior:g})"
-    colors = _THEME["colors"]
+    fig = new_figure(rows, row_titles=group_titles(result.groups) if rows > 1 else None)
     for i, panel in enumerate(panels, start=1):
-        first = i == 1
         row = i if rows > 1 else None
-        add_band(
-            fig,
-            panel[DATE],
-            panel["rt_lower"],
-            panel["rt_upper"],
-            name=band_name,
-            color=colors["observed"],
-            row=row,
-            legendgroup="band",
-            showlegend=first,
-            value_label="R",
-        )
-        add_line(
-            fig,
-            panel[DATE],
-            panel["rt_mean"],
-            name="R_t (posterior mean)",
-            color=colors["observed"],
-            customdata=panel["window_count"].to_numpy()[:, None],
-            hovertemplate=hover(
-                "R",
-                extra=f"<br>%{{customdata[0]:.0f}} events in the {result.window} days to this date",
-            ),
-            row=row,
-            legendgroup="mean",
-            showlegend=first,
-        )
-        weak = panel.loc[~panel["reliable"]]
-        if len(weak):
-            fig.add_trace(
-                go.Scatter(
-                    x=list(weak[DATE]),
-                    y=list(weak["rt_mean"]),
-                    mode="markers",
-                    marker={"color": colors["reference"], "size": 5, "symbol": "circle-open"},
-                    name=unreliable_name,
-                    legendgroup="weak",
-                    showlegend=not any(t.name == unreliable_name for t in fig.data),
-                    hovertemplate=hover("R", extra="<br>few events: prior-dominated"),
-                ),
-                **place(row),
-            )
-        fig.add_hline(
-            y=1.0,
-            line={"color": colors["reference"], "width": 1, "dash": "dot"},
-            **place(row),
-        )
+        _add_rt_panel(fig, result, panel, row=row, first=i == 1)
         # prior-dominated windows (no recent events) have bands up to ~18 that would flatten
         # the informative part: the initial view spans the reliable estimates (zoom out for all)
         good = panel.loc[panel["reliable"], "rt_upper"]
         if len(good):
-            top = max(3.0, 1.1 * float(good.max()))
-            fig.update_yaxes(range=[0.0, top], **place(row))
+            fig.update_yaxes(range=[0.0, max(3.0, 1.1 * float(good.max()))], **place(row))
     add_events(fig, events, rows=rows)
     si = (
         f"serial interval mean {result.serial_interval_params[0]:g} d, "
@@ -153,13 +102,97 @@ def plot_rt(result: RtResult, *, events: Any = None) -> go.Figure:
             f"{result.window}-day windows ending on each date; {si}; dotted line: R = 1; "
             "open circles: too few events (prior-dominated)"
         ),
-        y_title="R_t (attacks per attack)",
+        y_title=f"R_t (new {noun} per recent one)",
         x_title="Date (end of window)",
         rows=rows,
     )
 
 
-def plot_alarms(result: AlarmResult, *, events: Any = None) -> go.Figure:
+def _add_rt_panel(
+    fig: go.Figure, result: RtResult, panel: pd.DataFrame, *, row: int | None, first: bool
+) -> None:
+    """Add one group's R_t: band, posterior mean, unreliable windows and the line R = 1."""
+    colors = _THEME["colors"]
+    add_band(
+        fig,
+        panel[DATE],
+        panel["rt_lower"],
+        panel["rt_upper"],
+        name=f"{result.conf_level:.0%} credible interval",
+        color=colors["observed"],
+        row=row,
+        legendgroup="band",
+        showlegend=first,
+        value_label="R",
+    )
+    add_line(
+        fig,
+        panel[DATE],
+        panel["rt_mean"],
+        name="R_t (posterior mean)",
+        color=colors["observed"],
+        customdata=panel["window_count"].to_numpy()[:, None],
+        hovertemplate=hover(
+            "R",
+            extra=f"<br>%{{customdata[0]:.0f}} events in the {result.window} days to this date",
+        ),
+        row=row,
+        legendgroup="mean",
+        showlegend=first,
+    )
+    weak = panel.loc[~panel["reliable"]]
+    name = f"few events (posterior CV > {result.cv_posterior:g})"
+    if len(weak):
+        marker = {"color": colors["reference"], "size": 5, "symbol": "circle-open"}
+        _add_points(
+            fig,
+            weak,
+            "rt_mean",
+            name=name,
+            marker=marker,
+            row=row,
+            hovertemplate=hover("R", extra="<br>few events: prior-dominated"),
+        )
+    fig.add_hline(
+        y=1.0, line={"color": colors["reference"], "width": 1, "dash": "dot"}, **place(row)
+    )
+
+
+def _add_points(
+    fig: go.Figure,
+    points: pd.DataFrame,
+    column: str,
+    *,
+    name: str,
+    marker: dict[str, Any],
+    row: int | None,
+    hovertemplate: str,
+    customdata: Any = None,
+) -> None:
+    """Mark some dates of a panel (legend entry once per figure)."""
+    fig.add_trace(
+        go.Scatter(
+            x=list(points[DATE]),
+            y=list(points[column]),
+            mode="markers",
+            marker=marker,
+            name=name,
+            legendgroup=name,
+            showlegend=not any(t.name == name for t in fig.data),
+            customdata=customdata,
+            hovertemplate=hovertemplate,
+        ),
+        **place(row),
+    )
+
+
+def plot_alarms(
+    result: AlarmResult,
+    *,
+    events: Any = None,
+    noun: str = DEFAULT_NOUN,
+    colors: GroupColors | None = None,
+) -> go.Figure:
     """Draw daily counts, the baseline and the alarm threshold, with alarm days marked.
 
     Parameters
@@ -169,6 +202,10 @@ def plot_alarms(result: AlarmResult, *, events: Any = None) -> go.Figure:
     events
         Events to mark: a key-events frame (``date``, optional ``end``, ``label``), a list
         of objects with ``date``/``label`` attributes, or a list of dates.
+    noun
+        What the counts count, in the plural (axis title and hover text).
+    colors
+        Group -> colour map for the bars of the counts.
 
     Returns
     -------
@@ -190,75 +227,14 @@ def plot_alarms(result: AlarmResult, *, events: Any = None) -> go.Figure:
     >>> [t.name for t in fig.data][:3]
     ['count', 'expected (baseline)', 'threshold']
     """
-    frame = result.frame
-    panels = _panels(frame, result.by, result.groups)
+    panels = _panels(result.frame, result.by, result.groups)
     rows = len(panels)
-    titles = group_titles(result.groups)
-    fig = new_figure(rows, row_titles=titles if rows > 1 else None)
-    colors = _THEME["colors"]
-    unit = "events" if result.freq == "D" else "events per period"
-    for i, panel in enumerate(panels, start=1):
-        first = i == 1
-        row = i if rows > 1 else None
-        add_bars(
-            fig,
-            panel[DATE],
-            panel[COUNT],
-            name="count",
-            color=colors["observed_bar"],
-            value_label=unit,
-            fmt="d",
-            row=row,
-            legendgroup="count",
-            showlegend=first,
-        )
-        mon = panel.loc[panel["monitored"]]
-        add_line(
-            fig,
-            mon[DATE],
-            mon["expected"],
-            name="expected (baseline)",
-            color=colors["fitted"],
-            value_label=unit,
-            row=row,
-            legendgroup="expected",
-            showlegend=first,
-        )
-        add_line(
-            fig,
-            mon[DATE],
-            mon["threshold"],
-            name="threshold",
-            color=colors["threshold"],
-            width=1.5,
-            dash="dash",
-            shape="hv",
-            hovertemplate=hover(unit, extra="<br>alarm if the count is above"),
-            row=row,
-            legendgroup="threshold",
-            showlegend=first,
-        )
-        hits = panel.loc[panel["alarm"]]
-        if len(hits):
-            fig.add_trace(
-                go.Scatter(
-                    x=list(hits[DATE]),
-                    y=list(hits[COUNT]),
-                    mode="markers",
-                    marker={
-                        "color": colors["alarm"],
-                        "size": 11,
-                        "symbol": "diamond",
-                        "line": {"color": "white", "width": 1},
-                    },
-                    name="alarm",
-                    legendgroup="alarm",
-                    showlegend=not any(t.name == "alarm" for t in fig.data),
-                    customdata=np.column_stack([hits["expected"].to_numpy()]),
-                    hovertemplate=hover(unit, fmt="d", extra="<br>expected %{customdata[0]:.2f}"),
-                ),
-                **place(row),
-            )
+    fig = new_figure(rows, row_titles=group_titles(result.groups) if rows > 1 else None)
+    unit = noun if result.freq == "D" else f"{noun} per period"
+    for i, (group, panel) in enumerate(zip(result.groups or (None,), panels, strict=False)):
+        row = i + 1 if rows > 1 else None
+        bars = observed_bar_color(colors, group, i)
+        _add_alarm_panel(fig, panel, unit=unit, row=row, first=i == 0, bars=bars)
     add_events(fig, events, rows=rows)
     if result.method == "nb_cusum":
         design = (
@@ -274,6 +250,69 @@ def plot_alarms(result: AlarmResult, *, events: Any = None) -> go.Figure:
         subtitle=(
             f"{design}; baseline {result.baseline} periods ending {result.guard} before each day"
         ),
-        y_title=f"Attacks ({unit} per day)" if result.freq == "D" else f"Attacks ({unit})",
+        y_title=per_period(noun, result.freq),
         rows=rows,
     )
+
+
+def _add_alarm_panel(
+    fig: go.Figure, panel: pd.DataFrame, *, unit: str, row: int | None, first: bool, bars: str
+) -> None:
+    """Add one group's counts, baseline and threshold (on monitored days) and alarm days."""
+    colors = _THEME["colors"]
+    add_bars(
+        fig,
+        panel[DATE],
+        panel[COUNT],
+        name="count",
+        color=bars,
+        value_label=unit,
+        fmt="d",
+        row=row,
+        legendgroup="count",
+        showlegend=first,
+    )
+    mon = panel.loc[panel["monitored"]]
+    add_line(
+        fig,
+        mon[DATE],
+        mon["expected"],
+        name="expected (baseline)",
+        color=colors["fitted"],
+        value_label=unit,
+        row=row,
+        legendgroup="expected",
+        showlegend=first,
+    )
+    add_line(
+        fig,
+        mon[DATE],
+        mon["threshold"],
+        name="threshold",
+        color=colors["threshold"],
+        width=1.5,
+        dash="dash",
+        shape="hv",
+        hovertemplate=hover(unit, extra="<br>alarm if the count is above"),
+        row=row,
+        legendgroup="threshold",
+        showlegend=first,
+    )
+    hits = panel.loc[panel["alarm"]]
+    if len(hits):
+        marker = {
+            "color": colors["alarm"],
+            "size": 11,
+            "symbol": "diamond",
+            "line": {"color": "white", "width": 1},
+        }
+        _add_points(
+            fig,
+            hits,
+            COUNT,
+            name="alarm",
+            marker=marker,
+            row=row,
+            customdata=np.column_stack([hits["expected"].to_numpy()]),
+            hovertemplate=hover(unit, fmt="d", extra="<br>expected %{customdata[0]:.2f}"),
+        )

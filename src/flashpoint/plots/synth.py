@@ -9,9 +9,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from flashpoint.errors import FlashpointValueError
+from flashpoint.plots._events import add_events
 from flashpoint.plots._theme import (
     _THEME,
-    add_events,
     add_line,
     finish,
     new_figure,
@@ -81,7 +81,6 @@ def plot_synthetic_control(
     hidden = set() if show_poor_fit else set(units.loc[units["poor_fit"], "unit"])
     own = paths[paths["role"] == "treated"]
     name = text(row["treated"])
-    colors = _THEME["colors"]
     rate_label = f"events {result.rate_unit}"
     if cumulative:
         gap_column, gap_label, gap_title = "cumulative_gap", "events", "cumulative gap<br>(events)"
@@ -95,52 +94,10 @@ def plot_synthetic_control(
         ],
         row_heights=[0.55, 0.45],
     )
-    add_line(
-        fig,
-        own["date"],
-        own["observed"],
-        name=f"observed: {name}",
-        color=colors["observed"],
-        value_label=rate_label,
-        row=1,
-    )
-    add_line(
-        fig,
-        own["date"],
-        own["synthetic"],
-        name=f"synthetic {name}",
-        color=colors["counterfactual"],
-        value_label=rate_label,
-        dash="dash",
-        row=1,
-    )
+    _add_treated_paths(fig, own, name=name, rate_label=rate_label)
     placebo_paths = paths[(paths["role"] == "placebo") & ~paths["unit"].isin(hidden)]
-    for k, (unit, frame) in enumerate(placebo_paths.groupby("unit", sort=False)):
-        add_line(
-            fig,
-            frame["date"],
-            frame[gap_column],
-            name="placebo gaps",
-            color=colors["reference"],
-            width=1,
-            value_label=gap_label,
-            hovertemplate=f"placebo {text(unit)}<br>%{{x|%Y-%m-%d}}<br>"
-            f"%{{y:.2f}} {gap_label}<extra></extra>",
-            row=2,
-            legendgroup="placebos",
-            showlegend=k == 0,
-        )
-    add_line(
-        fig,
-        own["date"],
-        own[gap_column],
-        name=f"gap: {name}",
-        color=colors["event"],
-        width=2.5,
-        value_label=gap_label,
-        row=2,
-    )
-    fig.add_hline(y=0, line={"color": colors["reference"], "width": 1}, row=2, col=1)
+    _add_gaps(fig, own, placebo_paths, name=name, column=gap_column, label=gap_label)
+    fig.add_hline(y=0, line={"color": _THEME["colors"]["reference"], "width": 1}, row=2, col=1)
     marker = "in-time placebo" if row["kind"] == "in_time" else str(row["event"])
     add_events(fig, pd.DataFrame({"date": [row["date"]], "label": [marker]}), rows=2)
     shown = len(units) - 1 - len(hidden)
@@ -163,6 +120,68 @@ def plot_synthetic_control(
         y_title=rate_label,
         rows=2,
         row_y_titles=[rate_label, gap_title],
+    )
+
+
+def _add_treated_paths(fig: go.Figure, own: pd.DataFrame, *, name: str, rate_label: str) -> None:
+    """Add the top panel: the treated unit's observed rate and its synthetic control."""
+    colors = _THEME["colors"]
+    add_line(
+        fig,
+        own["date"],
+        own["observed"],
+        name=f"observed: {name}",
+        color=colors["observed"],
+        value_label=rate_label,
+        row=1,
+    )
+    add_line(
+        fig,
+        own["date"],
+        own["synthetic"],
+        name=f"synthetic {name}",
+        color=colors["counterfactual"],
+        value_label=rate_label,
+        dash="dash",
+        row=1,
+    )
+
+
+def _add_gaps(
+    fig: go.Figure,
+    own: pd.DataFrame,
+    placebos: pd.DataFrame,
+    *,
+    name: str,
+    column: str,
+    label: str,
+) -> None:
+    """Add the bottom panel: each placebo's gap in grey, then the treated unit's gap."""
+    colors = _THEME["colors"]
+    for k, (unit, frame) in enumerate(placebos.groupby("unit", sort=False)):
+        add_line(
+            fig,
+            frame["date"],
+            frame[column],
+            name="placebo gaps",
+            color=colors["reference"],
+            width=1,
+            value_label=label,
+            hovertemplate=f"placebo {text(unit)}<br>%{{x|%Y-%m-%d}}<br>"
+            f"%{{y:.2f}} {label}<extra></extra>",
+            row=2,
+            legendgroup="placebos",
+            showlegend=k == 0,
+        )
+    add_line(
+        fig,
+        own["date"],
+        own[column],
+        name=f"gap: {name}",
+        color=colors["event"],
+        width=2.5,
+        value_label=label,
+        row=2,
     )
 
 

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import plotly.graph_objects as go
 
+from flashpoint.plots._events import add_events
+from flashpoint.plots._style import DEFAULT_NOUN, GroupColors, color_for, log_axis, per_period
 from flashpoint.plots._theme import (
     _THEME,
-    add_events,
     add_fit,
     add_line,
     finish,
-    group_color,
     new_figure,
     place,
     text,
@@ -27,11 +27,16 @@ __all__ = ["plot_source_comparison", "plot_tally_fit"]
 
 
 def plot_tally_fit(
-    result: TallyRatesResult, *, events: Any = None, title: str | None = None
+    result: TallyRatesResult,
+    *,
+    events: Any = None,
+    title: str | None = None,
+    noun: str = DEFAULT_NOUN,
+    colors: GroupColors | None = None,
 ) -> go.Figure:
     """Draw interval rates from the tallies and the fitted daily rate, per group.
 
-    Each tally interval is a horizontal segment at its average rate (attacks per day over
+    Each tally interval is a horizontal segment at its average rate (events per day over
     its days); the fitted daily rate is a line with its confidence band; the
     counterfactual (events removed) is dashed.
 
@@ -43,6 +48,10 @@ def plot_tally_fit(
         Events to mark (default: the model's events).
     title
         Figure title.
+    noun
+        What the tallies count, in the plural.
+    colors
+        Group -> colour map for the tally segments.
 
     Returns
     -------
@@ -58,7 +67,8 @@ def plot_tally_fit(
     """
     groups = list(result.groups)
     fig = new_figure(len(groups), row_titles=[str(g) for g in groups])
-    colors = _THEME["colors"]
+    theme = _THEME["colors"]
+    unit = per_period(noun)
     for k, group in enumerate(groups, start=1):
         row = k if len(groups) > 1 else None
         iv = result.intervals[result.intervals["group"] == group]
@@ -73,21 +83,21 @@ def plot_tally_fit(
                 y=ys,
                 mode="lines",
                 name=f"tally intervals ({text(group)})",
-                line={"color": group_color(k - 1), "width": 3},
-                hovertemplate="%{x|%Y-%m-%d}<br>%{y:.2f} attacks per day (interval mean)"
+                line={"color": color_for(colors, group, k - 1), "width": 3},
+                hovertemplate=f"%{{x|%Y-%m-%d}}<br>%{{y:.2f}} {unit} (interval mean)"
                 "<extra></extra>",
             ),
             **place(row),
         )
         daily = result.daily[result.daily["group"] == group]
-        per_day = "%{x|%Y-%m-%d}<br>%{y:.2f} attacks per day<extra></extra>"
+        per_day = f"%{{x|%Y-%m-%d}}<br>%{{y:.2f}} {unit}<extra></extra>"
         add_fit(
             fig,
             daily,
             "rate",
             name=f"fitted daily rate ({text(group)})",
-            color=colors["fitted"],
-            value_label="attacks per day",
+            color=theme["fitted"],
+            value_label=unit,
             hovertemplate=per_day,
             row=row,
         )
@@ -96,7 +106,7 @@ def plot_tally_fit(
             daily["date"],
             daily["counterfactual"],
             name=f"counterfactual ({text(group)})",
-            color=colors["counterfactual"],
+            color=theme["counterfactual"],
             dash="dash",
             hovertemplate=per_day,
             row=row,
@@ -105,10 +115,10 @@ def plot_tally_fit(
     level = f"{1 - result.alpha:.0%}"
     return finish(
         fig,
-        title=title or "Attack rates estimated from official cumulative tallies",
-        subtitle=f"segments: attacks per day between two tallies; line: {result.family} fit "
+        title=title or f"Rates of {noun} estimated from official cumulative tallies",
+        subtitle=f"segments: {unit} between two tallies; line: {result.family} fit "
         f"with {level} band",
-        y_title="attacks per day",
+        y_title=unit,
         rows=len(groups),
     )
 
@@ -189,7 +199,8 @@ def plot_source_comparison(
             range=[-0.6, len(groups) - 0.4],
             **panel,
         )
-    fig.update_xaxes(type="log")
+    bounds = table[["rate_ratio", "rate_ratio_lower", "rate_ratio_upper"]].to_numpy(float)
+    log_axis(fig, np.maximum(bounds.ravel(), 1e-3), axis="x")
     level = f"{1 - result.alpha:.0%}"
     return finish(
         fig,

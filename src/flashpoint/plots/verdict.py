@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from flashpoint.errors import FlashpointValueError
+from flashpoint.plots._style import log_axis
 from flashpoint.plots._theme import _THEME, finish, text
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ def plot_assessment(
         height=max(_THEME["height"], 170 + 26 * n),
         margin={**_THEME["margin"], "l": 260},
         hovermode="closest",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "yref": "paper"},
     )
     level = f"{1 - result.alpha:.0%}"
     finish(
@@ -117,7 +118,10 @@ def plot_assessment(
         x_title="rate ratio (log scale)",
         y_title="",
     )
-    fig.update_xaxes(type="log", row=1, col=1)
+    bounds = table[["rate_ratio", "rate_ratio_lower", "rate_ratio_upper"]].to_numpy(float)
+    log_axis(
+        fig, np.maximum(np.nan_to_num(bounds.ravel(), nan=floor), floor), axis="x", row=1, col=1
+    )
     fig.update_xaxes(
         range=[0, 1], showticklabels=False, showgrid=False, title_text="p (Holm)", row=1, col=2
     )

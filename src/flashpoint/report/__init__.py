@@ -8,8 +8,9 @@ is HTML-escaped.
 
 The page opens with the verdict (:func:`flashpoint.assess_event`); the text summary is the
 title and the verdict's sentences. Modules: ``_html`` (:class:`Section`, :class:`Report`
-and the page), ``_inputs`` (what the sections share), ``_sections`` (one function per
-section) and ``_build`` (:func:`build_report`).
+and the page), ``_tables`` (tables in words), ``_inputs`` (what the sections share, and the
+bundled data's defaults), ``_sections`` (one function per section, by topic) and ``_build``
+(:func:`build_report`).
 ``MIN_EVENTS`` is importable from here but not in ``__all__``.
 """
 

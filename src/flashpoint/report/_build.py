@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import sys
 import time
 import warnings
 from collections.abc import Callable, Hashable, Sequence
@@ -12,20 +11,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flashpoint._progress import progress_bar
 from flashpoint.counts import count_daily
-from flashpoint.datasets import (
-    COUNT_START,
-    KH_STRIKE,
-    TRUCE_END,
-    TRUCE_START,
-    load_attacks,
-    load_key_events,
-    load_tallies,
-)
 from flashpoint.errors import FlashpointError, FlashpointValueError
 from flashpoint.models import EventSpec
+from flashpoint.plots._style import group_colors
 from flashpoint.report._html import Report, Section
-from flashpoint.report._inputs import MIN_EVENTS, TOP_GROUPS, ReportData, ReportInputs
+from flashpoint.report._inputs import (
+    MIN_EVENTS,
+    TOP_GROUPS,
+    Look,
+    ReportData,
+    ReportInputs,
+    bundled_inputs,
+    user_inputs,
+)
 from flashpoint.report._sections import (
     alarm_section,
     changepoint_section,
@@ -42,38 +42,17 @@ from flashpoint.report._sections import (
     trend_section,
     verdict_section,
 )
-from flashpoint.schemas import BASIS, COUNT, DATE, END, KIND, LABEL
+from flashpoint.schemas import COUNT, DATE, END, KIND, LABEL
 from flashpoint.schemas._dates import as_day, describe_outliers, outlying_days
 
 __all__ = ["MIN_EVENTS", "build_report"]
-
-
-BUNDLED_CAVEAT = (
-    "Rows are one attack on one facility on one date; the Pentagon counted waves separately "
-    "and left out claims it did not confirm, so the rows undercount Iraq and overcount Syria "
-    "against the official tallies."
-)
-_ALL = "all events"
 
 
 MAX_NOTES = 12
 """Warnings listed under a section; with many groups the rest are counted, not listed."""
 
 
-class _Progress:
-    """Prints each step that takes over a second (to standard error)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.start = time.perf_counter()
-
-    def done(self, name: str, seconds: float) -> None:
-        if self.enabled and seconds >= 1.0:
-            total = time.perf_counter() - self.start
-            print(f"  {name}: {seconds:.1f} s (total {total:.1f} s)", file=sys.stderr)
-
-
-def _run(section: Section, progress: _Progress, body: Callable[[Section], None]) -> Section:
+def _run(section: Section, body: Callable[[Section], None]) -> Section:
     """Fill a section; any error becomes the section's message, warnings its notes.
 
     A section that fails, for whatever reason, says why in its place and the rest of the
@@ -101,7 +80,6 @@ def _run(section: Section, progress: _Progress, body: Callable[[Section], None])
     if len(fresh) > MAX_NOTES:
         section.notes.append(f"... and {len(fresh) - MAX_NOTES} more warnings like these.")
     section.seconds = time.perf_counter() - t0
-    progress.done(section.title, section.seconds)
     return section
 
 
@@ -179,7 +157,8 @@ def build_report(
     noun
         What one row counts, for the text (bundled data: ``"attack"``; default ``"event"``).
     progress
-        Print steps that take over a second to standard error.
+        Show a progress bar (tqdm, on standard error or as a notebook widget): one step per
+        section.
 
     Returns
     -------
@@ -195,9 +174,9 @@ def build_report(
     ('verdict', True)
     """
     inputs = (
-        _bundled_inputs(key_events, interventions, study_kind, tallies, basis, start, end)
+        bundled_inputs(key_events, interventions, study_kind, tallies, basis, start, end)
         if events is None
-        else _user_inputs(events, key_events, interventions, study_kind, tallies, by, basis)
+        else user_inputs(events, key_events, interventions, study_kind, tallies, by, basis)
     )
     if events is None:
         inputs.by = by or inputs.by
@@ -214,91 +193,15 @@ def build_report(
     inputs.groups = None if groups is None else list(groups)
     inputs.top = int(top)
     data = _prepare(inputs)
-    sections = _sections(inputs, data, _Progress(progress))
+    sections = _sections(inputs, data, progress=progress)
     return Report(
         title=inputs.title,
         description=_description(inputs, data),
         sections=tuple(sections),
         summary_lines=(inputs.title, *sections[0].paragraphs),
         generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-    )
-
-
-def _bundled_inputs(
-    key_events: pd.DataFrame | None,
-    interventions: Sequence[EventSpec] | None,
-    study_kind: str | None,
-    tallies: pd.DataFrame | None,
-    basis: Sequence[str] | None,
-    start: str | pd.Timestamp | None,
-    end: str | pd.Timestamp | None,
-) -> ReportInputs:
-    """Fill in the bundled data with its key events, tallies, interventions and window."""
-    attacks = load_attacks()
-    events = attacks if not basis else attacks[attacks[BASIS].isin(list(basis))]
-    official = attacks[attacks[BASIS] == "official"]
-    basis_text = "all evidence levels" if not basis else "basis " + ", ".join(basis)
-    if interventions is None:
-        interventions = [
-            EventSpec(date=KH_STRIKE, label="KH strike"),
-            EventSpec(date=TRUCE_START, end=TRUCE_END, shape="pulse", label="Gaza truce"),
-        ]
-    return ReportInputs(
-        events=events.reset_index(drop=True),
-        by="country",
-        key_events=load_key_events() if key_events is None else key_events,
-        interventions=list(interventions),
-        study_kind=study_kind or "us_strike",
-        tallies=load_tallies() if tallies is None else tallies,
-        start=COUNT_START if start is None else as_day(start, "start"),
-        end=pd.Timestamp("2024-02-04") if end is None else as_day(end, "end"),
-        title="Attacks on US forces in Iraq and Syria, 2023-24",
-        source_name=f"bundled data: attacks on US forces in Iraq, Syria and Jordan ({basis_text})",
-        noun="attack",
-        bundled=True,
-        caveat=BUNDLED_CAVEAT,
-        sources={} if basis == ["official"] else {"official-basis rows": official},
-    )
-
-
-def _user_inputs(
-    events: pd.DataFrame,
-    key_events: pd.DataFrame | None,
-    interventions: Sequence[EventSpec] | None,
-    study_kind: str | None,
-    tallies: pd.DataFrame | None,
-    by: str | None,
-    basis: Sequence[str] | None,
-) -> ReportInputs:
-    """Take a user's event table as it is: nothing is assumed about it."""
-    if basis:
-        if BASIS not in events.columns:
-            raise FlashpointValueError(
-                f"basis= needs a '{BASIS}' column in the event table (columns: "
-                f"{list(events.columns)}); drop basis= or add the column"
-            )
-        events = events[events[BASIS].isin(list(basis))]
-    if by is None:
-        by = "group"
-        events = events.assign(**{by: _ALL})
-    elif by not in events.columns:
-        raise FlashpointValueError(
-            f"the event table has no group column {by!r} (columns: {list(events.columns)}); "
-            "pass by= (CLI: --by or --group-col)"
-        )
-    return ReportInputs(
-        events=events.reset_index(drop=True),
-        by=by,
-        key_events=key_events,
-        interventions=list(interventions or []),
-        study_kind=study_kind,
-        tallies=tallies,
-        start=None,
-        end=None,
-        title="Event report",
-        source_name="event table",
-        noun="event",
-        bundled=False,
+        groups=tuple(str(g) for g in data.detail),
+        group_column=inputs.by,
     )
 
 
@@ -326,6 +229,8 @@ def _prepare(inputs: ReportInputs) -> ReportData:
     modelled = [g for g in totals.index if totals[g] >= MIN_EVENTS]
     marks = _marks(inputs.key_events, inputs.interventions, inputs.study_kind)
     detail = _detail_groups(inputs, totals, modelled)
+    by_volume = totals.sort_values(ascending=False, kind="stable").index
+    colors = group_colors([*detail, *by_volume])  # the detailed groups get the first colours
     return ReportData(
         all_counts=all_counts,
         window=window,
@@ -337,6 +242,7 @@ def _prepare(inputs: ReportInputs) -> ReportData:
         last=last,
         marks=marks,
         window_marks=marks[(marks[DATE] >= first) & (marks[DATE] <= last)],
+        colors=colors,
     )
 
 
@@ -409,50 +315,92 @@ def _window_events(inputs: ReportInputs) -> pd.DataFrame:
     return events
 
 
-def _sections(inputs: ReportInputs, data: ReportData, progress: _Progress) -> list[Section]:
-    """Run every section in the page's order: the verdict first."""
-    by, counts, noun, caveat = inputs.by, data.counts, inputs.noun, inputs.caveat
+def _sections(inputs: ReportInputs, data: ReportData, *, progress: bool) -> list[Section]:
+    """Run every section in the page's order (the verdict first), one bar step each."""
+    plan = _plan(inputs, data)
+    sections: list[Section] = []
+    with progress_bar(len(plan), desc="report", progress=progress, unit="section") as bar:
+        for title, anchor, when, body in plan:
+            bar.set_postfix_str(title)
+            if when():
+                sections.append(_run(Section(title, anchor=anchor), body))
+            bar.update()
+    return [*sections, methods_section(inputs.caveat)]
+
+
+_Step = tuple[str, str | None, Callable[[], bool], Callable[[Section], None]]
+
+
+def _plan(inputs: ReportInputs, data: ReportData) -> list[_Step]:
+    """List the sections: title, anchor, whether to run it (asked when its turn comes), body."""
+    by, counts, caveat = inputs.by, data.counts, inputs.caveat
     i, marks, wmarks = inputs.interventions, data.marks, data.window_marks
     tallies, key_events, kind = inputs.tallies, inputs.key_events, inputs.study_kind
+    look = Look(noun=f"{inputs.noun}s", colors=data.colors)
     state: dict[str, Any] = {}
-    sections: list[Section] = []
-
-    def add(title: str, body: Callable[[Section], None], anchor: str | None = None) -> None:
-        sections.append(_run(Section(title, anchor=anchor), progress, body))
-
-    add("Verdict", lambda s: verdict_section(s, inputs, data, state), anchor="verdict")
     n_groups = data.window[by].nunique()
+    always, modelled = (lambda: True), (lambda: bool(len(counts)))
+
+    def assessed() -> bool:
+        return bool(len(counts)) and bool(i) and "assessment" in state
+
+    def step(
+        title: str,
+        body: Callable[[Section], None],
+        when: Callable[[], bool] = modelled,
+        anchor: str | None = None,
+    ) -> _Step:
+        return (title, anchor, when, body)
+
+    plan = [step("Verdict", lambda s: verdict_section(s, inputs, data, state), always, "verdict")]
     if n_groups > len(data.detail) and n_groups > inputs.top:
-        add("All groups", lambda s: overview_section(s, inputs, data, state), anchor="overview")
-    add("Daily counts", lambda s: counts_section(s, data.all_counts, by, marks, noun))
-    if tallies is not None:
-        add(
-            "Event rows against the official tallies",
-            lambda s: tallies_section(
-                s, inputs.events, tallies, data.all_counts, by, marks, data.first, caveat
-            ),
+        plan.append(
+            step(
+                "All groups", lambda s: overview_section(s, inputs, data, state), always, "overview"
+            )
         )
-    if not len(counts):
-        return [*sections, methods_section(caveat)]
-    add("Trend", lambda s: trend_section(s, counts, wmarks, state))
-    if i and "assessment" in state:
-        add("Did the rate change after the events?", lambda s: its_section(s, state, noun))
-        add("Placebo test", lambda s: placebo_section(s, state))
+    plan.append(
+        step("Daily counts", lambda s: counts_section(s, data.all_counts, by, marks, look), always)
+    )
+    if tallies is not None:
+        plan.append(
+            step(
+                "Event rows against the official tallies",
+                lambda s: tallies_section(
+                    s, inputs.events, tallies, data.all_counts, by, marks, data.first, caveat, look
+                ),
+                always,
+            )
+        )
+    plan.append(step("Trend", lambda s: trend_section(s, counts, wmarks, state, look)))
+    if i:
+        plan += [
+            step(
+                "Did the rate change after the events?",
+                lambda s: its_section(s, state, look),
+                assessed,
+            ),
+            step("Placebo test", lambda s: placebo_section(s, state), assessed),
+        ]
     if inputs.bundled and tallies is not None and i:
-        add(
-            "The same question from the official tallies",
-            lambda s: sources_section(s, tallies, inputs.events, i, data.first),
+        plan.append(
+            step(
+                "The same question from the official tallies",
+                lambda s: sources_section(s, tallies, inputs.events, i, data.first, look),
+            )
         )
     if key_events is not None and len(key_events):
-        add("Event study", lambda s: event_study_section(s, counts, key_events, kind))
-    add("Change points", lambda s: changepoint_section(s, counts, wmarks, i, state))
-    add("Reproduction number", lambda s: rt_section(s, counts, wmarks, i, state))
-    add("Alarms", lambda s: alarm_section(s, counts, wmarks, state))
-    add(
-        "Self-excitation (Hawkes)",
-        lambda s: hawkes_section(s, counts, key_events, kind, i, state),
-    )
-    return [*sections, methods_section(caveat)]
+        plan.append(step("Event study", lambda s: event_study_section(s, counts, key_events, kind)))
+    return [
+        *plan,
+        step("Change points", lambda s: changepoint_section(s, counts, wmarks, i, state, look)),
+        step("Reproduction number", lambda s: rt_section(s, counts, wmarks, i, state, look)),
+        step("Alarms", lambda s: alarm_section(s, counts, wmarks, state, look)),
+        step(
+            "Self-excitation (Hawkes)",
+            lambda s: hawkes_section(s, counts, key_events, kind, i, state, look),
+        ),
+    ]
 
 
 def _description(inputs: ReportInputs, data: ReportData) -> str:
@@ -486,7 +434,7 @@ def _marks(
     ``None`` or absent from the table).
     """
     rows: list[dict[str, Any]] = [
-        {DATE: s.date, END: s.end if s.end is not None else pd.NaT, LABEL: s.name}
+        {DATE: s.date, END: s.end if s.end is not None else pd.NaT, LABEL: s.name, "main": True}
         for s in interventions
     ]
     if key_events is not None and len(key_events):
@@ -501,6 +449,7 @@ def _marks(
                     DATE: pd.Timestamp(r[DATE]),
                     END: pd.Timestamp(r[END]) if END in ke.columns and pd.notna(r[END]) else pd.NaT,
                     LABEL: str(r[LABEL]) if LABEL in ke.columns else str(r[DATE])[:10],
+                    "main": False,
                 }
             )
-    return pd.DataFrame(rows, columns=[DATE, END, LABEL])
+    return pd.DataFrame(rows, columns=[DATE, END, LABEL, "main"])

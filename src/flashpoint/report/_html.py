@@ -20,6 +20,7 @@ from plotly.offline import get_plotlyjs
 
 from flashpoint._output import check_target, write_atomic
 from flashpoint._version import __version__
+from flashpoint.report._tables import heading, table_html
 
 __all__ = ["Report", "Section"]
 
@@ -55,6 +56,11 @@ class Report:
         The short text summary (also printed by ``flashpoint report``).
     generated : str
         Time of generation (UTC, ISO 8601).
+    groups : tuple of str
+        The groups shown in detail; with two or more, the page has a selector that shows
+        one group's rows and traces only.
+    group_column : str or None
+        The group column (the first column of the tables the selector filters).
     """
 
     title: str
@@ -62,6 +68,8 @@ class Report:
     sections: tuple[Section, ...]
     summary_lines: tuple[str, ...]
     generated: str
+    groups: tuple[str, ...] = ()
+    group_column: str | None = None
 
     @property
     def n_figures(self) -> int:
@@ -82,12 +90,14 @@ class Report:
             f'<meta name="generator" content="{GENERATOR} {esc(__version__)}">',
             f"<title>{esc(self.title)}</title>",
             f"<style>{_CSS}</style>",
+            f"<script>{_SCRIPT}</script>",
             f'<script type="text/javascript">{get_plotlyjs()}</script>',
             "</head><body><main>",
             f"<h1>{esc(self.title)}</h1>",
             f'<p class="meta">{esc(self.description)}</p>',
             f'<p class="meta">Generated {esc(self.generated)} by flashpoint {esc(__version__)}.'
             " Every figure is interactive (hover, zoom, double-click to reset).</p>",
+            self._picker_html(),
         ]
         anchors = [s.anchor or f"s{i}" for i, s in enumerate(self.sections)]
         contents = "<nav><h2>Contents</h2><ol>" + "".join(
@@ -108,7 +118,7 @@ class Report:
                 parts.append(_figure_html(fig, f"figure-{figure_number}"))
             for caption, table in section.tables:
                 parts.append(f"<h3>{esc(caption)}</h3>")
-                parts.append(_table_html(table))
+                parts.append(table_html(table))
             if section.notes:
                 parts.append(
                     '<ul class="notes">'
@@ -120,6 +130,20 @@ class Report:
                 parts.append(contents)  # after the first section: the verdict comes first
         parts.append("</main></body></html>")
         return "\n".join(parts)
+
+    def _picker_html(self) -> str:
+        """Return a selector of the detailed groups (none with fewer than two)."""
+        if len(self.groups) < 2:
+            return ""
+        column = html.escape(heading(self.group_column or "group"))
+        options = "".join(
+            f'<option value="{html.escape(g)}">{html.escape(g)}</option>' for g in self.groups
+        )
+        return (
+            '<p class="picker"><label for="fp-group">Show one group: </label>'
+            f'<select id="fp-group" data-column="{column}" onchange="fpShowGroup(this)">'
+            f'<option value="">all groups</option>{options}</select></p>'
+        )
 
     def write(self, path: str | Path, *, force: bool = False) -> Path:
         """Write the HTML page and return its path.
@@ -189,38 +213,75 @@ def check_report_target(
 
 _CSS = """
 body{font-family:Helvetica,Arial,sans-serif;color:#222;margin:0;background:#fafafa}
-main{max-width:1000px;margin:0 auto;padding:24px;background:#fff}
+main{max-width:1000px;margin:0 auto;padding:24px;background:#fff;box-sizing:border-box}
 h1{font-size:26px;margin-bottom:4px} h2{font-size:20px;border-bottom:1px solid #ddd;
 padding-bottom:4px;margin-top:36px} h3{font-size:15px;margin:18px 0 6px}
 .meta{color:#555;font-size:13px} .error{color:#a00} .notes{font-size:13px;color:#444}
 .lead{font-size:15px;line-height:1.45;border-left:3px solid #4C72B0;padding-left:10px}
+p,li{overflow-wrap:anywhere}
 pre{background:#f4f4f4;padding:12px;font-size:13px;white-space:pre-wrap}
-table{border-collapse:collapse;font-size:12px;margin:6px 0 12px}
-td,th{border-bottom:1px solid #e5e5e5;padding:3px 8px;text-align:right}
-th{background:#f2f2f2} td:first-child,th:first-child{text-align:left}
-.figure{margin:12px 0}
+.table-wrap{max-width:100%;overflow-x:auto;margin:6px 0 12px}
+table{border-collapse:collapse;font-size:12px}
+td,th{border-bottom:1px solid #e5e5e5;padding:3px 8px;text-align:right;white-space:nowrap}
+th{background:#f2f2f2;font-weight:600} td:first-child,th:first-child{text-align:left}
+details{margin:6px 0 12px} summary{cursor:pointer;color:#4C72B0;font-size:13px}
+.figure{margin:12px 0;max-width:100%;overflow:hidden}
+.picker{font-size:14px;background:#f2f6fb;padding:6px 10px;border-radius:4px}
+@media print{
+body{background:#fff} main{max-width:none;padding:0}
+nav,.picker{display:none}
+details>summary{display:none} details::details-content{content-visibility:visible;display:contents}
+.figure{break-inside:avoid;page-break-inside:avoid}
+.table-wrap{overflow:visible} td,th{white-space:normal}
+h2,h3{break-after:avoid;page-break-after:avoid}
+}
+"""
+
+_SCRIPT = """
+function fpEsc(s){return s.replace(/&/g,'&amp;').replace(/</g,'&lt;').replace(/>/g,'&gt;');}
+function fpShowGroup(sel){
+  var g=sel.value, all=[].map.call(sel.options,function(o){return o.value;}).filter(Boolean);
+  var col=sel.getAttribute('data-column');
+  document.querySelectorAll('table').forEach(function(t){
+    var th=t.querySelector('th'); if(!th||th.textContent!==col){return;}
+    t.querySelectorAll('tbody tr').forEach(function(r){
+      var c=r.cells[0].textContent; r.style.display=(!g||c===g||all.indexOf(c)<0)?'':'none';
+    });
+  });
+  document.querySelectorAll('.fp-figure').forEach(function(gd){
+    if(!gd.data){return;}
+    var vis=gd.data.map(function(tr){
+      var n=tr.name||'', owner=null;
+      all.forEach(function(a){var e=fpEsc(a);
+        if(n===e||n.endsWith(' ('+e+')')||n.indexOf(e+', ')===0||n.endsWith(': '+e)){owner=a;}});
+      return (!g||owner===null||owner===g)?true:false;
+    });
+    Plotly.restyle(gd,{visible:vis});
+  });
+}
+window.addEventListener('beforeprint',function(){
+  document.querySelectorAll('details').forEach(function(d){d.open=true;});
+  document.querySelectorAll('.fp-figure').forEach(function(gd){
+    if(window.Plotly&&gd.data){Plotly.Plots.resize(gd);}});
+});
 """
 
 
 def _figure_html(fig: go.Figure, div_id: str) -> str:
-    """Render a figure as a div and a script (the JSON cannot end the script early)."""
+    """Render a figure as a div and a script (the JSON cannot end the script early).
+
+    The figure takes the width of the page (up to the width it was drawn at) and keeps its
+    height, so a narrow window or a printed page never scrolls sideways.
+    """
     payload = pio.to_json(fig, validate=False)
     # '</' inside a script element would end it: escape the slash (valid JSON)
     payload = payload.replace("</", "<\\/")
+    width = int(fig.layout.width or 960)
     return (
-        f'<div class="figure"><div id="{div_id}" class="fp-figure"></div>'
+        f'<div class="figure"><div id="{div_id}" class="fp-figure" '
+        f'style="max-width:{width}px"></div>'
         f'<script type="text/javascript">(function(){{var f={payload};'
+        "delete f.layout.width;f.layout.autosize=true;"
         f'Plotly.newPlot("{div_id}",f.data,f.layout,{{responsive:true,displaylogo:false}});'
         "})();</script></div>"
     )
-
-
-def _table_html(table: pd.DataFrame) -> str:
-    """Render a small table: numbers rounded for reading, every cell escaped."""
-    shown = table.copy()
-    for col in shown.columns:
-        if pd.api.types.is_datetime64_any_dtype(shown[col]):
-            shown[col] = shown[col].dt.strftime("%Y-%m-%d")
-        elif pd.api.types.is_float_dtype(shown[col]):
-            shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.3g}")
-    return shown.to_html(index=False, escape=True, border=0, na_rep="")

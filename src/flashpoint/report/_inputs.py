@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
+from flashpoint.datasets import (
+    COUNT_START,
+    KH_STRIKE,
+    TRUCE_END,
+    TRUCE_START,
+    load_attacks,
+    load_key_events,
+    load_tallies,
+)
+from flashpoint.errors import FlashpointValueError
 from flashpoint.models import EventSpec
+from flashpoint.schemas import BASIS
+from flashpoint.schemas._dates import as_day
 
-__all__ = ["MIN_EVENTS", "TOP_GROUPS", "ReportData", "ReportInputs"]
+__all__ = [
+    "BUNDLED_CAVEAT",
+    "MIN_EVENTS",
+    "TOP_GROUPS",
+    "Look",
+    "ReportData",
+    "ReportInputs",
+    "bundled_inputs",
+    "summary_columns",
+    "user_inputs",
+]
 
 MIN_EVENTS = 10
 """Groups with fewer events in the window are shown but left out of the models."""
@@ -60,3 +83,107 @@ class ReportData:
     last: pd.Timestamp
     marks: pd.DataFrame
     window_marks: pd.DataFrame
+    colors: Mapping[Hashable, str] = field(default_factory=dict)
+    """One colour per group for every figure of the page (largest groups first)."""
+
+
+@dataclass(frozen=True)
+class Look:
+    """How every figure of the page names and colours things."""
+
+    noun: str
+    """What one row counts, in the plural ("attacks", "events")."""
+    colors: Mapping[Hashable, str]
+    """Group -> colour, the same in every figure."""
+
+
+def summary_columns(result: Any, *columns: str) -> pd.DataFrame:
+    """Return these columns of a result's summary, after its group column."""
+    frame: pd.DataFrame = result.summary()[[result.by, *columns]]
+    return frame
+
+
+BUNDLED_CAVEAT = (
+    "Rows are one attack on one facility on one date; the Pentagon counted waves separately "
+    "and left out claims it did not confirm, so the rows undercount Iraq and overcount Syria "
+    "against the official tallies."
+)
+_ALL = "all events"
+
+
+def bundled_inputs(
+    key_events: pd.DataFrame | None,
+    interventions: Sequence[EventSpec] | None,
+    study_kind: str | None,
+    tallies: pd.DataFrame | None,
+    basis: Sequence[str] | None,
+    start: str | pd.Timestamp | None,
+    end: str | pd.Timestamp | None,
+) -> ReportInputs:
+    """Fill in the bundled data with its key events, tallies, interventions and window."""
+    attacks = load_attacks()
+    events = attacks if not basis else attacks[attacks[BASIS].isin(list(basis))]
+    official = attacks[attacks[BASIS] == "official"]
+    basis_text = "all evidence levels" if not basis else "basis " + ", ".join(basis)
+    if interventions is None:
+        interventions = [
+            EventSpec(date=KH_STRIKE, label="KH strike"),
+            EventSpec(date=TRUCE_START, end=TRUCE_END, shape="pulse", label="Gaza truce"),
+        ]
+    return ReportInputs(
+        events=events.reset_index(drop=True),
+        by="country",
+        key_events=load_key_events() if key_events is None else key_events,
+        interventions=list(interventions),
+        study_kind=study_kind or "us_strike",
+        tallies=load_tallies() if tallies is None else tallies,
+        start=COUNT_START if start is None else as_day(start, "start"),
+        end=pd.Timestamp("2024-02-04") if end is None else as_day(end, "end"),
+        title="Attacks on US forces in Iraq and Syria, 2023-24",
+        source_name=f"bundled data: attacks on US forces in Iraq, Syria and Jordan ({basis_text})",
+        noun="attack",
+        bundled=True,
+        caveat=BUNDLED_CAVEAT,
+        sources={} if basis == ["official"] else {"official-basis rows": official},
+    )
+
+
+def user_inputs(
+    events: pd.DataFrame,
+    key_events: pd.DataFrame | None,
+    interventions: Sequence[EventSpec] | None,
+    study_kind: str | None,
+    tallies: pd.DataFrame | None,
+    by: str | None,
+    basis: Sequence[str] | None,
+) -> ReportInputs:
+    """Take a user's event table as it is: nothing is assumed about it."""
+    if basis:
+        if BASIS not in events.columns:
+            raise FlashpointValueError(
+                f"basis= needs a '{BASIS}' column in the event table (columns: "
+                f"{list(events.columns)}); drop basis= or add the column"
+            )
+        events = events[events[BASIS].isin(list(basis))]
+    if by is None:
+        by = "group"
+        events = events.assign(**{by: _ALL})
+    elif by not in events.columns:
+        raise FlashpointValueError(
+            f"the event table has no group column {by!r} (columns: {list(events.columns)}); "
+            "pass by= (CLI: --by or --group-col)"
+        )
+    return ReportInputs(
+        events=events.reset_index(drop=True),
+        by=by,
+        key_events=key_events,
+        interventions=list(interventions or []),
+        study_kind=study_kind,
+        tallies=tallies,
+        start=None,
+        end=None,
+        title="Event report",
+        source_name="event table",
+        noun="event",
+        bundled=False,
+    )
