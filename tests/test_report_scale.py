@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import flashpoint as fp
 
@@ -44,3 +45,38 @@ def test_report_with_twelve_groups_and_an_intervention(tmp_path: Path) -> None:
     verdict = report.sections[0]
     assert verdict.anchor == "verdict"
     assert not verdict.error
+
+
+def test_report_from_parquet_files_counts_out_of_core(tmp_path: Path) -> None:
+    """Events on disk are counted by DuckDB; the report reads the same as from a DataFrame."""
+    events = simulated_many_groups(n_groups=3, n_days=60)
+    half = len(events) // 2
+    folder = tmp_path / "events"
+    folder.mkdir()
+    events.iloc[:half].to_parquet(folder / "part-0.parquet")
+    events.iloc[half:].to_parquet(folder / "part-1.parquet")
+    step = fp.EventSpec(date="2024-01-29", label="step")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from_files = fp.build_report(str(folder / "*.parquet"), interventions=[step], by="region")
+        in_memory = fp.build_report(events, interventions=[step], by="region")
+    assert from_files.summary_lines[1:] == in_memory.summary_lines[1:]
+    assert f"{len(events):,} events" in from_files.description
+    with pytest.raises(fp.FlashpointError, match="tallies= needs the event rows in memory"):
+        fp.build_report(str(folder), by="region", tallies=fp.load_tallies())
+
+
+def test_cli_report_out_of_core(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from flashpoint.cli import main
+
+    events = simulated_many_groups(n_groups=2, n_days=50)
+    events.to_parquet(tmp_path / "events.parquet")
+    out = tmp_path / "report.html"
+    code = main(
+        ["report", "--data", str(tmp_path / "events.parquet"), "--out-of-core", "--by", "region",
+         "--event", "2024-01-29:step", "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    assert f"{len(events):,} events" in out.read_text(encoding="utf-8")
+    assert main(["report", "--out-of-core", "--out", str(tmp_path / "x.html")]) == 2
+    assert "--out-of-core needs --data" in capsys.readouterr().err

@@ -101,6 +101,13 @@ def _add_report(sub: Any) -> argparse.ArgumentParser:
         "(2023-11-22) and the Gaza truce (2023-11-24 to 2023-12-01).",
     )
     report.add_argument("--data", type=Path, help="event table (CSV or Parquet) to analyse")
+    report.add_argument(
+        "--out-of-core",
+        action="store_true",
+        help="count --data with DuckDB without loading the events (a Parquet or CSV file, a "
+        "folder or a glob such as 'events/*.parquet', with a 'date' column; needs the scale "
+        "extra): for tables larger than memory",
+    )
     _add_table_options(report, by=None)
     _add_report_events(report)
     report.add_argument("--basis", action="append", help="keep rows with this basis (repeatable)")
@@ -283,9 +290,13 @@ def _report(args: argparse.Namespace) -> int:
     key_events = None
     if args.events_file is not None:
         key_events = validate_key_events(read_table(args.events_file))
-    events = None
-    if args.data is not None:
+    events: Any = None
+    if args.data is not None and args.out_of_core:
+        events = str(args.data)  # counted by DuckDB inside build_report
+    elif args.data is not None:
         events = read_events(args.data, date=args.date_col, by=by, date_format=args.date_format)
+    elif args.out_of_core:
+        raise FlashpointValueError("--out-of-core needs --data FILES (Parquet or CSV)")
     from flashpoint.report import build_report
 
     print("building the report ...", file=sys.stderr)

@@ -6,6 +6,7 @@ import datetime as _dt
 import time
 import warnings
 from collections.abc import Callable, Hashable, Sequence
+from os import PathLike
 from typing import Any
 
 import numpy as np
@@ -18,12 +19,14 @@ from flashpoint.models import EventSpec
 from flashpoint.plots._style import group_colors
 from flashpoint.report._html import Report, Section
 from flashpoint.report._inputs import (
+    _ALL,
     MIN_EVENTS,
     TOP_GROUPS,
     Look,
     ReportData,
     ReportInputs,
     bundled_inputs,
+    file_inputs,
     user_inputs,
 )
 from flashpoint.report._sections import (
@@ -42,6 +45,7 @@ from flashpoint.report._sections import (
     trend_section,
     verdict_section,
 )
+from flashpoint.scale import count_daily_duckdb
 from flashpoint.schemas import COUNT, DATE, END, KIND, LABEL
 from flashpoint.schemas._dates import as_day, describe_outliers, outlying_days
 
@@ -89,7 +93,7 @@ def _first_line(err: BaseException) -> str:
 
 
 def build_report(
-    events: pd.DataFrame | None = None,
+    events: pd.DataFrame | str | PathLike[str] | Sequence[str | PathLike[str]] | None = None,
     *,
     key_events: pd.DataFrame | None = None,
     interventions: Sequence[EventSpec] | None = None,
@@ -117,7 +121,12 @@ def build_report(
     ----------
     events
         Validated events (default: the bundled attacks, :func:`flashpoint.load_attacks`,
-        with the bundled key events, tallies and interventions below).
+        with the bundled key events, tallies and interventions below), or an event table
+        on disk: a Parquet or CSV file, a folder, a glob such as ``"events/*.parquet"`` or a
+        list of paths, with a ``date`` column and the ``by`` column. Files are counted out
+        of core by DuckDB (:func:`flashpoint.count_daily_duckdb`, the ``scale`` extra): only
+        the counts per day and group enter memory, so a table of 100 million events gives a
+        report; ``basis=`` and ``tallies=`` need the rows in memory and are refused then.
     key_events
         Key events to mark on the figures and, by ``study_kind``, to pool in the event
         study (bundled data: :func:`flashpoint.load_key_events`).
@@ -173,11 +182,12 @@ def build_report(
     >>> report.sections[0].anchor, report.n_figures >= 10
     ('verdict', True)
     """
-    inputs = (
-        bundled_inputs(key_events, interventions, study_kind, tallies, basis, start, end)
-        if events is None
-        else user_inputs(events, key_events, interventions, study_kind, tallies, by, basis)
-    )
+    if events is None:
+        inputs = bundled_inputs(key_events, interventions, study_kind, tallies, basis, start, end)
+    elif isinstance(events, pd.DataFrame):
+        inputs = user_inputs(events, key_events, interventions, study_kind, tallies, by, basis)
+    else:  # files on disk: counted out of core
+        inputs = file_inputs(events, key_events, interventions, study_kind, tallies, by, basis)
     if events is None:
         inputs.by = by or inputs.by
     else:
@@ -207,16 +217,25 @@ def build_report(
 
 def _prepare(inputs: ReportInputs) -> ReportData:
     """Count the events: the whole record, the model window and the groups modelled."""
+    if inputs.start is not None and inputs.end is not None and inputs.end <= inputs.start:
+        raise FlashpointValueError(
+            f"end ({inputs.end.date()}) must be after start ({inputs.start.date()}); swap "
+            "them or widen the window"
+        )
+    if inputs.files is not None:
+        return _data(inputs, *_file_counts(inputs))
+    return _data(inputs, *_table_counts(inputs))
+
+
+def _table_counts(
+    inputs: ReportInputs,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp, pd.Timestamp]:
+    """Count an event table in memory: the whole record and the model window."""
     events, by = inputs.events, inputs.by
     if len(events) == 0:
         raise FlashpointValueError(
             "no events left to analyse: the table is empty after basis= (check --basis and "
             "the file)"
-        )
-    if inputs.start is not None and inputs.end is not None and inputs.end <= inputs.start:
-        raise FlashpointValueError(
-            f"end ({inputs.end.date()}) must be after start ({inputs.start.date()}); swap "
-            "them or widen the window"
         )
     events = inputs.events = _window_events(inputs)
     all_counts = count_daily(events, by=by)
@@ -225,6 +244,43 @@ def _prepare(inputs: ReportInputs) -> ReportData:
     inside = events[(events[DATE] >= first) & (events[DATE] <= last)]
     groups = sorted(events[by].unique(), key=str)
     window = count_daily(inside, by=by, start=first, end=last, groups=groups)
+    return all_counts, window, first, last
+
+
+def _file_counts(
+    inputs: ReportInputs,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp, pd.Timestamp]:
+    """Count an event table on disk with DuckDB: only counts per day and group reach pandas."""
+
+    def count(**window: Any) -> pd.DataFrame:
+        counts = count_daily_duckdb(inputs.files, by=inputs.files_by, **window)
+        if inputs.files_by is None:
+            counts = counts.assign(**{inputs.by: _ALL})[[DATE, inputs.by, COUNT]]
+        return counts
+
+    all_counts = count()
+    if len(all_counts) == 0 or int(all_counts[COUNT].sum()) == 0:
+        raise FlashpointValueError(f"no events in {inputs.source_name}; check the files")
+    inputs.n_events = int(all_counts[COUNT].sum())
+    first = inputs.start if inputs.start is not None else all_counts[DATE].min()
+    last = inputs.end if inputs.end is not None else all_counts[DATE].max()
+    if inputs.files_by is None:
+        window = count(start=first, end=last)
+    else:
+        groups = sorted(all_counts[inputs.by].unique(), key=str)
+        window = count(start=first, end=last, groups=groups)
+    return all_counts, window, first, last
+
+
+def _data(
+    inputs: ReportInputs,
+    all_counts: pd.DataFrame,
+    window: pd.DataFrame,
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+) -> ReportData:
+    """Choose the groups modelled and shown in detail, and their colours and marks."""
+    by = inputs.by
     totals = window.groupby(by)[COUNT].sum()
     modelled = [g for g in totals.index if totals[g] >= MIN_EVENTS]
     marks = _marks(inputs.key_events, inputs.interventions, inputs.study_kind)
@@ -406,7 +462,9 @@ def _plan(inputs: ReportInputs, data: ReportData) -> list[_Step]:
 def _description(inputs: ReportInputs, data: ReportData) -> str:
     """Say what was analysed: data, window, groups modelled and interventions."""
     text = (
-        f"Data: {inputs.source_name}; {len(inputs.events)} {inputs.noun}s from "
+        f"Data: {inputs.source_name}; "
+        f"{inputs.n_events if inputs.n_events is not None else len(inputs.events):,} "
+        f"{inputs.noun}s from "
         f"{data.all_counts[DATE].min().date()} to {data.all_counts[DATE].max().date()}. "
         f"Models use {data.first.date()} to {data.last.date()} and the groups with at least "
         f"{MIN_EVENTS} {inputs.noun}s ({', '.join(map(str, data.modelled)) or 'none'})."

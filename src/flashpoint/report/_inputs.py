@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from os import PathLike
 from typing import Any
 
 import pandas as pd
@@ -19,7 +20,7 @@ from flashpoint.datasets import (
 )
 from flashpoint.errors import FlashpointValueError
 from flashpoint.models import EventSpec
-from flashpoint.schemas import BASIS
+from flashpoint.schemas import BASIS, DATE
 from flashpoint.schemas._dates import as_day
 
 __all__ = [
@@ -64,6 +65,9 @@ class ReportInputs:
     notes: list[str] = field(default_factory=list)
     groups: list[Hashable] | None = None
     top: int = TOP_GROUPS
+    files: Any = None  # an event table on disk, counted out of core (DuckDB)
+    files_by: str | None = None  # its group column (None: one series)
+    n_events: int | None = None  # the number of events when they are not in memory
 
 
 @dataclass
@@ -145,6 +149,47 @@ def bundled_inputs(
         bundled=True,
         caveat=BUNDLED_CAVEAT,
         sources={} if basis == ["official"] else {"official-basis rows": official},
+    )
+
+
+def file_inputs(
+    files: Any,
+    key_events: pd.DataFrame | None,
+    interventions: Sequence[EventSpec] | None,
+    study_kind: str | None,
+    tallies: pd.DataFrame | None,
+    by: str | None,
+    basis: Sequence[str] | None,
+) -> ReportInputs:
+    """Take an event table on disk (Parquet or CSV files): DuckDB counts it out of core.
+
+    The events never enter pandas, only their counts per day and group; what needs the
+    rows themselves (``basis=``, the tally reconciliation) is refused with the fix.
+    """
+    for name, given in (("basis", bool(basis)), ("tallies", tallies is not None)):
+        if given:
+            raise FlashpointValueError(
+                f"{name}= needs the event rows in memory, but the events were given as files "
+                f"(counted out of core by DuckDB); leave {name}= out, or read the events into "
+                "a DataFrame (fp.read_events) and pass that"
+            )
+    column = by or "group"
+    empty = pd.DataFrame({DATE: pd.Series(dtype="datetime64[us]"), column: pd.Series(dtype=object)})
+    return ReportInputs(
+        events=empty,
+        by=column,
+        key_events=key_events,
+        interventions=list(interventions or []),
+        study_kind=study_kind,
+        tallies=None,
+        start=None,
+        end=None,
+        title="Event report",
+        source_name=str(files) if isinstance(files, str | PathLike) else "event files",
+        noun="event",
+        bundled=False,
+        files=files,
+        files_by=by,
     )
 
 
