@@ -135,6 +135,28 @@ def report_case(n_groups: int, n_days: int = 3650) -> Result:
     }
 
 
+def report_files_case(n: int) -> Result:
+    """The report on ``n`` simulated events in Parquet files, counted out of core."""
+    from bench_scale import write_simulated_events
+
+    import flashpoint as fp
+
+    folder = Path(os.environ.get("FLASHPOINT_BENCH_DIR", tempfile.gettempdir())) / f"fp-{n}"
+    folder.mkdir(parents=True, exist_ok=True)
+    files, _written = write_simulated_events(folder, n, chunk=min(n, 5_000_000))
+    event = fp.EventSpec(date="2016-01-01", label="step")
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t0 = time.perf_counter()
+        report = fp.build_report([str(f) for f in files], interventions=[event], by="country")
+        path = report.write(Path(tmp) / "report.html")
+        seconds = time.perf_counter() - t0
+        size = Path(path).stat().st_size / 1e6
+    return {"seconds": seconds, "peak_mb": _peak_mb(), "html_mb": size,
+            "detail": f"{n:,} events in {len(files)} Parquet files (kept in {folder}); peak RSS "
+            f"{_peak_mb():,.0f} MB; {size:.1f} MB HTML"}  # fmt: skip
+
+
 def import_case(n: int) -> Result:
     def best(code: str) -> float:
         out = []
@@ -405,6 +427,8 @@ WORKLOADS = [
              3, _all(_under("seconds", 60), _under("html_mb", 20))),
     Workload("report, 1,000 groups x 10 y", 1000, 16, "groups", "< 300 s; linear in groups",
              4, _under("seconds", 300)),
+    Workload("report from Parquet, out of core", 100_000_000, None, "events",
+             "works; events never in memory", 60, _under("peak_mb", 4000)),
     Workload("placebo_test default", 10_000, 1_000, "days", "< 2 s, < 300 MB",
              1.5, _all(_under("seconds", 2), _under("peak_mb", 300))),
     Workload("placebo vs statsmodels loop", 5_000, 300, "days", ">= 20x", 1, _ratio_at_least(20)),
@@ -436,6 +460,7 @@ def run_child(name: str, size: int, args: argparse.Namespace) -> Result:
         "report, 12 groups + intervention": lambda: report_case(size, 365),
         "report, 50 groups x 10 y": lambda: report_case(size, 365 if quick else 3650),
         "report, 1,000 groups x 10 y": lambda: report_case(size, 365 if quick else 3650),
+        "report from Parquet, out of core": lambda: report_files_case(size),
         "placebo_test default": lambda: placebo_case(size),
         "placebo vs statsmodels loop": lambda: placebo_peer_case(size),
         "detect_alarms first call": lambda: alarms_case(size),
