@@ -416,7 +416,11 @@ def _plan(inputs: ReportInputs, data: ReportData) -> list[_Step]:
             )
         )
     plan.append(
-        step("Daily counts", lambda s: counts_section(s, data.all_counts, by, marks, look), always)
+        step(
+            "Daily counts",
+            lambda s: counts_section(s, data.all_counts, by, marks, look, data.detail),
+            always,
+        )
     )
     if tallies is not None:
         plan.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -18,15 +19,29 @@ __all__ = ["counts_section", "tallies_section", "trend_section"]
 
 
 def counts_section(
-    s: Section, counts: pd.DataFrame, by: str, marks: pd.DataFrame, look: Look
+    s: Section,
+    counts: pd.DataFrame,
+    by: str,
+    marks: pd.DataFrame,
+    look: Look,
+    detail: Sequence[Hashable] | None = None,
 ) -> None:
     s.intro = (
         f"{look.noun.capitalize()} per day and group (bars) with their 7-day trailing mean (line). "
         "Markers: the interventions and key events; shaded: periods such as a truce."
     )
+    shown = counts
+    if detail is not None and counts[by].nunique() > len(detail):
+        # one panel per group would grow the page with every group: the figure shows the
+        # groups in detail, the overview's heat map and the table below show every group
+        shown = counts[counts[by].isin(list(detail))]
+        s.intro += (
+            f" The figure shows the {len(detail)} groups in detail; the table lists every group "
+            "and the overview above maps them all."
+        )
     s.figures.append(
         plot_counts(
-            rolling_mean(counts, window=7),
+            rolling_mean(shown, window=7),
             by=by,
             events=marks,
             title=f"{look.noun.capitalize()} per day",
