@@ -80,3 +80,19 @@ def test_cli_report_out_of_core(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert f"{len(events):,} events" in out.read_text(encoding="utf-8")
     assert main(["report", "--out-of-core", "--out", str(tmp_path / "x.html")]) == 2
     assert "--out-of-core needs --data" in capsys.readouterr().err
+
+
+def test_cli_report_chooses_the_groups_in_detail(tmp_path: Path) -> None:
+    from flashpoint.cli import main
+
+    events = simulated_many_groups(n_groups=4, n_days=50)
+    data = tmp_path / "events.csv"
+    events.to_csv(data, index=False)
+    out = tmp_path / "report.html"
+    assert (
+        main(["report", "--data", str(data), "--by", "region", "--top", "1", "--out", str(out)])
+        == 0
+    )
+    page = out.read_text(encoding="utf-8")
+    assert "All groups" in page  # the overview of the four, detail for the largest
+    assert main([*args, "--groups", "region 00", "--groups", "region 01"]) == 0

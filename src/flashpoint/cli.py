@@ -114,6 +114,7 @@ def _add_report(sub: Any) -> argparse.ArgumentParser:
     report.add_argument("--start", help="first day of the models (YYYY-MM-DD)")
     report.add_argument("--end", help="last day of the models (YYYY-MM-DD)")
     _add_report_controls(report)
+    _add_report_groups(report)
     _add_output(report, what="HTML file", kind="flashpoint report", default=Path(DEFAULT_OUT))
     report.add_argument("--title", help="title of the report")
     report.add_argument(
@@ -158,6 +159,23 @@ def _add_report_controls(report: argparse.ArgumentParser) -> None:
         metavar="CSV",
         help="control series (CSV: a date column and one column per series, e.g. a "
         "news-volume index): they add the control-series reading to the verdict",
+    )
+
+
+def _add_report_groups(report: argparse.ArgumentParser) -> None:
+    """Add ``--groups GROUP`` / ``--top N``: which groups get every model and figure."""
+    report.add_argument(
+        "--groups",
+        action="append",
+        metavar="GROUP",
+        help="a group to show in detail (repeatable; default: the --top largest); the "
+        "overview shows every group",
+    )
+    report.add_argument(
+        "--top",
+        type=int,
+        metavar="N",
+        help="how many of the largest groups to show in detail (default: build_report's top, 8)",
     )
 
 
@@ -312,6 +330,8 @@ def _report(args: argparse.Namespace) -> int:
         source_name=None if args.data is None else args.data.name,
         noun=args.noun,
         controls=_controls(args),
+        groups=args.groups,
+        **({} if args.top is None else {"top": args.top}),
         progress=True,
     )
     path = report.write(out, force=args.force)
