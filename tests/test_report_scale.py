@@ -89,10 +89,8 @@ def test_cli_report_chooses_the_groups_in_detail(tmp_path: Path) -> None:
     data = tmp_path / "events.csv"
     events.to_csv(data, index=False)
     out = tmp_path / "report.html"
-    assert (
-        main(["report", "--data", str(data), "--by", "region", "--top", "1", "--out", str(out)])
-        == 0
-    )
+    args = ["report", "--data", str(data), "--by", "region", "--out", str(out)]
+    assert main([*args, "--top", "1"]) == 0
     page = out.read_text(encoding="utf-8")
     assert "All groups" in page  # the overview of the four, detail for the largest
     assert main([*args, "--groups", "region 00", "--groups", "region 01"]) == 0
