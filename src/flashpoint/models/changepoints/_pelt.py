@@ -45,7 +45,7 @@ def segment_cost(family: str, size: float | None) -> CostFn:
     if family == "poisson":
 
         def poisson(S: np.ndarray, m: np.ndarray) -> np.ndarray:
-            return 2.0 * S * (1.0 + np.log(m) - np.log(np.maximum(S, 1.0)))
+            return 2.0 * S * (1.0 + np.log(m / np.maximum(S, 1.0)))  # one log, not two
 
         return poisson
     if size is None:
@@ -169,17 +169,15 @@ def _scores(
     cumf: np.ndarray, starts: np.ndarray, ends: np.ndarray, cost: CostFn, min_size: int, mbic: bool
 ) -> np.ndarray:
     """Cost of every segment (start, end] (ends x starts); ``inf`` if shorter than min_size."""
-    m = (ends[:, None] - starts[None, :]).astype(np.float64)
-    ok = m >= min_size
-    out = np.full(m.shape, np.inf)
-    if ok.any():
-        S = cumf[ends][:, None] - cumf[starts][None, :]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            c = cost(S, m)
-            if mbic:
-                c = c + np.log(m)
-        out[ok] = c[ok]
-    return out
+    lengths = ends[:, None] - starts[None, :]
+    m = lengths.astype(np.float64)
+    S = cumf[ends][:, None] - cumf[starts][None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = cost(S, m)
+        if mbic:
+            c += np.log(m)
+    c[lengths < min_size] = np.inf  # in place: no second matrix, no gather and scatter
+    return c
 
 
 class _Optimum(NamedTuple):

@@ -103,7 +103,8 @@ def _intensity_frame(
             "intensity": mu + eta * beta * value,
             "background": np.full(days.size, mu),
             "point": pd.Categorical.from_codes(codes, categories=_POINT_KINDS),  # type: ignore[call-overload]
-        }
+        },
+        copy=False,  # fresh arrays: no need to consolidate (a copy of every row) into a block
     )
 
 
@@ -355,6 +356,7 @@ def _ks_check(steps: np.ndarray, alpha: float) -> tuple[float, float, pd.DataFra
             "band_upper": np.clip(expected + half_width, 0.0, 1.0),
             "expected_interval": -np.log1p(-expected),
             "observed_interval": ordered,
-        }
+        },
+        copy=False,  # fresh arrays: no need to consolidate (a copy of every row) into a block
     )
     return statistic, pvalue, curve

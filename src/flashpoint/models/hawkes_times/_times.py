@@ -207,7 +207,8 @@ def _from_array(events: Any, start: Any, end: Any, resolution: Any) -> _Raw:
         raise FlashpointTypeError(
             f"resolution must be a number of days when events is an array; got {resolution!r}"
         )
-    arr = np.sort(arr)
+    if arr.size > 1 and not bool(np.all(arr[1:] >= arr[:-1])):  # most inputs come sorted
+        arr = np.sort(arr)
     s0 = float(start) if start is not None else (float(arr[0]) if arr.size else 0.0)
     return _Raw(
         days=arr - s0,
