@@ -8,19 +8,9 @@ bar on a terminal (written to standard error). tqdm is imported only when a bar 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
-
-
-class ProgressBar(Protocol):  # pragma: no cover - typing only
-    """What a loop may call on a bar: ``update(n)``, ``set_postfix_str(s)``, ``close()``."""
-
-    def update(self, n: float = 1) -> Any: ...
-
-    def set_postfix_str(self, s: str = "", refresh: bool = True) -> Any: ...
-
-    def close(self) -> Any: ...
 
 
 class _NoBar:

@@ -621,47 +621,71 @@ def _nb_irls(
     offset: np.ndarray | None,
     alpha: float,
     beta: np.ndarray,
-    *,
-    maxiter: int = 100,
-    tol: float = 1e-10,
 ) -> tuple[np.ndarray, float]:
-    """NB2 regression at a fixed dispersion by IRLS; the coefficients and the log likelihood.
-
-    Each step solves the weighted normal equations (weights ``mu / (1 + alpha mu)``): O(n k^2)
-    a step in one matrix product, the cost that matters when the dispersion's profile needs
-    some forty fits of a long series.
-    """
-    off = 0.0 if offset is None else offset
+    """NB2 regression at a fixed dispersion: the coefficients and the log likelihood."""
+    beta, mu, _converged = irls(y, X, offset, alpha, beta)
     with np.errstate(all="ignore"):
-        lin = X @ beta
-        for _ in range(maxiter):
-            eta = np.clip(lin + off, -700, 700)
-            mu = np.exp(eta)
-            w = mu / (1.0 + alpha * mu)
-            z = eta - off + (y - mu) / np.maximum(mu, 1e-300)
-            beta = _weighted_solve(X, w, z)
-            new = X @ beta
-            # converged when the fitted means stop moving (coefficients of nearly collinear
-            # columns, e.g. a spline basis, may drift along a flat ridge without changing them)
-            done = np.max(np.abs(new - lin)) <= tol * (1.0 + np.max(np.abs(new)))
-            lin = new
-            if done:
-                break
-        mu = np.exp(np.clip(lin + off, -700, 700))
         llf = float(np.sum(nb_logpmf(y, mu, 1.0 / alpha)))
     return beta, (llf if np.isfinite(llf) else -np.inf)
 
 
-def _weighted_solve(X: np.ndarray, w: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Solve ``X' W X b = X' W z`` (Cholesky; least squares if the system is singular)."""
+def irls(
+    y: np.ndarray,
+    X: np.ndarray,
+    offset: np.ndarray | None,
+    nb_alpha: float,
+    beta: np.ndarray,
+    *,
+    penalty: np.ndarray | None = None,
+    max_iter: int = 100,
+    tol: float = 1e-10,
+    clip: float = 700.0,
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Log-link NB2 regression at a fixed dispersion (Poisson at 0) by IRLS.
+
+    With ``penalty`` ``S`` the coefficients maximise the likelihood minus ``b' S b / 2``
+    (ridge). Each step solves the weighted normal equations (weights
+    ``mu / (1 + nb_alpha mu)``): O(n k^2) a step in one matrix product, the cost that
+    matters when the dispersion's profile needs some forty fits of a long series. The fit
+    has converged when the fitted means stop moving: coefficients of nearly collinear
+    columns (a spline basis) may drift along a flat ridge without changing them.
+
+    Returns
+    -------
+    tuple
+        The coefficients, the fitted means and whether the iteration converged.
+    """
+    off = 0.0 if offset is None else offset
+    converged = False
+    with np.errstate(all="ignore"):
+        lin = X @ beta
+        for _ in range(max_iter):
+            eta = np.clip(lin + off, -clip, clip)
+            mu = np.exp(eta)
+            w = mu / (1.0 + nb_alpha * mu)
+            z = eta - off + (y - mu) / np.maximum(mu, 1e-300)
+            beta = _weighted_solve(X, w, z, penalty)
+            new = X @ beta
+            converged = bool(np.max(np.abs(new - lin)) <= tol * (1.0 + np.max(np.abs(new))))
+            lin = new
+            if converged:
+                break
+        mu = np.exp(np.clip(lin + off, -clip, clip))
+    return beta, mu, converged
+
+
+def _weighted_solve(
+    X: np.ndarray, w: np.ndarray, z: np.ndarray, penalty: np.ndarray | None = None
+) -> np.ndarray:
+    """Solve ``(X' W X + S) b = X' W z`` (Cholesky; least squares if it is singular)."""
     xtw = X.T * w
-    gram = xtw @ X
+    gram = xtw @ X if penalty is None else xtw @ X + penalty
+    rhs = xtw @ z
     try:
         factor = linalg.cho_factor(gram, check_finite=False)
-        return np.asarray(linalg.cho_solve(factor, xtw @ z, check_finite=False))
+        return np.asarray(linalg.cho_solve(factor, rhs, check_finite=False))
     except (np.linalg.LinAlgError, ValueError):
-        root = np.sqrt(w)
-        return np.asarray(np.linalg.lstsq(X * root[:, None], z * root, rcond=None)[0])
+        return np.asarray(np.linalg.lstsq(gram, rhs, rcond=None)[0])
 
 
 def _linear_predictor(

@@ -264,6 +264,8 @@ def _file_counts(
     inputs.n_events = int(all_counts[COUNT].sum())
     first = inputs.start if inputs.start is not None else all_counts[DATE].min()
     last = inputs.end if inputs.end is not None else all_counts[DATE].max()
+    if inputs.start is None and inputs.end is None:
+        return all_counts, all_counts, first, last  # the window is the record: one scan
     if inputs.files_by is None:
         window = count(start=first, end=last)
     else:

@@ -25,7 +25,7 @@ import numpy as np
 from flashpoint._lazy import lazy_module
 from flashpoint.errors import ConvergenceWarning
 from flashpoint.models._base import warn
-from flashpoint.models._glm import GAUSSIAN, CountFit
+from flashpoint.models._glm import GAUSSIAN, CountFit, irls
 from flashpoint.models._likelihood import fit_nb_size, nb_logpmf, poisson_logpmf
 
 special = lazy_module("scipy.special")
@@ -56,18 +56,10 @@ def _irls(
     beta = np.zeros(X.shape[1]) if start is None else start.copy()
     if start is None:
         beta[0] = np.log(max(float(np.mean(y)), 1e-8)) - float(np.mean(off))
-    for _ in range(max_iter):
-        eta = np.clip(X @ beta + off, -30.0, 30.0)
-        mu = np.exp(eta)
-        w = mu / (1.0 + nb_alpha * mu)
-        z = eta - off + (y - mu) / mu
-        Xw = X * w[:, None]
-        new = np.linalg.solve(Xw.T @ X + S, Xw.T @ z)
-        done = np.max(np.abs(new - beta)) < tol * (1.0 + np.max(np.abs(new)))
-        beta = new
-        if done:
-            return beta, True
-    return beta, False
+    beta, _mu, converged = irls(
+        y, X, offset, nb_alpha, beta, penalty=S, max_iter=max_iter, tol=tol, clip=30.0
+    )
+    return beta, converged
 
 
 def _means(X: np.ndarray, beta: np.ndarray, offset: np.ndarray | None, family: str) -> np.ndarray:
